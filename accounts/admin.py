@@ -1,0 +1,116 @@
+"""Admin pages for offices, users, memberships and the (read-only) audit log.
+
+Membership edits go through the services so every role change is audited."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import audit, services
+from .models import AuditEntry, Membership, Office, Role, User
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent", "valid_from", "valid_to", "successor"]
+    list_filter = ["level", "valid_to"]
+    search_fields = ["code", "name", "admin_code"]
+    autocomplete_fields = ["parent", "successor"]
+    date_hierarchy = "valid_from"
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["office"]
+    fields = ["role", "office", "valid_from", "valid_to"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # edit through the Membership page, whose saves are audited
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "email", "is_active", "last_login"]
+    search_fields = ["username", "full_name", "email"]
+    inlines = [MembershipInline]
+    # Rights come from memberships only; groups and direct permissions are not edited here.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "email", "preferred_language")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = {f: form.cleaned_data.get(f) for f in form.changed_data if f != "password"}
+        audit.record(request.user, "user.changed" if change else "user.created", obj, None,
+                     {"fields": changed})
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "scope"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # roles ship as a fixture
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "office", "valid_from", "valid_to"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__full_name", "office__code", "office__name"]
+    autocomplete_fields = ["user", "office"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.membership_change(
+                actor=request.user, membership=obj, role=data["role"], office=data["office"],
+                valid_from=data["valid_from"], valid_to=data["valid_to"],
+            )
+        else:
+            saved = services.membership_grant(
+                actor=request.user, user=data["user"], role=data["role"], office=data["office"],
+                valid_from=data["valid_from"], valid_to=data["valid_to"],
+            )
+            obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.membership_delete(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.membership_delete(actor=request.user, membership=membership)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["id", "at", "actor_repr", "action", "target_repr", "office"]
+    list_filter = ["action"]
+    search_fields = ["actor_repr", "action", "target_repr"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,59 @@
+"""Employers (đơn vị sử dụng lao động) and the people who act for them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Office
+
+
+class WageZone(models.TextChoices):
+    """Regional minimum-wage zone (vùng lương tối thiểu)."""
+
+    I = "I", "I"  # noqa: E741
+    II = "II", "II"
+    III = "III", "III"
+    IV = "IV", "IV"
+
+
+class Employer(models.Model):
+    """An employer unit (đơn vị) managed by one office, known by its unit code (mã đơn vị)."""
+
+    unit_code = models.CharField(_("unit code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    tax_code = models.CharField(_("tax code (MST)"), max_length=14, db_index=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    managing_office = models.ForeignKey(
+        Office, models.PROTECT, related_name="employers", verbose_name=_("managing office")
+    )
+    wage_zone = models.CharField(_("wage zone"), max_length=3, choices=WageZone.choices)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    class Scope:
+        office = "managing_office"
+        employer_user = "members__user"
+        provider_user = "ivan_channel__provider__members__user"
+
+    class Meta:
+        verbose_name = _("employer")
+        verbose_name_plural = _("employers")
+        ordering = ["unit_code"]
+
+    def __str__(self):
+        return f"{self.unit_code} – {self.name}"
+
+
+class EmployerMember(models.Model):
+    """A user who acts for an employer (người dùng của đơn vị)."""
+
+    employer = models.ForeignKey(Employer, models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="employer_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["employer", "user"], name="employer_member_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.employer.unit_code}"

@@ -1,0 +1,13 @@
+"""The one Celery app. Settings come from Django settings under the ``CELERY`` namespace."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+# portal.outbox is a sub-package app; name its task module explicitly.
+app.autodiscover_tasks(["portal.outbox"])

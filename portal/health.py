@@ -1,0 +1,53 @@
+"""Readiness checks for /healthz: database, broker and migrations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+
+def check_database(alias: str = DEFAULT_DB_ALIAS) -> str:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def check_migrations(alias: str = DEFAULT_DB_ALIAS) -> str:
+    connection = connections[alias]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        raise RuntimeError(f"{len(plan)} migrations not applied")
+    return "ok"
+
+
+def check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "in-process"
+    from portal.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+CHECKS = {
+    "database": check_database,
+    "migrations": check_migrations,
+    "broker": check_broker,
+    "central_database": lambda: check_database("central"),
+}
+
+
+def run_checks() -> tuple[bool, dict[str, str]]:
+    """Run every check; a failing one reports its error instead of raising."""
+    results, healthy = {}, True
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # noqa: BLE001
+            healthy = False
+            results[name] = f"error: {type(exc).__name__}: {str(exc)[:200]}"
+    return healthy, results

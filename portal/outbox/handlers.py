@@ -1,0 +1,46 @@
+"""Handlers perform one kind of outbox effect. Apps register theirs with ``@handler(kind)``.
+
+A handler receives the message and must be idempotent for the message's ``key``; it raises
+:class:`PermanentFailure` for errors no retry can fix (straight to the dead letters) and
+any other exception for transient ones (retried with backoff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+HANDLERS: dict[str, Callable] = {}
+
+
+class PermanentFailure(Exception):
+    """The effect can never succeed as it stands (bad address, unknown kind…)."""
+
+
+def handler(kind: str):
+    def register(func):
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+@handler("email")
+def send_email(message) -> None:
+    """Payload: to (list), subject, body, optional html. The outbox key is the Message-ID,
+    so a resend after a crash is recognisable as the same e-mail."""
+    p = message.payload
+    if not p.get("to"):
+        raise PermanentFailure("no recipient")
+    email = EmailMultiAlternatives(
+        subject=p.get("subject", ""),
+        body=p.get("body", ""),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(p["to"]),
+        headers={"Message-ID": f"<{message.key}@bhxh-portal>"},
+    )
+    if p.get("html"):
+        email.attach_alternative(p["html"], "text/html")
+    email.send(fail_silently=False)

@@ -1,0 +1,26 @@
+"""Celery tasks of the outbox: deliver one message, and the beat sweep."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task(name="portal.outbox.tasks.outbox_deliver", ignore_result=True)
+def outbox_deliver(message_id: int) -> None:
+    """Deliver one message if it is still due (single-flight: the claim is conditional)."""
+    for message in services.outbox_claim(message_id=message_id):
+        services.outbox_deliver(message)
+
+
+@shared_task(name="portal.outbox.tasks.outbox_sweep", ignore_result=True)
+def outbox_sweep() -> int:
+    """Deliver every due row in batches; a lost or failed kick only delays a message."""
+    delivered = 0
+    while True:
+        batch = services.outbox_claim(limit=settings.OUTBOX_BATCH_SIZE)
+        if not batch:
+            return delivered
+        for message in batch:
+            services.outbox_deliver(message)
+            delivered += 1

@@ -1,0 +1,5 @@
+"""Development: the dev command's settings (DEBUG on, everything else as ``base``)."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("tai-khoan/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("van-hanh/hop-thu-di/", include("portal.outbox.urls")),
+    path("quan-tri/", admin.site.urls),
+]
+
+admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"
+admin.site.site_title = "Quản trị BHXH"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
