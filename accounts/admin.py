@@ -52,8 +52,13 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         changed = {f: form.cleaned_data.get(f) for f in form.changed_data if f != "password"}
-        audit.record(request.user, "user.changed" if change else "user.created", obj, None,
-                     {"fields": changed})
+        audit.record(
+            request.user,
+            "user.changed" if change else "user.created",
+            obj,
+            None,
+            {"fields": changed},
+        )
 
 
 @admin.register(Role)
@@ -81,13 +86,21 @@ class MembershipAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.membership_change(
-                actor=request.user, membership=obj, role=data["role"], office=data["office"],
-                valid_from=data["valid_from"], valid_to=data["valid_to"],
+                actor=request.user,
+                membership=obj,
+                role=data["role"],
+                office=data["office"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
             )
         else:
             saved = services.membership_grant(
-                actor=request.user, user=data["user"], role=data["role"], office=data["office"],
-                valid_from=data["valid_from"], valid_to=data["valid_to"],
+                actor=request.user,
+                user=data["user"],
+                role=data["role"],
+                office=data["office"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
             )
             obj.pk = saved.pk
 

@@ -25,8 +25,19 @@ def _canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _entry_hash(*, prev_hash: str, at: datetime, actor_id, actor_repr: str, action: str,
-                target_type: str, target_id: str, target_repr: str, office_id, data) -> str:
+def _entry_hash(
+    *,
+    prev_hash: str,
+    at: datetime,
+    actor_id,
+    actor_repr: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_repr: str,
+    office_id,
+    data,
+) -> str:
     body = _canonical_json(
         {
             "prev": prev_hash,
@@ -52,8 +63,13 @@ def _describe_target(target) -> tuple[str, str, str]:
     return kind, str(getattr(target, "pk", "") or ""), str(target)[:300]
 
 
-def record(actor: User | None, action: str, target=None, office: Office | None = None,
-           data: dict | None = None) -> AuditEntry:
+def record(
+    actor: User | None,
+    action: str,
+    target=None,
+    office: Office | None = None,
+    data: dict | None = None,
+) -> AuditEntry:
     """Append one audit entry in the caller's transaction and return it.
 
     ``actor`` may be None for system jobs; ``target`` a model instance or a short text;

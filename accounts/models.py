@@ -25,17 +25,27 @@ class Office(models.Model):
     name = models.CharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=10, choices=OfficeLevel.choices)
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent office"),
     )
     admin_code = models.CharField(
-        _("administrative code"), max_length=5, blank=True,
+        _("administrative code"),
+        max_length=5,
+        blank=True,
         help_text=_("Province 2 digits, district 3, commune 5."),
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     successor = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="predecessors",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
         verbose_name=_("successor"),
     )
 
@@ -63,7 +73,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     preferred_language = models.CharField(
-        _("language"), max_length=5, choices=[("vi", "Tiếng Việt"), ("en", "English")],
+        _("language"),
+        max_length=5,
+        choices=[("vi", "Tiếng Việt"), ("en", "English")],
         default="vi",
     )
 
@@ -115,9 +127,7 @@ class Role(models.Model):
 class MembershipQuerySet(models.QuerySet):
     def active(self, on=None):
         day = on or timezone.localdate()
-        return self.filter(
-            Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
+        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 
 class Membership(models.Model):
@@ -195,3 +205,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"audit head #{self.last_id}"

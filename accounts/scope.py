@@ -57,10 +57,14 @@ def _expand(office_ids: Iterable[int]) -> set[int]:
     seen = set(office_ids)
     frontier = set(seen)
     while frontier:
-        nxt = set(
-            Office.objects.filter(Q(parent_id__in=frontier) | Q(successor_id__in=frontier))
-            .values_list("id", flat=True)
-        ) - seen
+        nxt = (
+            set(
+                Office.objects.filter(
+                    Q(parent_id__in=frontier) | Q(successor_id__in=frontier)
+                ).values_list("id", flat=True)
+            )
+            - seen
+        )
         seen |= nxt
         frontier = nxt
     return seen
@@ -70,9 +74,10 @@ def _with_predecessors(office_ids: Iterable[int]) -> set[int]:
     seen = set(office_ids)
     frontier = set(seen)
     while frontier:
-        nxt = set(
-            Office.objects.filter(successor_id__in=frontier).values_list("id", flat=True)
-        ) - seen
+        nxt = (
+            set(Office.objects.filter(successor_id__in=frontier).values_list("id", flat=True))
+            - seen
+        )
         seen |= nxt
         frontier = nxt
     return seen

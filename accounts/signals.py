@@ -31,5 +31,10 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     username = (credentials or {}).get("username", "")[:150]
     known = User.objects.filter(username=username).first()
-    audit.record(None, "login.failed", known or f"username:{username}", None,
-                 {**_client(request), "username": username})
+    audit.record(
+        None,
+        "login.failed",
+        known or f"username:{username}",
+        None,
+        {**_client(request), "username": username},
+    )

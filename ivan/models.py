@@ -26,12 +26,17 @@ class ProviderMember(models.Model):
     """A user who operates for a provider (I-VAN client role)."""
 
     provider = models.ForeignKey(Provider, models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="provider_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="provider_links"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["provider", "user"], name="provider_member_uniq")
         ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.provider.code}"
 
 
 class EmployerChannel(models.Model):

@@ -40,10 +40,38 @@ DEMO_USERS = [
 
 DEMO_EMPLOYERS = [
     # unit code, name, MST, address, office, zone
-    ("TZH490L", "Công ty TNHH Minh Phát", "0101300842", "12 Phan Đình Phùng, Ba Đình, Hà Nội", "0101", "I"),
-    ("DV0012A", "Công ty CP Dệt may Sài Gòn", "0301234562", "45 Lê Lợi, Sài Gòn, TP. Hồ Chí Minh", "7901", "I"),
-    ("TH0381B", "HTX Nông nghiệp Hạc Thành", "3800456781", "8 Lê Lai, Hạc Thành, Thanh Hóa", "3801", "II"),
-    ("HN0206C", "Công ty TNHH Phần mềm Đống Đa", "0104567890", "200 Tây Sơn, Đống Đa, Hà Nội", "0102", "I"),
+    (
+        "TZH490L",
+        "Công ty TNHH Minh Phát",
+        "0101300842",
+        "12 Phan Đình Phùng, Ba Đình, Hà Nội",
+        "0101",
+        "I",
+    ),
+    (
+        "DV0012A",
+        "Công ty CP Dệt may Sài Gòn",
+        "0301234562",
+        "45 Lê Lợi, Sài Gòn, TP. Hồ Chí Minh",
+        "7901",
+        "I",
+    ),
+    (
+        "TH0381B",
+        "HTX Nông nghiệp Hạc Thành",
+        "3800456781",
+        "8 Lê Lai, Hạc Thành, Thanh Hóa",
+        "3801",
+        "II",
+    ),
+    (
+        "HN0206C",
+        "Công ty TNHH Phần mềm Đống Đa",
+        "0104567890",
+        "200 Tây Sơn, Đống Đa, Hà Nội",
+        "0102",
+        "I",
+    ),
 ]
 
 DEMO_PROVIDERS = [("VNPT", "VNPT-Vinaphone"), ("TS24", "TS24")]
@@ -62,7 +90,10 @@ def seed_demo() -> list[tuple[str, str, str]]:
         employers[unit_code], _ = Employer.objects.update_or_create(
             unit_code=unit_code,
             defaults={
-                "name": name, "tax_code": mst, "address": address, "wage_zone": zone,
+                "name": name,
+                "tax_code": mst,
+                "address": address,
+                "wage_zone": zone,
                 "managing_office": office_resolve(office_code),
                 "contact_email": f"ketoan@{unit_code.lower()}.example.vn",
             },
@@ -72,8 +103,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
     )
 
     admin, _ = User.objects.get_or_create(
-        username="admin", defaults={"full_name": "Quản trị hệ thống", "is_staff": True,
-                                    "is_superuser": True}
+        username="admin",
+        defaults={"full_name": "Quản trị hệ thống", "is_staff": True, "is_superuser": True},
     )
     admin.set_password(settings.DEMO_PASSWORD)
     admin.save()

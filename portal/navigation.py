@@ -54,13 +54,17 @@ def items_for(user) -> list[dict]:
 register(NavItem(_("Home"), "home", description=_("Your work at a glance.")))
 register(
     NavItem(
-        _("Outbox dead letters"), "outbox:dead", "accounts.replay_outbox",
+        _("Outbox dead letters"),
+        "outbox:dead",
+        "accounts.replay_outbox",
         _("E-mails and notifications that failed every attempt; replay them."),
     )
 )
 register(
     NavItem(
-        _("Administration"), "admin:index", staff_only=True,
+        _("Administration"),
+        "admin:index",
+        staff_only=True,
         description=_("Offices, users, memberships and the audit log."),
     )
 )

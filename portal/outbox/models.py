@@ -40,7 +40,8 @@ class OutboxMessage(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(
-                fields=["next_attempt_at"], name="outbox_due_idx",
+                fields=["next_attempt_at"],
+                name="outbox_due_idx",
                 condition=Q(state__in=["pending", "in_flight"]),
             ),
             models.Index(fields=["kind", "state"]),

@@ -19,8 +19,9 @@ from .models import OutboxMessage, OutboxState
 log = structlog.get_logger(__name__)
 
 
-def outbox_enqueue(*, kind: str, key: str, payload: dict,
-                   max_attempts: int | None = None) -> OutboxMessage:
+def outbox_enqueue(
+    *, kind: str, key: str, payload: dict, max_attempts: int | None = None
+) -> OutboxMessage:
     """Write an outbox row in the caller's transaction; kick the relay once it commits.
 
     Enqueuing the same ``key`` twice returns the first row unchanged.
@@ -90,7 +91,9 @@ def outbox_claim(*, message_id: int | None = None, limit: int = 1) -> list[Outbo
         qs = OutboxMessage.objects.filter(_due_filter(now))
         if message_id is not None:
             qs = qs.filter(pk=message_id)
-        rows = list(qs.order_by("next_attempt_at", "id").select_for_update(skip_locked=True)[:limit])
+        rows = list(
+            qs.order_by("next_attempt_at", "id").select_for_update(skip_locked=True)[:limit]
+        )
         if not rows:
             return []
         lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
@@ -117,16 +120,29 @@ def outbox_deliver(message: OutboxMessage) -> str:
         state = OutboxState.DEAD if permanent else OutboxState.PENDING
         next_at = now if permanent else now + timedelta(seconds=backoff_seconds(attempts))
         OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.IN_FLIGHT).update(
-            state=state, attempts=attempts, next_attempt_at=next_at, lease_until=None,
+            state=state,
+            attempts=attempts,
+            next_attempt_at=next_at,
+            lease_until=None,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         if not permanent:
             _schedule_retry(message.pk, (next_at - now).total_seconds())
-        log.warning("outbox_delivery_failed", message_id=message.pk, kind=message.kind,
-                    attempts=attempts, dead=permanent, error=str(exc)[:200])
+        log.warning(
+            "outbox_delivery_failed",
+            message_id=message.pk,
+            kind=message.kind,
+            attempts=attempts,
+            dead=permanent,
+            error=str(exc)[:200],
+        )
         return state
     OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.IN_FLIGHT).update(
-        state=OutboxState.SENT, attempts=attempts, sent_at=now, lease_until=None, last_error="",
+        state=OutboxState.SENT,
+        attempts=attempts,
+        sent_at=now,
+        lease_until=None,
+        last_error="",
     )
     log.info("outbox_delivered", message_id=message.pk, kind=message.kind, attempts=attempts)
     return OutboxState.SENT
@@ -136,7 +152,8 @@ def outbox_due_ids(*, limit: int) -> list[int]:
     """Ids of rows that are due now (for the sweep to hand out)."""
     return list(
         OutboxMessage.objects.filter(_due_filter(timezone.now()))
-        .order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit]
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
     )
 
 
@@ -144,13 +161,21 @@ def outbox_due_ids(*, limit: int) -> list[int]:
 def outbox_replay(*, actor, message: OutboxMessage) -> OutboxMessage:
     """Give a dead-lettered message a fresh set of attempts (staff action, audited)."""
     updated = OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.DEAD).update(
-        state=OutboxState.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_until=None,
+        state=OutboxState.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        lease_until=None,
     )
     if not updated:
         raise ValueError("only dead-lettered messages can be replayed")
     message.refresh_from_db()
-    audit.record(actor, "outbox.replayed", message, None,
-                 {"kind": message.kind, "key": message.key, "last_error": message.last_error})
+    audit.record(
+        actor,
+        "outbox.replayed",
+        message,
+        None,
+        {"kind": message.kind, "key": message.key, "last_error": message.last_error},
+    )
     from .tasks import outbox_deliver
 
     transaction.on_commit(lambda: _kick(outbox_deliver, message.pk))

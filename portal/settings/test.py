@@ -1,7 +1,7 @@
 """Test settings: the real PostgreSQL and Redis given by the test command's environment."""
 
 from .base import *  # noqa: F403
-from .base import LOGGING
+from .base import BASE_DIR, LOGGING, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -12,3 +12,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tasks run in-process unless a test starts a real worker (tests/conftest.py), which
+# switches this off for its duration; the broker is then the real Redis.
+CELERY_BROKER_URL = env.str("TEST_REDIS_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = env.bool("TEST_CELERY_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+AXES_FAILURE_LIMIT = 3
+# Screenshots and other artifacts of the browser tests.
+TEST_ARTIFACTS_DIR = BASE_DIR / "test-artifacts"
+# A worker process started by the tests writes its e-mails where the test can read them.
+if env.str("TEST_EMAIL_FILE_PATH", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.str("TEST_EMAIL_FILE_PATH")

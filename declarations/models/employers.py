@@ -48,7 +48,9 @@ class EmployerMember(models.Model):
     """A user who acts for an employer (người dùng của đơn vị)."""
 
     employer = models.ForeignKey(Employer, models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="employer_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="employer_links"
+    )
 
     class Meta:
         constraints = [

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs lint and the whole test suite against this
+# machine's real PostgreSQL and Redis (a throwaway database per run).
+# Usage: scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+REDIS_HOST=${REDIS_HOST:-127.0.0.1}
+REDIS_PORT=${REDIS_PORT:-6379}
+
+say() { printf '\n==> %s\n' "$*"; }
+
+say "Python environment"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+if [ ! -f .venv/.installed-test ] || [ pyproject.toml -nt .venv/.installed-test ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v -e BuildBackendWarning -e '^ *!!' -e '^ *\*\*\*' -e 'Please be careful' -e 'name as your package' -e 'WheelFile' -e '^ *$' || true
+  touch .venv/.installed-test
+fi
+
+say "Browser and tools (Debian packages)"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+pg_up() { .venv/bin/python - "$PG_HOST" "$PG_PORT" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(host=sys.argv[1], port=sys.argv[2], user="postgres", dbname="postgres",
+                    connect_timeout=3).close()
+except Exception:
+    sys.exit(1)
+PY
+}
+redis_up() { .venv/bin/python -c "import redis,sys; redis.Redis(host='$REDIS_HOST', port=$REDIS_PORT, socket_timeout=3).ping()" >/dev/null 2>&1; }
+
+say "Services"
+if ! pg_up; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start >/dev/null 2>&1 || true
+  for _ in $(seq 1 20); do pg_up && break; sleep 1; done
+fi
+if ! redis_up; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no >/dev/null 2>&1 || true
+  for _ in $(seq 1 10); do redis_up && break; sleep 1; done
+fi
+run_id="$(date +%s)_$$"
+if pg_up; then
+  export DATABASE_URL="postgres://postgres@${PG_HOST}:${PG_PORT}/bhxh_${run_id}"
+  export CENTRAL_DATABASE_URL="postgres://postgres@${PG_HOST}:${PG_PORT}/bhxh_central_${run_id}"
+  echo "PostgreSQL: ok (throwaway databases test_bhxh_${run_id}, test_bhxh_central_${run_id})"
+elif [ "${CI:-}" = "true" ]; then
+  echo "FATAL: PostgreSQL at ${PG_HOST}:${PG_PORT} is unreachable after trying to start it." >&2
+  exit 1
+else
+  echo "WARNING: PostgreSQL unreachable; tests run on SQLite and PostgreSQL-only tests skip." >&2
+fi
+if redis_up; then
+  export TEST_REDIS_URL="redis://${REDIS_HOST}:${REDIS_PORT}/0"
+  echo "Redis: ok"
+elif [ "${CI:-}" = "true" ]; then
+  echo "FATAL: Redis at ${REDIS_HOST}:${REDIS_PORT} is unreachable after trying to start it." >&2
+  exit 1
+else
+  echo "WARNING: Redis unreachable; tests that need the broker skip." >&2
+fi
+export CELERY_TASK_DEFAULT_QUEUE="bhxh-test-${run_id}"
+
+say "Lint"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (run .venv/bin/ruff format)"; .venv/bin/ruff format --check .; exit 1; }
+
+say "Tests"
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+# pytest exits 5 when it collected nothing: that is a failure here, not a pass.
+exit $status
