@@ -98,6 +98,10 @@ def seed_demo() -> list[tuple[str, str, str]]:
                 "contact_email": f"ketoan@{unit_code.lower()}.example.vn",
             },
         )
+    for unit_code in ("TZH490L", "DV0012A"):
+        Employer.objects.filter(unit_code=unit_code, e_registered_on__isnull=True).update(
+            e_status="active", e_registered_on=timezone.localdate().replace(month=1, day=1)
+        )
     EmployerChannel.objects.update_or_create(
         employer=employers["DV0012A"], defaults={"provider": providers["VNPT"]}
     )

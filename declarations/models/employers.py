@@ -16,6 +16,23 @@ class WageZone(models.TextChoices):
     IV = "IV", "IV"
 
 
+class EStatus(models.TextChoices):
+    """Where an employer stands with e-transactions (giao dịch điện tử)."""
+
+    NOT_REGISTERED = "not_registered", _("Not registered")
+    PENDING = "pending", _("Registration awaiting approval")
+    ACTIVE = "active", _("Transacting electronically")
+    TRIAL = "trial", _("Trial credential")
+    STOPPED = "stopped", _("Stopped")
+
+
+class ResultDelivery(models.TextChoices):
+    """How the unit receives paper results (trả kết quả)."""
+
+    AT_OFFICE = "office", _("At the office")
+    BY_POST = "post", _("By post")
+
+
 class Employer(models.Model):
     """An employer unit (đơn vị) managed by one office, known by its unit code (mã đơn vị)."""
 
@@ -29,6 +46,24 @@ class Employer(models.Model):
     wage_zone = models.CharField(_("wage zone"), max_length=3, choices=WageZone.choices)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    e_status = models.CharField(
+        _("e-transaction status"),
+        max_length=16,
+        choices=EStatus.choices,
+        default=EStatus.NOT_REGISTERED,
+        db_index=True,
+    )
+    # First day the unit transacted electronically, and the day it stopped (adoption
+    # figures over time are computed from these two dates).
+    e_registered_on = models.DateField(_("e-transactions since"), null=True, blank=True)
+    e_stopped_on = models.DateField(_("e-transactions stopped on"), null=True, blank=True)
+    result_delivery = models.CharField(
+        _("result delivery"),
+        max_length=8,
+        choices=ResultDelivery.choices,
+        default=ResultDelivery.AT_OFFICE,
+    )
+    postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
 
     class Scope:
         office = "managing_office"
