@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 
@@ -11,3 +12,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # portal.outbox is a sub-package app; name its task module explicitly.
 app.autodiscover_tasks(["portal.outbox"])
+# Binds task_id (and the request_id of the request that queued it) to every log line.
+app.steps["worker"].add(DjangoStructLogInitStep)

@@ -7,7 +7,7 @@ PYTHON=${PYTHON:-python3}
 PORT=${PORT:-8000}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e . 2>&1 | grep -v -e BuildBackendWarning -e '^ *!!' -e '^ *\*\*\*' -e 'Please be careful' -e 'name as your package' -e 'WheelFile' -e '^ *$' || true
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e . 2>&1 | grep -v -e 'WARNING: Location' -e BuildBackendWarning -e '^ *!!' -e '^ *\*\*\*' -e 'Please be careful' -e 'name as your package' -e 'WheelFile' -e '^ *$' || true
   touch .venv/.installed
 fi
 export DJANGO_SETTINGS_MODULE=portal.settings.dev

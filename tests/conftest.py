@@ -67,11 +67,19 @@ class WorkerProcess:
             "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             "TEST_REDIS_URL": redis_url,
             "TEST_CELERY_EAGER": "false",
+            "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen | None = None
 
-    def start(self, concurrency: int = 1, pool: str = "prefork") -> WorkerProcess:
+    def start(
+        self, concurrency: int = 1, pool: str = "prefork", loglevel: str = "WARNING"
+    ) -> WorkerProcess:
+        import tempfile
+
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed in stop/kill)
+            prefix="celery-worker-", suffix=".log", delete=False
+        )
         cmd = [
             sys.executable,
             "-m",
@@ -89,17 +97,20 @@ class WorkerProcess:
             "--without-gossip",
             "--without-mingle",
             "-l",
-            "WARNING",
+            loglevel,
         ]
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            env={**self.env, "TEST_LOG_LEVEL": loglevel},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return self
+
+    def log_text(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL the whole worker (parent and pool children) at once."""

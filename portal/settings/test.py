@@ -5,7 +5,7 @@ from .base import BASE_DIR, LOGGING, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-LOGGING["root"]["level"] = "WARNING"
+LOGGING["root"]["level"] = env.str("TEST_LOG_LEVEL", default="WARNING")
 # The tests drive time themselves; no periodic sweeps behind their back.
 CELERY_BEAT_SCHEDULE = {}
 STORAGES = {

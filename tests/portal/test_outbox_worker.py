@@ -1,5 +1,7 @@
 """The outbox with the real Redis broker and a real Celery worker process."""
 
+import json
+
 import pytest
 from django.db import transaction
 
@@ -24,7 +26,7 @@ def test_worker_delivers_e_mail_committed_with_the_data(
         "__init__",
         _with_env(c.WorkerProcess.__init__, {"TEST_EMAIL_FILE_PATH": str(tmp_path)}),
     )
-    celery_worker_process()
+    worker = celery_worker_process(loglevel="INFO")
     with transaction.atomic():
         for i in range(5):
             outbox_enqueue(
@@ -41,6 +43,12 @@ def test_worker_delivers_e_mail_committed_with_the_data(
     for i in range(5):
         assert f"<worker-mail-{i}@bhxh-portal>" in written
     assert written.count("Message-ID:") == 5
+    # The worker logs one JSON line per event with the task id bound.
+    events = [json.loads(line) for line in worker.log_text().splitlines() if line.startswith("{")]
+    delivered = [e for e in events if e.get("event") == "outbox_delivered"]
+    assert len(delivered) == 5 and all(e.get("task_id") for e in delivered), worker.log_text()[
+        -3000:
+    ]
 
 
 def test_sweep_delivers_a_row_whose_message_was_lost(celery_worker_process, settings):
