@@ -155,3 +155,12 @@ def scoped(user, queryset: QuerySet, *, permission: str | None = None, on=None) 
     narrowed = queryset.filter(condition)
     # A path through a many-valued relation (unit → its users) can repeat rows.
     return narrowed.distinct() if through_people else narrowed
+
+
+def scoped_to_provider(provider_id: int, queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to what an I-VAN provider's API client may see: the objects
+    of the employers whose current channel is that provider (model ``Scope.provider``)."""
+    path = getattr(getattr(queryset.model, "Scope", None), "provider", None)
+    if path is None:
+        raise TypeError(f"{queryset.model.__name__} declares no provider scope")
+    return queryset.filter(**{path: provider_id})

@@ -6,3 +6,7 @@ class IvanConfig(AppConfig):
 
     name = "ivan"
     verbose_name = "Nhà cung cấp I-VAN"
+
+    def ready(self):
+        from . import webhooks  # noqa: F401  (registers the outbox handler)
+        from .api import schema  # noqa: F401  (OpenAPI description of provider auth)

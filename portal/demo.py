@@ -16,6 +16,7 @@ from accounts.models import Membership, Role, User
 from accounts.selectors import office_resolve
 from declarations.models import Employer, EmployerMember
 from ivan.models import EmployerChannel, Provider, ProviderMember
+from ivan.reference import ensure_providers_2015
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,13 @@ DEMO_EMPLOYERS = [
     ),
 ]
 
-DEMO_PROVIDERS = [("VNPT", "VNPT-Vinaphone"), ("TS24", "TS24")]
-
 
 @transaction.atomic
 def seed_demo() -> list[tuple[str, str, str]]:
     """Load the demo; return (username, role label, office) for each demo user."""
     call_command("loaddata", "offices", "roles", verbosity=0)
-    providers = {
-        code: Provider.objects.update_or_create(code=code, defaults={"name": name})[0]
-        for code, name in DEMO_PROVIDERS
-    }
+    ensure_providers_2015()
+    providers = {p.code: p for p in Provider.objects.all()}
     employers = {}
     for unit_code, name, mst, address, office_code, zone in DEMO_EMPLOYERS:
         employers[unit_code], _ = Employer.objects.update_or_create(

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from ivan import views as ivan_views
+
 from . import views
 
 urlpatterns = [
@@ -11,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("van-hanh/hop-thu-di/", include("portal.outbox.urls")),
     path("quan-tri/", admin.site.urls),
+    path("nha-cung-cap-ivan/", ivan_views.provider_list, name="ivan_providers"),
+    path("", include("ivan.api.urls")),
 ]
 
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"

@@ -21,8 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_reference_data():
+    # Transactional tests flush the tables, data migrations included: load them again.
     if not Role.objects.exists():
         call_command("loaddata", "offices", "roles", verbosity=0)
+    from ivan.reference import ensure_providers_2015
+
+    ensure_providers_2015()
 
 
 @pytest.fixture

@@ -69,6 +69,7 @@ class Employer(models.Model):
         office = "managing_office"
         employer_user = "members__user"
         provider_user = "ivan_channel__provider__members__user"
+        provider = "ivan_channel__provider"
 
     class Meta:
         verbose_name = _("employer")

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
     "axes",
     "django_structlog",
     "portal",
@@ -244,6 +246,42 @@ OUTBOX_BACKOFF_CAP_SECONDS = min(
 OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300, minimum=10)
 OUTBOX_BATCH_SIZE = _env_int("OUTBOX_BATCH_SIZE", 100, minimum=1)
 
+# --- cache (throttling counters; Redis in production so every process shares them) -----------
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- I-VAN API: OAuth2 client credentials ----------------------------------------------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+IVAN_SCOPES = {
+    "dossiers:submit": "Submit signed dossiers",
+    "dossiers:read": "Read dossier status and lists",
+    "notices:read": "Pull receipts and result notices",
+    "employers:register": "Register, change and stop employers' e-transactions",
+    "employers:read": "Read the employers the provider carries",
+    "webhooks:manage": "Register webhook endpoints",
+    "stats:read": "Read the provider's own statistics",
+}
+OAUTH2_PROVIDER = {
+    "SCOPES": IVAN_SCOPES,
+    "DEFAULT_SCOPES": ["dossiers:read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": _env_int("IVAN_TOKEN_SECONDS", 3600, minimum=60),
+    "OAUTH2_VALIDATOR_CLASS": "ivan.oauth.ProviderOAuth2Validator",
+    "PKCE_REQUIRED": True,
+    # Only the client-credentials grant is used; follow the OAuth 2.0 Security BCP (RFC 9700).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+IVAN_DEFAULT_RATE = env.str("IVAN_DEFAULT_RATE", default="1200/min")
+IVAN_WEBHOOK_TIMEOUT_SECONDS = _env_int("IVAN_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+IVAN_WEBHOOK_MAX_ATTEMPTS = _env_int("IVAN_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1)
+
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -251,8 +289,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "BHXH e-transaction portal API",
-    "VERSION": "1",
+    "TITLE": "BHXH I-VAN API",
+    "DESCRIPTION": (
+        "API through which contracted I-VAN providers submit and follow e-transaction "
+        "dossiers for the employers who chose them. OAuth2 client credentials; errors are "
+        "application/problem+json (RFC 9457) with the same codes as the portal's intake."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/ivan/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- logging: one JSON line per event -----------------------------------------------------------

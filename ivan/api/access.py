@@ -1,0 +1,91 @@
+"""Who is calling: the provider's API client behind an OAuth2 token, its contract, its
+scopes per action, and its rate limit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import SimpleRateThrottle
+
+from ..models import ApiClient, Contract
+from .errors import ApiProblem
+
+
+class ProviderTokenAuthentication(OAuth2Authentication):
+    """Bearer tokens of provider API clients (client-credentials grant)."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        _user, token = result
+        client = (
+            ApiClient.objects.select_related("provider", "application")
+            .filter(application_id=token.application_id)
+            .first()
+        )
+        if client is None:
+            return None
+        request.ivan_client = client
+        return (AnonymousUser(), token)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="ivan"'
+
+
+def api_client_of(request) -> ApiClient | None:
+    return getattr(request, "ivan_client", None) or getattr(
+        getattr(request, "_request", None), "ivan_client", None
+    )
+
+
+class ProviderAccess(BasePermission):
+    """A provider client, under a contract in force, holding the scopes of the action.
+
+    The view names the scopes per action in ``required_scopes`` ({action or method: [..]}).
+    The contract is checked on every call, so suspending it stops every token at once.
+    """
+
+    def has_permission(self, request, view):
+        client = api_client_of(request)
+        token = request.auth
+        if client is None or token is None:
+            raise ApiProblem("IVAN_UNAUTHENTICATED", 401)
+        if not Contract.objects.in_force().filter(provider_id=client.provider_id).exists():
+            raise ApiProblem("IVAN_CONTRACT_INACTIVE", 401)
+        action = getattr(view, "action", None) or request.method.lower()
+        needed = set(view.required_scopes.get(action, view.required_scopes.get("*", [])))
+        if not needed <= set(token.scope.split()):
+            raise ApiProblem(
+                "IVAN_SCOPE_MISSING",
+                403,
+                detail=None,
+                errors=[
+                    {"code": "scope", "message": s, "location": "token"} for s in sorted(needed)
+                ],
+            )
+        return True
+
+
+class ProviderRateThrottle(SimpleRateThrottle):
+    """Requests per provider (all its clients together); the rate is the provider's own
+    ``api_rate`` or ``IVAN_DEFAULT_RATE``. DRF answers 429 with ``Retry-After``."""
+
+    scope = "ivan"
+
+    def allow_request(self, request, view):
+        client = api_client_of(request)
+        if client is None:
+            return True
+        self.rate = client.provider.api_rate or settings.IVAN_DEFAULT_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_rate(self):
+        return settings.IVAN_DEFAULT_RATE
+
+    def get_cache_key(self, request, view):
+        client = api_client_of(request)
+        return f"throttle_ivan_{client.provider_id}" if client else None

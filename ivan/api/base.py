@@ -1,0 +1,72 @@
+"""The base of every I-VAN API view: authentication, scopes, throttling, problem+json
+errors, and one statistics row and one audit entry per call."""
+
+from __future__ import annotations
+
+import time
+
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from accounts import audit
+
+from ..models import ApiCall
+from .access import ProviderAccess, ProviderRateThrottle, ProviderTokenAuthentication, api_client_of
+from .errors import exception_handler
+
+
+class ProviderApiMixin:
+    authentication_classes = [ProviderTokenAuthentication]
+    permission_classes = [ProviderAccess]
+    throttle_classes = [ProviderRateThrottle]
+    required_scopes: dict[str, list[str]] = {}
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        request._ivan_started = time.monotonic()
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def client(self):
+        return api_client_of(self.request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        client = api_client_of(request)
+        if client is not None:
+            started = getattr(request, "_ivan_started", None) or time.monotonic()
+            action = getattr(self, "action", None) or request.method.lower()
+            name = f"{self.__class__.__name__}.{action}"
+            error_code = getattr(response, "error_code", "") or ""
+            ApiCall.objects.create(
+                client=client,
+                action=name,
+                status_code=response.status_code,
+                error_code=error_code,
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
+            audit.record(
+                None,
+                "ivan.api.call",
+                client,
+                None,
+                {
+                    "provider": client.provider.code,
+                    "action": name,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "error": error_code,
+                },
+            )
+        return response
+
+
+class ProviderApiView(ProviderApiMixin, APIView):
+    pass
+
+
+class ProviderViewSet(ProviderApiMixin, GenericViewSet):
+    pass

@@ -1,0 +1,18 @@
+"""The I-VAN API's own routes (what the OpenAPI document describes)."""
+
+from django.urls import path
+from oauth2_provider.views import TokenView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("employers", views.EmployerViewSet, basename="employer")
+
+urlpatterns = [
+    path("oauth/token", TokenView.as_view(), name="token"),
+    path("me", views.MeView.as_view(), name="me"),
+    path("webhook", views.WebhookView.as_view(), name="webhook"),
+    path("stats", views.StatsView.as_view(), name="stats"),
+    *router.urls,
+]
