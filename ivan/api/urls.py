@@ -1,7 +1,9 @@
 """/api/ivan/v1/: the API, its OpenAPI document and a Swagger UI page."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
 
 PREFIX = "api/ivan/v1/"
 
@@ -15,4 +17,5 @@ urlpatterns = [
     path(
         f"{PREFIX}docs", SpectacularSwaggerView.as_view(url_name="ivan_openapi"), name="ivan_docs"
     ),
+    re_path(rf"^{PREFIX}", views.not_found),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
@@ -94,7 +95,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
     @extend_schema(
         operation_id="employers_list",
         tags=["employers"],
-        responses={200: EmployerSerializer(many=True), **problems()},
+        responses={200: EmployerSerializer(many=True), **problems(404)},
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -152,7 +153,13 @@ class StatsView(ProviderApiView):
         operation_id="stats",
         tags=["provider"],
         responses={200: StatsSerializer, **problems(400)},
-        parameters=[OpenApiParameter("days", int, description="Window in days (1–365)")],
+        parameters=[
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": 365, "default": 30},
+                description="Window in days (1–365)",
+            )
+        ],
     )
     def get(self, request):
         try:
@@ -169,3 +176,14 @@ class StatsView(ProviderApiView):
         return Response(
             StatsSerializer(provider_stats(provider=self.client.provider, since=since)).data
         )
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown paths under the API answer a problem document, never an HTML page."""
+    from .errors import problem_response
+
+    response = problem_response(code="IVAN_NOT_FOUND", status_code=404)
+    response.accepted_renderer = JSONRenderer()
+    response.accepted_media_type = "application/problem+json"
+    response.renderer_context = {}
+    return response.render()
