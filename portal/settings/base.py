@@ -5,6 +5,7 @@ to the console. ``DATABASE_URL`` / ``CELERY_BROKER_URL`` switch to PostgreSQL an
 A malformed value stops start-up with a message naming the variable.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -264,3 +265,9 @@ LOGGING = json_logging(LOG_LEVEL)
 
 # --- domain ---------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="BhxhDemo#2026")
+
+# Review time limits (declarations.workdays): a dossier received at or after this local
+# time counts from the next working day.
+REVIEW_OFFICE_CLOSES_AT = env.str("REVIEW_OFFICE_CLOSES_AT", default="17:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", REVIEW_OFFICE_CLOSES_AT):
+    raise ImproperlyConfigured("REVIEW_OFFICE_CLOSES_AT must be HH:MM, e.g. 17:00")
