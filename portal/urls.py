@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("van-hanh/hop-thu-di/", include("portal.outbox.urls")),
     path("quan-tri/", admin.site.urls),
+    path("quan-ly/", include("declarations.urls_district")),
 ]
 
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"
