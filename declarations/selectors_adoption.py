@@ -277,9 +277,7 @@ def officer_rows(*, office_ids: set[int], office: Office, on: date, targets) -> 
         assigned.filter(not_electronic_on(on, "employer__"))
         .select_related("employer")
         .annotate(
-            rank=Window(
-                RowNumber(), partition_by=[F("officer_id")], order_by=F("employer__unit_code")
-            )
+            rank=Window(RowNumber(), partition_by=[F("officer_id")], order_by="employer__unit_code")
         )
         .filter(rank__lte=UNREGISTERED_SHOWN_PER_OFFICER)
         .order_by("officer_id", "employer__unit_code")
