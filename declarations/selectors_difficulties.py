@@ -77,7 +77,7 @@ def difficulty_summary(user, *, start: date, end: date) -> Summary:
         (
             (
                 offices[oid],
-                {c: cats.get(c, 0) for c in DifficultyCategory.values},
+                [cats.get(c, 0) for c in DifficultyCategory.values],
                 sum(cats.values()),
             )
             for oid, cats in per.items()
