@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -87,7 +88,7 @@ def dashboard(request):
         target=target.share if target else None,
         target_label=(
             _("Target %(share)s%% by %(day)s")
-            % {"share": target.share.normalize(), "day": target.due_on.strftime("%d/%m/%Y")}
+            % {"share": floatformat(target.share, -1), "day": target.due_on.strftime("%d/%m/%Y")}
             if target
             else ""
         ),
