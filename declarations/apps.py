@@ -8,4 +8,7 @@ class DeclarationsConfig(AppConfig):
     verbose_name = "Hồ sơ giao dịch điện tử"
 
     def ready(self):
-        from . import navigation_district  # noqa: F401  (registers the pages' nav entries)
+        from . import (
+            navigation_district,  # noqa: F401  (registers the pages' nav entries)
+            tasks_district,  # noqa: F401  (registers the periodic summary task)
+        )

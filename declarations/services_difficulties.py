@@ -258,3 +258,51 @@ def difficulty_answer(*, actor: User, difficulty: Difficulty, answer: str) -> Di
             },
         )
     return difficulty
+
+
+def difficulty_summary_send(*, start, end) -> int:
+    """E-mail each director (a holder of the summary right) the summary of the difficulties
+    they may see, filed from ``start`` to ``end``; one outbox row per director and period.
+    Returns how many e-mails were queued."""
+    from .selectors_difficulties import difficulty_summary
+
+    labels = dict(DifficultyCategory.choices)
+    directors = {
+        m.user
+        for m in Membership.objects.active()
+        .filter(
+            role__group__permissions__codename="view_difficulty_summary",
+            role__group__permissions__content_type__app_label="declarations",
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .select_related("user")
+    }
+    link = settings.SITE_URL.rstrip("/") + reverse("district:difficulty_summary")
+    link += f"?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}"
+    queued = 0
+    for user in sorted(directors, key=lambda u: u.pk):
+        summary = difficulty_summary(user, start=start, end=end)
+        lines = [
+            f"Tổng hợp vướng mắc từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}",
+            f"Tổng số: {summary.total} — đã trả lời: {summary.answered} — đang chờ: {summary.open}",
+        ]
+        if summary.avg_response_hours is not None:
+            lines.append(f"Thời gian trả lời trung bình: {summary.avg_response_hours} giờ")
+        lines.append("")
+        lines += [f"- {labels[c]}: {n}" for c, n in summary.by_category.items()]
+        lines.append("")
+        lines += [f"- {office.name}: {total}" for office, _c, total in summary.by_office]
+        lines += ["", link]
+        with transaction.atomic():
+            outbox_enqueue(
+                kind="email",
+                key=f"difficulty-summary-{user.pk}-{start:%Y%m%d}-{end:%Y%m%d}",
+                payload={
+                    "to": [user.email],
+                    "subject": f"[BHXH] Tổng hợp vướng mắc {start:%d/%m/%Y}–{end:%d/%m/%Y}",
+                    "body": "\n".join(str(line) for line in lines),
+                },
+            )
+        queued += 1
+    return queued

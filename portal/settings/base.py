@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.logconfig import json_logging
@@ -233,6 +234,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Sweeps due outbox rows so a lost Celery message only delays an effect.
     "outbox-sweep": {"task": "portal.outbox.tasks.outbox_sweep", "schedule": 60.0},
+    # On the 1st at 07:00: last month's summary of difficulties to the directors.
+    "difficulty-summary-monthly": {
+        "task": "declarations.tasks_district.difficulty_summary_monthly",
+        "schedule": crontab(minute=0, hour=7, day_of_month=1),
+    },
 }
 
 # --- outbox ---------------------------------------------------------------------------------

@@ -259,3 +259,28 @@ def test_the_summary_counts_by_category_and_office(client, units):
         assert "<svg" in response.content.decode()
         client.force_login(staff("receiving_officer", "7501"))
         assert client.get(LIST + "tong-hop/").status_code == 403
+
+
+def test_the_monthly_summary_is_emailed_to_the_directors(units, django_capture_on_commit_callbacks):
+    from declarations.tasks_district import difficulty_summary_monthly
+
+    bien_hoa, saigon, _v = units
+    with time_machine.travel("2026-05-04 09:00 +0700", tick=False):
+        file_one(employer_user(bien_hoa), bien_hoa, category="software")
+        file_one(employer_user(saigon), saigon, category="signature")
+    leader = staff("central_leader", "00", email="lanhdao@vss.example.vn")
+    staff("provincial_admin", "79", email="giamdoc@hcm.example.vn")
+    staff("receiving_officer", "7501", email="tiepnhan@dn.example.vn")  # not a director
+    with time_machine.travel("2026-06-01 07:00 +0700", tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert difficulty_summary_monthly() == 2
+        assert difficulty_summary_monthly() == 2  # idempotent: same keys, nothing new
+    by_to = {m.to[0]: m for m in mail.outbox}
+    assert set(by_to) == {"lanhdao@vss.example.vn", "giamdoc@hcm.example.vn"}
+    assert "Tổng số: 2" in by_to["lanhdao@vss.example.vn"].body
+    assert "Tổng số: 1" in by_to["giamdoc@hcm.example.vn"].body  # HCMC only
+    assert "01/05/2026" in by_to["giamdoc@hcm.example.vn"].subject
+    assert (
+        OutboxMessage.objects.filter(key__startswith=f"difficulty-summary-{leader.pk}-").count()
+        == 1
+    )
