@@ -26,7 +26,6 @@ class DifficultyForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=DifficultyCategory.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}))
-    employer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     files = MultipleFileField(
         label=_("Attachments (pdf, xml, jpg, png, xlsx, txt; at most 6 files, 5 MB)"),
         required=False,

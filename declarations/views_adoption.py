@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -238,8 +238,11 @@ def releases(request):
     may_view = request.user.has_perm(VIEW) or request.user.has_perm(DEPLOY)
     if not may_view:
         raise PermissionDenied
-    if request.GET.get("release"):
-        release = get_object_or_404(PortalRelease, pk=request.GET["release"])
+    wanted = request.GET.get("release", "")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404
+        release = get_object_or_404(PortalRelease, pk=int(wanted))
     else:
         release = current_release() or PortalRelease.objects.first()
     rows, late = [], []

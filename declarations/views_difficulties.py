@@ -68,10 +68,19 @@ def difficulty_list(request, inbox=False):
 def difficulty_new(request):
     if not request.user.has_perm(FILE):
         raise PermissionDenied
-    employers = list(scope.scoped(request.user, Employer.objects.all(), permission=FILE)[:2])
-    # An employer's user files for its unit; staff file for their own office.
+    # An employer's user files for one of its units; staff file for their own office.
     is_employer_user = any(m.role.scope == "employer" for m in scope.memberships_of(request.user))
-    employer = employers[0] if is_employer_user and employers else None
+    employers = (
+        list(scope.scoped(request.user, Employer.objects.all(), permission=FILE)[:50])
+        if is_employer_user
+        else []
+    )
+    employer = employers[0] if employers else None
+    wanted = request.POST.get("employer", "")
+    if wanted:
+        employer = next((e for e in employers if str(e.pk) == wanted), None)
+        if employer is None:
+            raise PermissionDenied
     form = DifficultyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,7 +100,9 @@ def difficulty_new(request):
             )
             return redirect("district:difficulty", difficulty.pk)
     return render(
-        request, "declarations/difficulties/new.html", {"form": form, "employer": employer}
+        request,
+        "declarations/difficulties/new.html",
+        {"form": form, "employer": employer, "employers": employers},
     )
 
 

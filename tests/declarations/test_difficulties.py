@@ -284,3 +284,17 @@ def test_the_monthly_summary_is_emailed_to_the_directors(units, django_capture_o
         OutboxMessage.objects.filter(key__startswith=f"difficulty-summary-{leader.pk}-").count()
         == 1
     )
+
+
+@pytest.mark.parametrize("url", [LIST, LIST + "can-tra-loi/", LIST + "tong-hop/"])
+def test_lists_answer_in_a_constant_number_of_queries(
+    client, units, url, django_assert_max_num_queries
+):
+    bien_hoa, saigon, _v = units
+    client.force_login(staff("central_it", "00"))
+    client.get(url)
+    filers = [employer_user(bien_hoa), employer_user(saigon)]
+    for i in range(30):
+        file_one(filers[i % 2], [bien_hoa, saigon][i % 2], category=["software", "other"][i % 2])
+    with django_assert_max_num_queries(16):
+        assert client.get(url).status_code == 200
