@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from accounts.models import Membership, Office, OfficeLevel
 
-from .models import AdoptionTarget, Employer, EmployerAssignment, PortalRelease
+from .models import (
+    AdoptionSnapshot,
+    AdoptionSnapshotRun,
+    AdoptionTarget,
+    Employer,
+    EmployerAssignment,
+    PortalRelease,
+)
 
 UNREGISTERED_SHOWN_PER_OFFICER = 20
 
@@ -146,6 +153,7 @@ class Dashboard:
     targets: list[AdoptionTarget]
     rows: list[Row]
     officers: list[Row]
+    as_of: object = None  # when the snapshot read was taken (None: computed live)
 
     @property
     def total(self) -> int:
@@ -184,6 +192,33 @@ def adoption_counts(*, office_ids: set[int] | None, days: list[date]) -> dict[in
     return out
 
 
+def adoption_counts_snapshotted(
+    *, office_ids: set[int] | None, days: list[date]
+) -> tuple[dict[int, list], object]:
+    """Like :func:`adoption_counts`, read from the snapshots where a run covers the day
+    and computed live only for the days without one. Returns the counts and when the
+    latest snapshot used was taken (None when everything was live)."""
+    runs = dict(AdoptionSnapshotRun.objects.filter(day__in=days).values_list("day", "taken_at"))
+    missing = [d for d in days if d not in runs]
+    position = {d: i for i, d in enumerate(days)}
+    out: dict[int, list] = defaultdict(lambda: [(0, 0)] * len(days))
+    if runs:
+        rows = AdoptionSnapshot.objects.filter(day__in=list(runs))
+        if office_ids is not None:
+            rows = rows.filter(office_id__in=office_ids)
+        for office_id, day, electronic, total in rows.values_list(
+            "office_id", "day", "electronic", "total"
+        ):
+            out[office_id] = list(out[office_id])
+            out[office_id][position[day]] = (electronic, total)
+    if missing:
+        for office_id, per_day in adoption_counts(office_ids=office_ids, days=missing).items():
+            out[office_id] = list(out[office_id])
+            for day, value in zip(missing, per_day, strict=True):
+                out[office_id][position[day]] = value
+    return dict(out), max(runs.values()) if runs else None
+
+
 def pick_target(targets: list[AdoptionTarget], on: date) -> AdoptionTarget | None:
     """The target in force: the next one falling due, else the last one that fell due."""
     upcoming = sorted((t for t in targets if t.due_on >= on), key=lambda t: t.due_on)
@@ -200,7 +235,7 @@ def adoption_dashboard(*, office: Office, on: date | None = None, months: int = 
     index = OfficeIndex.load(day)
     points = month_starts(until=day, months=months)
     within = index.ids_within(office)
-    counts = adoption_counts(office_ids=within, days=points)
+    counts, as_of = adoption_counts_snapshotted(office_ids=within, days=points)
 
     series = [(p, 0, 0) for p in points]
     for per_day in counts.values():
@@ -248,6 +283,7 @@ def adoption_dashboard(*, office: Office, on: date | None = None, months: int = 
         targets=sorted(own, key=lambda t: t.due_on),
         rows=ranked,
         officers=officers,
+        as_of=as_of,
     )
 
 

@@ -160,3 +160,30 @@ def release_deployment_record(
         {"release": release.version, "deployed_on": deployed_on, "created": created},
     )
     return deployment
+
+
+SNAPSHOT_MONTHS = 24
+
+
+def adoption_snapshot_refresh(*, on: date | None = None, months: int = SNAPSHOT_MONTHS) -> int:
+    """Take every office's adoption figures for today and the first day of each of the last
+    ``months`` months (one grouped scan of the employers), replacing earlier runs of those
+    days. Returns the number of office rows written."""
+    from .models import AdoptionSnapshot, AdoptionSnapshotRun
+    from .selectors_adoption import adoption_counts, month_starts
+
+    day = on or timezone.localdate()
+    days = month_starts(until=day, months=months)
+    counts = adoption_counts(office_ids=None, days=days)
+    now = timezone.now()
+    rows = [
+        AdoptionSnapshot(office_id=office_id, day=d, electronic=e, total=t)
+        for office_id, per_day in counts.items()
+        for d, (e, t) in zip(days, per_day, strict=True)
+    ]
+    with transaction.atomic():
+        AdoptionSnapshot.objects.filter(day__in=days).delete()
+        AdoptionSnapshot.objects.bulk_create(rows, batch_size=2000)
+        for d in days:
+            AdoptionSnapshotRun.objects.update_or_create(day=d, defaults={"taken_at": now})
+    return len(rows)

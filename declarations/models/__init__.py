@@ -1,6 +1,13 @@
 """Models of the declarations app, one module per part of the domain."""
 
-from .adoption import AdoptionTarget, EmployerAssignment, PortalRelease, ReleaseDeployment
+from .adoption import (
+    AdoptionSnapshot,
+    AdoptionSnapshotRun,
+    AdoptionTarget,
+    EmployerAssignment,
+    PortalRelease,
+    ReleaseDeployment,
+)
 from .calendar import CalendarDayKind, CalendarSource, ProcedureTimeLimit, PublicHoliday
 from .difficulties import (
     Difficulty,
@@ -12,6 +19,8 @@ from .difficulties import (
 from .employers import Employer, EmployerMember, EStatus, ResultDelivery, WageZone
 
 __all__ = [
+    "AdoptionSnapshot",
+    "AdoptionSnapshotRun",
     "AdoptionTarget",
     "CalendarDayKind",
     "CalendarSource",

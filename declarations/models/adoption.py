@@ -159,3 +159,39 @@ class ReleaseDeployment(models.Model):
 
     def __str__(self):
         return f"{self.release} @ {self.province.code} {self.deployed_on:%d/%m/%Y}"
+
+
+class AdoptionSnapshotRun(models.Model):
+    """A day for which every office's adoption figures were taken (see AdoptionSnapshot)."""
+
+    day = models.DateField(_("day"), unique=True)
+    taken_at = models.DateTimeField(_("taken at"))
+
+    class Meta:
+        verbose_name = _("adoption snapshot")
+        verbose_name_plural = _("adoption snapshots")
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"{self.day:%d/%m/%Y} @ {self.taken_at:%H:%M}"
+
+
+class AdoptionSnapshot(models.Model):
+    """How many of an office's employers transacted electronically on a day, taken by the
+    periodic job so dashboards read a few hundred rows instead of every employer. An
+    office without a row on a day that has a run had no employer."""
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    total = models.PositiveIntegerField(_("employers"))
+    electronic = models.PositiveIntegerField(_("transacting electronically"))
+
+    class Meta:
+        verbose_name = _("adoption snapshot row")
+        verbose_name_plural = _("adoption snapshot rows")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "office"], name="adoption_snapshot_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.office_id} {self.day:%d/%m/%Y}: {self.electronic}/{self.total}"

@@ -234,6 +234,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Sweeps due outbox rows so a lost Celery message only delays an effect.
     "outbox-sweep": {"task": "portal.outbox.tasks.outbox_sweep", "schedule": 60.0},
+    # Adoption figures the dashboards read: every office, today and past month starts.
+    "adoption-snapshot-refresh": {
+        "task": "declarations.tasks_district.adoption_snapshot_refresh",
+        "schedule": env.float("ADOPTION_SNAPSHOT_SECONDS", default=900.0),
+    },
     # On the 1st at 07:00: last month's summary of difficulties to the directors.
     "difficulty-summary-monthly": {
         "task": "declarations.tasks_district.difficulty_summary_monthly",

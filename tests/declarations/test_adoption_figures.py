@@ -4,12 +4,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.selectors import office_resolve
 from declarations.models import EmployerAssignment
 from declarations.selectors_adoption import adoption_dashboard, month_starts
+from declarations.services_adoption import adoption_snapshot_refresh
 from tests.declarations import adoption_world
 from tests.declarations.adoption_world import TODAY
 from tests.factories import EmployerFactory, UserFactory, grant
@@ -105,5 +107,46 @@ def test_query_count_does_not_grow_with_data(world, code, django_assert_max_num_
         EmployerAssignment.objects.create(employer=e, officer=officer)
     big = _count_queries(lambda: adoption_dashboard(office=office, on=TODAY, months=12))
     assert big == small
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         adoption_dashboard(office=office, on=TODAY, months=24)
+
+
+def test_snapshots_give_the_same_figures_without_reading_employers(world):
+    from django.core.management import call_command
+
+    from declarations.models import AdoptionSnapshot
+
+    national = office_resolve("00")
+    live = adoption_dashboard(office=national, on=TODAY, months=3)
+    assert live.as_of is None
+    with time_machine.travel("2026-06-15 10:00 +0700", tick=False):
+        adoption_snapshot_refresh(months=3)
+        adoption_snapshot_refresh(months=3)  # replaces, never duplicates
+    # one row per managing office with employers: 7501, 732 (old), 7901, 7902, 0101
+    assert AdoptionSnapshot.objects.filter(day=TODAY).count() == 5
+    with CaptureQueriesContext(connection) as ctx:
+        snap = adoption_dashboard(office=national, on=TODAY, months=3)
+    assert not [q for q in ctx.captured_queries if '"declarations_employer"' in q["sql"]]
+    assert snap.as_of is not None
+    assert snap.series == live.series
+    assert [(r.code, r.electronic, r.total) for r in snap.rows] == [
+        (r.code, r.electronic, r.total) for r in live.rows
+    ]
+    province = adoption_dashboard(office=office_resolve("75"), on=TODAY, months=3)
+    assert province.series[-1] == (TODAY, 6, 10)
+    # a day without a run (a longer chart) is computed live, the rest read from snapshots
+    longer = adoption_dashboard(office=office_resolve("75"), on=TODAY, months=5)
+    assert longer.series[-1] == (TODAY, 6, 10) and len(longer.series) == 6
+    call_command("adoption_snapshot_refresh", "--months", "2", verbosity=0)
+
+
+def test_the_dashboard_shows_the_snapshot_until_the_next_refresh(world):
+    e, _officers = world
+    adoption_snapshot_refresh(on=TODAY, months=2)
+    e["E5"].e_registered_on = date(2026, 6, 1)
+    e["E5"].save()
+    d = adoption_dashboard(office=office_resolve("7501"), on=TODAY, months=2)
+    assert d.series[-1] == (TODAY, 4, 6)
+    adoption_snapshot_refresh(on=TODAY, months=2)
+    d = adoption_dashboard(office=office_resolve("7501"), on=TODAY, months=2)
+    assert d.series[-1] == (TODAY, 5, 6)

@@ -196,5 +196,5 @@ def test_pages_answer_in_a_constant_number_of_queries(
             e_registered_on=date(2025, 1, 1) if i % 3 else None,
         )
         EmployerAssignment.objects.create(employer=e, officer=officer)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         assert client.get(page).status_code == 200
