@@ -130,6 +130,9 @@ def time_page(client, url: str, repeat: int) -> tuple[float, float, int]:
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     queries = len(ctx.captured_queries)
+    if os.environ.get("BENCH_SLOW_QUERIES"):
+        for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]:
+            print(f"    {float(q['time']) * 1000:7.1f} ms  {q['sql'][:160]}")
     for _ in range(repeat):
         t0 = time.perf_counter()
         response = client.get(url)

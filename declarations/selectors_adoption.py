@@ -9,12 +9,11 @@ on the page comes from one grouped aggregate.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Membership, Office, OfficeLevel
@@ -27,8 +26,6 @@ from .models import (
     EmployerAssignment,
     PortalRelease,
 )
-
-UNREGISTERED_SHOWN_PER_OFFICER = 20
 
 
 def electronic_on(day: date, prefix: str = "") -> Q:
@@ -124,7 +121,6 @@ class Row:
     total: int = 0
     electronic: int = 0
     target: AdoptionTarget | None = None
-    unregistered: list[Employer] = field(default_factory=list)
 
     @property
     def rate(self) -> Decimal | None:
@@ -203,7 +199,7 @@ def adoption_counts_snapshotted(
     position = {d: i for i, d in enumerate(days)}
     out: dict[int, list] = defaultdict(lambda: [(0, 0)] * len(days))
     if runs:
-        rows = AdoptionSnapshot.objects.filter(day__in=list(runs))
+        rows = AdoptionSnapshot.objects.filter(day__in=list(runs), officer__isnull=True)
         if office_ids is not None:
             rows = rows.filter(office_id__in=office_ids)
         for office_id, day, electronic, total in rows.values_list(
@@ -287,9 +283,22 @@ def adoption_dashboard(*, office: Office, on: date | None = None, months: int = 
     )
 
 
+def officer_counts(*, office_ids: set[int] | None, on: date) -> dict[tuple[int, int], tuple]:
+    """``{(officer id, managing office id): (electronic, total)}`` of assigned employers."""
+    qs = EmployerAssignment.objects.all()
+    if office_ids is not None:
+        qs = qs.filter(employer__managing_office_id__in=office_ids)
+    return {
+        (row["officer_id"], row["employer__managing_office_id"]): (row["electronic"], row["total"])
+        for row in qs.order_by()
+        .values("officer_id", "employer__managing_office_id")
+        .annotate(total=Count("pk"), electronic=Count("pk", filter=electronic_on(on, "employer__")))
+    }
+
+
 def officer_rows(*, office_ids: set[int], office: Office, on: date, targets) -> list[Row]:
     """Each collection officer of the office: assigned employers, how many transact
-    electronically, the target, and the first employers not yet registered."""
+    electronically (from the day's snapshot when there is one) and the target."""
     rows: dict[int, Row] = {}
     for m in (
         Membership.objects.active(on)
@@ -297,30 +306,26 @@ def officer_rows(*, office_ids: set[int], office: Office, on: date, targets) -> 
         .select_related("user")
     ):
         rows.setdefault(m.user_id, Row(key=m.user_id, label=str(m.user)))
-    assigned = EmployerAssignment.objects.filter(employer__managing_office_id__in=office_ids)
-    for agg in (
-        assigned.order_by()
-        .values("officer_id", "officer__full_name", "officer__username")
-        .annotate(
-            total=Count("pk"),
-            electronic=Count("pk", filter=electronic_on(on, "employer__")),
+    if AdoptionSnapshotRun.objects.filter(day=on).exists():
+        source = AdoptionSnapshot.objects.filter(
+            day=on, officer__isnull=False, office_id__in=office_ids
+        ).values_list(
+            "officer_id", "officer__full_name", "officer__username", "electronic", "total"
         )
-    ):
-        label = agg["officer__full_name"] or agg["officer__username"]
-        row = rows.setdefault(agg["officer_id"], Row(key=agg["officer_id"], label=label))
-        row.total, row.electronic = agg["total"], agg["electronic"]
-    pending = (
-        assigned.filter(not_electronic_on(on, "employer__"))
-        .select_related("employer")
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("officer_id")], order_by="employer__unit_code")
+    else:
+        source = (
+            EmployerAssignment.objects.filter(employer__managing_office_id__in=office_ids)
+            .order_by()
+            .values_list("officer_id", "officer__full_name", "officer__username")
+            .annotate(
+                electronic=Count("pk", filter=electronic_on(on, "employer__")), total=Count("pk")
+            )
         )
-        .filter(rank__lte=UNREGISTERED_SHOWN_PER_OFFICER)
-        .order_by("officer_id", "employer__unit_code")
-    )
-    for a in pending:
-        if a.officer_id in rows:
-            rows[a.officer_id].unregistered.append(a.employer)
+    for officer_id, full_name, username, electronic, total in source:
+        # an officer who left the office but still holds employers is listed too
+        row = rows.setdefault(officer_id, Row(key=officer_id, label=full_name or username))
+        row.electronic += electronic
+        row.total += total
     per_officer = defaultdict(list)
     for t in targets:
         if t.officer_id and t.office_id == office.pk:
@@ -328,6 +333,17 @@ def officer_rows(*, office_ids: set[int], office: Office, on: date, targets) -> 
     for row in rows.values():
         row.target = pick_target(per_officer[row.key], on)
     return sorted(rows.values(), key=lambda r: (r.rate is None, -(r.rate or 0), r.label))
+
+
+def officer_unregistered(*, officer_id: int, office: Office, on: date | None = None):
+    """The officer's assigned employers under ``office`` not transacting electronically."""
+    day = on or timezone.localdate()
+    within = OfficeIndex.load(day).ids_within(office)
+    return (
+        Employer.objects.filter(assignment__officer_id=officer_id, managing_office_id__in=within)
+        .filter(not_electronic_on(day))
+        .order_by("unit_code")
+    )
 
 
 def unregistered_assigned(*, office: Office, on: date | None = None):

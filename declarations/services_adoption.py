@@ -170,7 +170,7 @@ def adoption_snapshot_refresh(*, on: date | None = None, months: int = SNAPSHOT_
     ``months`` months (one grouped scan of the employers), replacing earlier runs of those
     days. Returns the number of office rows written."""
     from .models import AdoptionSnapshot, AdoptionSnapshotRun
-    from .selectors_adoption import adoption_counts, month_starts
+    from .selectors_adoption import adoption_counts, month_starts, officer_counts
 
     day = on or timezone.localdate()
     days = month_starts(until=day, months=months)
@@ -180,6 +180,9 @@ def adoption_snapshot_refresh(*, on: date | None = None, months: int = SNAPSHOT_
         AdoptionSnapshot(office_id=office_id, day=d, electronic=e, total=t)
         for office_id, per_day in counts.items()
         for d, (e, t) in zip(days, per_day, strict=True)
+    ] + [
+        AdoptionSnapshot(office_id=office_id, officer_id=officer_id, day=day, electronic=e, total=t)
+        for (officer_id, office_id), (e, t) in officer_counts(office_ids=None, on=day).items()
     ]
     with transaction.atomic():
         AdoptionSnapshot.objects.filter(day__in=days).delete()

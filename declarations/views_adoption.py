@@ -31,6 +31,7 @@ from .selectors_adoption import (
     adoption_dashboard,
     current_release,
     electronic_on,
+    officer_unregistered,
     release_deployments,
 )
 from .services_adoption import (
@@ -93,10 +94,21 @@ def dashboard(request):
             else ""
         ),
     )
+    chosen, pending = None, None
+    wanted = request.GET.get("officer", "")
+    if data.level == OfficeLevel.LOCAL and wanted:
+        chosen = next((r for r in data.officers if str(r.key) == wanted), None)
+        if chosen is None:
+            raise PermissionDenied
+        pending = Paginator(
+            officer_unregistered(officer_id=chosen.key, office=office, on=data.on), 50
+        ).get_page(request.GET.get("page"))
     return render(
         request,
         "declarations/adoption/dashboard.html",
         {
+            "chosen": chosen,
+            "pending": pending,
             "data": data,
             "chart": chart,
             "offices": offices,

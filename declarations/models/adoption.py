@@ -179,9 +179,13 @@ class AdoptionSnapshotRun(models.Model):
 class AdoptionSnapshot(models.Model):
     """How many of an office's employers transacted electronically on a day, taken by the
     periodic job so dashboards read a few hundred rows instead of every employer. An
-    office without a row on a day that has a run had no employer."""
+    office without a row on a day that has a run had no employer. Rows with an officer
+    count that collection officer's assigned employers managed by the office."""
 
     office = models.ForeignKey(Office, models.CASCADE, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+"
+    )
     day = models.DateField(_("day"))
     total = models.PositiveIntegerField(_("employers"))
     electronic = models.PositiveIntegerField(_("transacting electronically"))
@@ -190,7 +194,16 @@ class AdoptionSnapshot(models.Model):
         verbose_name = _("adoption snapshot row")
         verbose_name_plural = _("adoption snapshot rows")
         constraints = [
-            models.UniqueConstraint(fields=["day", "office"], name="adoption_snapshot_uniq")
+            models.UniqueConstraint(
+                fields=["day", "office"],
+                condition=Q(officer__isnull=True),
+                name="adoption_snapshot_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["day", "office", "officer"],
+                condition=Q(officer__isnull=False),
+                name="adoption_snapshot_officer_uniq",
+            ),
         ]
 
     def __str__(self):

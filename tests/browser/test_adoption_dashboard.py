@@ -50,7 +50,8 @@ def test_national_dashboard_chart_leaderboard_and_export(demo, page, artifacts_d
 def test_collection_officer_sees_their_units_to_chase(demo, page, artifacts_dir):
     sign_in(page, "thu_badinh")
     page.goto("/quan-ly/ty-le-dien-tu/")
-    officers = page.get_by_test_id("officers")
-    assert officers.locator("[data-unit='HNB005A']").is_visible()
+    page.get_by_test_id("officers").get_by_test_id("pending-link").first.click()
+    page.wait_for_url("**officer=*")
+    assert page.get_by_test_id("pending").locator("[data-unit='HNB005A']").is_visible()
     assert page.get_by_test_id("adoption-chart").locator("svg").is_visible()
     page.screenshot(path=str(artifacts_dir / "adoption-officer.png"), full_page=True)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.selectors import office_resolve
 from declarations.models import EmployerAssignment
-from declarations.selectors_adoption import adoption_dashboard, month_starts
+from declarations.selectors_adoption import adoption_dashboard, month_starts, officer_unregistered
 from declarations.services_adoption import adoption_snapshot_refresh
 from tests.declarations import adoption_world
 from tests.declarations.adoption_world import TODAY
@@ -79,9 +79,13 @@ def test_officers_of_a_local_office(world):
     by_name = {r.label: r for r in d.officers}
     a, b, c = by_name["Cán bộ A"], by_name["Cán bộ B"], by_name["Cán bộ C"]
     assert (a.electronic, a.total, a.rate) == (1, 3, Decimal("33.3"))
-    assert [e.unit_code for e in a.unregistered] == ["DN0004A", "DN0005A"]
+    office = office_resolve("7501")
+    pending = officer_unregistered(officer_id=a.key, office=office, on=TODAY)
+    assert [e.unit_code for e in pending] == ["DN0004A", "DN0005A"]
+    assert a.unregistered_count == 2
     assert a.target.share == 80 and a.gap == Decimal("46.7")
-    assert (b.electronic, b.total, b.rate, b.unregistered) == (3, 3, Decimal("100.0"), [])
+    assert (b.electronic, b.total, b.rate) == (3, 3, Decimal("100.0"))
+    assert not officer_unregistered(officer_id=b.key, office=office, on=TODAY).exists()
     assert (c.total, c.rate) == (0, None)
     assert [r.label for r in d.officers] == ["Cán bộ B", "Cán bộ A", "Cán bộ C"]
     assert "Cán bộ D" not in by_name  # officer of another office
@@ -123,7 +127,8 @@ def test_snapshots_give_the_same_figures_without_reading_employers(world):
         adoption_snapshot_refresh(months=3)
         adoption_snapshot_refresh(months=3)  # replaces, never duplicates
     # one row per managing office with employers: 7501, 732 (old), 7901, 7902, 0101
-    assert AdoptionSnapshot.objects.filter(day=TODAY).count() == 5
+    assert AdoptionSnapshot.objects.filter(day=TODAY, officer=None).count() == 5
+    assert AdoptionSnapshot.objects.filter(day=TODAY, officer__isnull=False).count() == 3
     with CaptureQueriesContext(connection) as ctx:
         snap = adoption_dashboard(office=national, on=TODAY, months=3)
     assert not [q for q in ctx.captured_queries if '"declarations_employer"' in q["sql"]]
@@ -150,3 +155,14 @@ def test_the_dashboard_shows_the_snapshot_until_the_next_refresh(world):
     adoption_snapshot_refresh(on=TODAY, months=2)
     d = adoption_dashboard(office=office_resolve("7501"), on=TODAY, months=2)
     assert d.series[-1] == (TODAY, 5, 6)
+
+
+def test_officer_figures_come_from_the_snapshot_when_taken(world):
+    live = adoption_dashboard(office=office_resolve("7501"), on=TODAY, months=2)
+    adoption_snapshot_refresh(on=TODAY, months=2)
+    with CaptureQueriesContext(connection) as ctx:
+        snap = adoption_dashboard(office=office_resolve("7501"), on=TODAY, months=2)
+    assert not [q for q in ctx.captured_queries if "declarations_employerassignment" in q["sql"]]
+    assert [(r.label, r.electronic, r.total) for r in snap.officers] == [
+        (r.label, r.electronic, r.total) for r in live.officers
+    ]

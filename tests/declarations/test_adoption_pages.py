@@ -52,7 +52,11 @@ def test_a_collection_officer_sees_only_their_office(client, world):
     assert response.status_code == 200
     assert [o.code for o in response.context["offices"]] == ["7501"]
     assert response.context["data"].office.code == "7501"
-    assert 'data-unit="DN0005A"' in response.content.decode()
+    mine = client.get(URL, {"officer": officers["A"].pk})
+    assert 'data-unit="DN0005A"' in mine.content.decode()
+    assert 'data-unit="DN0001A"' not in mine.content.decode()  # already online
+    # an officer of another office cannot be listed through this page
+    assert client.get(URL, {"officer": officers["D"].pk}).status_code == 403
     other = office_resolve("7901")
     assert client.get(URL, {"office": other.pk}).status_code == 403
     assert client.get(URL + "xlsx", {"office": other.pk}).status_code == 403
