@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts import audit
+
 from .models import (
     AdoptionTarget,
     CalendarSource,
@@ -42,6 +44,22 @@ class PublicHolidayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source = CalendarSource.MANUAL  # a day edited by hand is never re-seeded over
         super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            "calendar.day_changed" if change else "calendar.day_added",
+            obj,
+            None,
+            {"day": obj.day, "kind": obj.kind, "name": obj.name},
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, "calendar.day_deleted", obj, None, {"day": obj.day})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(request.user, "calendar.day_deleted", obj, None, {"day": obj.day})
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ProcedureTimeLimit)
@@ -49,31 +67,72 @@ class ProcedureTimeLimitAdmin(admin.ModelAdmin):
     list_display = ["procedure_code", "case", "label", "working_days", "valid_from"]
     list_filter = ["procedure_code"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            "time_limit.changed" if change else "time_limit.added",
+            obj,
+            None,
+            {"procedure": obj.procedure_code, "case": obj.case, "days": obj.working_days},
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown for reference; written only through the audited pages."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(EmployerAssignment)
-class EmployerAssignmentAdmin(admin.ModelAdmin):
+class EmployerAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["employer", "officer", "assigned_on"]
     autocomplete_fields = ["employer", "officer"]
     search_fields = ["employer__unit_code", "officer__username"]
 
 
 @admin.register(AdoptionTarget)
-class AdoptionTargetAdmin(admin.ModelAdmin):
+class AdoptionTargetAdmin(ReadOnlyAdmin):
     list_display = ["office", "officer", "share", "due_on"]
     autocomplete_fields = ["office", "officer"]
     list_filter = ["due_on"]
 
 
 class ReleaseDeploymentInline(admin.TabularInline):
+    """Deployments are recorded (and audited) on the release deployment page."""
+
     model = ReleaseDeployment
     extra = 0
-    autocomplete_fields = ["province"]
+    readonly_fields = ["province", "deployed_on", "recorded_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PortalRelease)
 class PortalReleaseAdmin(admin.ModelAdmin):
     list_display = ["version", "released_on", "deploy_by"]
     inlines = [ReleaseDeploymentInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            "release.changed" if change else "release.added",
+            obj,
+            None,
+            {"version": obj.version, "released_on": obj.released_on, "deploy_by": obj.deploy_by},
+        )
 
 
 class DifficultyAttachmentInline(admin.TabularInline):
@@ -82,7 +141,7 @@ class DifficultyAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Difficulty)
-class DifficultyAdmin(admin.ModelAdmin):
+class DifficultyAdmin(ReadOnlyAdmin):
     list_display = ["id", "subject", "category", "status", "office", "filed_at", "answered_at"]
     list_filter = ["category", "status"]
     search_fields = ["subject", "description"]

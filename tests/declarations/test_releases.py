@@ -82,3 +82,32 @@ def test_it_staff_record_their_province_only(client):
 def test_others_may_not_open_the_page(client):
     client.force_login(staff("receiving_officer", "7501"))
     assert client.get(URL).status_code == 403
+
+
+def test_admin_pages_open_and_a_new_release_is_audited(client, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.vn", "x")
+    client.force_login(root)
+    for model in (
+        "publicholiday",
+        "proceduretimelimit",
+        "employerassignment",
+        "adoptiontarget",
+        "portalrelease",
+        "difficulty",
+    ):
+        assert client.get(f"/quan-tri/declarations/{model}/").status_code == 200, model
+    assert client.get("/quan-tri/declarations/adoptiontarget/add/").status_code == 403
+    response = client.post(
+        "/quan-tri/declarations/portalrelease/add/",
+        {
+            "version": "3.1",
+            "released_on": "2026-01-05",
+            "deploy_by": "2026-02-01",
+            "notes": "",
+            "deployments-TOTAL_FORMS": "0",
+            "deployments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    release = PortalRelease.objects.get(version="3.1")
+    assert AuditEntry.objects.filter(action="release.added", target_id=release.pk).exists()

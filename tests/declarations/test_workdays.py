@@ -164,3 +164,6 @@ def test_holidays_are_editable_in_the_admin(client, django_user_model):
     assert response.status_code == 302
     row = PublicHoliday.objects.get(day=date(2024, 3, 8))
     assert row.source == CalendarSource.MANUAL
+    from accounts.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="calendar.day_added", target_id=row.pk).exists()
