@@ -58,3 +58,13 @@ def test_file_then_answer_a_difficulty(demo, page, artifacts_dir):
     sign_in(page, "donvi_tzh490l")
     page.goto(f"/quan-ly/vuong-mac/{difficulty.pk}/")
     assert "Xin cập nhật phần mềm ký số" in page.get_by_test_id("answer").inner_text()
+
+
+def test_directors_summary_chart(demo, page, artifacts_dir):
+    sign_in(page, "lanhdao_tw")
+    page.goto("/quan-ly/vuong-mac/tong-hop/")
+    chart = page.get_by_test_id("category-chart").locator("svg")
+    assert chart.is_visible()
+    assert chart.locator("rect").count() == 4  # one bar per category
+    assert page.get_by_test_id("by-office").locator("tbody tr").count() >= 1
+    page.screenshot(path=str(artifacts_dir / "difficulty-summary.png"), full_page=True)

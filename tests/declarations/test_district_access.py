@@ -81,3 +81,27 @@ def test_hostile_parameters_never_give_a_500(client):
         "/quan-ly/vuong-mac/tong-hop/?start=31/02/2026&end=nope",
     ):
         assert client.get(url).status_code in (200, 403, 404), url
+
+
+def test_pages_are_vietnamese_first_and_english_on_request(client, settings):
+    client.force_login(make("central_leader"))
+    vi = client.get("/quan-ly/ty-le-dien-tu/").content.decode()
+    assert "Tỷ lệ giao dịch điện tử" in vi and "Bảng xếp hạng" in vi
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = client.get("/quan-ly/ty-le-dien-tu/").content.decode()
+    assert "E-transaction adoption" in en and "Leaderboard" in en
+
+
+def test_refusal_messages_carry_a_code_in_the_chosen_language(client, settings):
+    client.force_login(make("provincial_admin"))
+    office = office_resolve("7501")
+    url = "/quan-ly/ty-le-dien-tu/chi-tieu"
+    response = client.post(
+        url, {"office": office.pk, "share": "abc", "due_on": "2026-12-31"}, follow=True
+    )
+    assert "TARGET_INVALID: kiểm tra tỷ lệ và ngày." in response.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
+        url, {"office": office.pk, "share": "abc", "due_on": "2026-12-31"}, follow=True
+    )
+    assert "TARGET_INVALID: check the share and the date." in response.content.decode()
