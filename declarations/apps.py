@@ -6,3 +6,9 @@ class DeclarationsConfig(AppConfig):
 
     name = "declarations"
     verbose_name = "Hồ sơ giao dịch điện tử"
+
+    def ready(self):
+        from . import (
+            navigation_district,  # noqa: F401  (registers the pages' nav entries)
+            tasks_district,  # noqa: F401  (registers the periodic summary task)
+        )

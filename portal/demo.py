@@ -129,4 +129,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         if spec.role == "ivan_client":
             ProviderMember.objects.get_or_create(provider=providers["VNPT"], user=user)
         rows.append((spec.username, role.name_vi, office.name if office else "—"))
+    from declarations.demo_district import seed_district_demo
+
+    seed_district_demo(admin=admin)  # adoption targets, assignments, release, difficulties
     return rows

@@ -15,6 +15,7 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("nha-cung-cap-ivan/", ivan_views.provider_list, name="ivan_providers"),
     path("", include("ivan.api.urls")),
+    path("quan-ly/", include("declarations.urls_district")),
 ]
 
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"

@@ -5,10 +5,12 @@ to the console. ``DATABASE_URL`` / ``CELERY_BROKER_URL`` switch to PostgreSQL an
 A malformed value stops start-up with a message naming the variable.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.logconfig import json_logging
@@ -234,6 +236,16 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Sweeps due outbox rows so a lost Celery message only delays an effect.
     "outbox-sweep": {"task": "portal.outbox.tasks.outbox_sweep", "schedule": 60.0},
+    # Adoption figures the dashboards read: every office, today and past month starts.
+    "adoption-snapshot-refresh": {
+        "task": "declarations.tasks_district.adoption_snapshot_refresh",
+        "schedule": env.float("ADOPTION_SNAPSHOT_SECONDS", default=900.0),
+    },
+    # On the 1st at 07:00: last month's summary of difficulties to the directors.
+    "difficulty-summary-monthly": {
+        "task": "declarations.tasks_district.difficulty_summary_monthly",
+        "schedule": crontab(minute=0, hour=7, day_of_month=1),
+    },
 }
 
 # --- outbox ---------------------------------------------------------------------------------
@@ -313,3 +325,9 @@ LOGGING = json_logging(LOG_LEVEL)
 
 # --- domain ---------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="BhxhDemo#2026")
+
+# Review time limits (declarations.workdays): a dossier received at or after this local
+# time counts from the next working day.
+REVIEW_OFFICE_CLOSES_AT = env.str("REVIEW_OFFICE_CLOSES_AT", default="17:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", REVIEW_OFFICE_CLOSES_AT):
+    raise ImproperlyConfigured("REVIEW_OFFICE_CLOSES_AT must be HH:MM, e.g. 17:00")
