@@ -155,3 +155,8 @@ def scoped(user, queryset: QuerySet, *, permission: str | None = None, on=None) 
     narrowed = queryset.filter(condition)
     # A path through a many-valued relation (unit → its users) can repeat rows.
     return narrowed.distinct() if through_people else narrowed
+
+
+def offices_under(office: Office) -> set[int]:
+    """Ids of ``office``, every office under it and every office merged into them."""
+    return _expand([office.pk])
