@@ -54,6 +54,7 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, users=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = users if users is not None else User.objects.none()
+        self.fields["user"].label_from_instance = lambda u: f"{u} ({u.username})"
         self.fields["new_office"].queryset = _offices_today()
 
 

@@ -281,6 +281,7 @@ def rights_transfer(
         .select_related("role", "office")
     ):
         old_offices.add(membership.office_id)
+        end = membership.valid_to
         if membership.valid_from >= on:
             services.membership_change(
                 actor=actor,
@@ -301,7 +302,7 @@ def rights_transfer(
                     role=membership.role,
                     office=new_office,
                     valid_from=on,
-                    valid_to=membership.valid_to,
+                    valid_to=end,
                 )
         moved_roles.append(membership.role_id)
     for grant in (
