@@ -41,7 +41,8 @@ MANAGE_STAFF = "accounts.manage_staff"
 
 # --- reads ------------------------------------------------------------------------------------
 def user_office(user: User, *, on: date | None = None) -> Office | None:
-    """The office a person works at: their first active membership's, else a grant's."""
+    """The office a person works at: their first active membership's, else a grant's,
+    else (retired, expired) the office of their most recent membership or right."""
     day = on or timezone.localdate()
     membership = (
         Membership.objects.active(day)
@@ -59,7 +60,20 @@ def user_office(user: User, *, on: date | None = None) -> Office | None:
         .order_by("valid_from", "id")
         .first()
     )
-    return grant.office if grant else None
+    if grant is not None:
+        return grant.office
+    last = (
+        Membership.objects.filter(user=user, office__isnull=False, valid_from__lte=day)
+        .select_related("office")
+        .order_by("-valid_from", "-id")
+        .first()
+    ) or (
+        ApplicationGrant.objects.filter(user=user, office__isnull=False, valid_from__lte=day)
+        .select_related("office")
+        .order_by("-valid_from", "-id")
+        .first()
+    )
+    return last.office if last else None
 
 
 def user_applications(user: User, *, on: date | None = None) -> list[str]:
