@@ -8,7 +8,8 @@ import time_machine
 from axes.utils import reset as axes_reset
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
