@@ -144,9 +144,15 @@ def test_admin_refuses_an_outside_account(people, client):
     assert not User.objects.filter(username="ngoai.admin").exists()
     ok = client.post(
         reverse("admin:accounts_user_add"),
-        {"username": "canbo.admin", "account_kind": "staff", "usable_password": "false"},
+        {
+            "username": "canbo.admin",
+            "account_kind": "staff",
+            "usable_password": "false",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
     )
-    assert ok.status_code == 302
+    assert ok.status_code == 302, ok.context["adminform"].form.errors
     assert User.objects.get(username="canbo.admin").account_kind == "staff"
 
 
