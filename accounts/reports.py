@@ -215,6 +215,7 @@ def report_get(*, province: Office, year: int, quarter: int) -> AccountReport:
 @transaction.atomic
 def report_submit(*, actor: User, report: AccountReport) -> AccountReport:
     """Submit the report to central IT (gửi báo cáo): figures frozen, submission recorded."""
+    report = AccountReport.objects.select_for_update().get(pk=report.pk)
     if not scope.may(actor, MANAGE_STAFF, report.province):
         raise ValidationError(_("This province is not yours."), code="ACC-REPORT-SCOPE")
     if report.submitted_at is not None:
