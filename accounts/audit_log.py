@@ -45,7 +45,7 @@ def audit_entries(viewer, filters: AuditFilter) -> QuerySet[AuditEntry]:
     if filters.application:
         entries = entries.filter(
             Q(data__application=filters.application)
-            | Q(data__applications__contains=[filters.application])
+            | Q(data__applications__icontains=f'"{filters.application}"')
         )
     if filters.date_from:
         entries = entries.filter(at__gte=_midnight(filters.date_from))

@@ -439,7 +439,7 @@ def decision_apply(*, decision_id: int, today: date | None = None) -> PersonnelD
     """Carry out one due decision (once: a decision no longer pending is left alone)."""
     today = today or timezone.localdate()
     decision = (
-        PersonnelDecision.objects.select_for_update(skip_locked=True)
+        PersonnelDecision.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk=decision_id, status=DecisionStatus.PENDING, effective_on__lte=today)
         .select_related("user", "new_office")
         .first()

@@ -1,8 +1,8 @@
 """OIDC SSO: off by default, maps claims to existing accounts by e-mail (no network)."""
 
 import pytest
-from django.core.exceptions import SuspiciousOperation
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 
