@@ -12,11 +12,20 @@ from accounts.selectors import office_resolve
 from tests.factories import UserFactory, grant
 
 
-@pytest.fixture
-def applications(reference_data):
+def _load_applications():
     if not BusinessApplication.objects.exists():
         call_command("loaddata", "applications", verbosity=0)
     return {a.code: a for a in BusinessApplication.objects.all()}
+
+
+@pytest.fixture
+def applications(reference_data):
+    return _load_applications()
+
+
+@pytest.fixture
+def applications_tx(reference_data_tx):
+    return _load_applications()
 
 
 @dataclass
@@ -52,4 +61,10 @@ def _people():
 
 @pytest.fixture
 def people(applications):
+    return _people()
+
+
+@pytest.fixture
+def people_tx(applications_tx):
+    """The same people, committed (for browser tests against the live server)."""
     return _people()
