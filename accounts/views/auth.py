@@ -1,6 +1,7 @@
 """Sign in and out."""
 
 from django.contrib.auth import views as auth_views
+from django.utils.translation import gettext_lazy as _
 
 from ..forms import LoginForm
 
@@ -13,7 +14,11 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         from django.conf import settings
 
-        return {**super().get_context_data(**kwargs), "sso_enabled": settings.OIDC_ENABLED}
+        return {
+            **super().get_context_data(**kwargs),
+            "sso_enabled": settings.OIDC_ENABLED,
+            "sso_label": _("Sign in with your official e-mail account"),
+        }
 
 
 class LogoutView(auth_views.LogoutView):
