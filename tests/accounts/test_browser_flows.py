@@ -100,5 +100,6 @@ def test_download_the_quarterly_report(people_tx, page, artifacts_dir):
     download.save_as(path)
     assert download.suggested_filename == f"bao-cao-tai-khoan-01-Q{quarter}-{year}.xlsx"
     wb = load_workbook(io.BytesIO(path.read_bytes()))
-    assert f"Q{quarter}/{year}" in wb.worksheets[0]["A1"].value
+    title = wb.worksheets[0]["A1"].value
+    assert f"quý {quarter}/{year}" in title and "Hà Nội" in title
     page.screenshot(path=str(artifacts_dir / "quarterly-report.png"), full_page=True)
