@@ -285,12 +285,12 @@ def rights_transfer(
     decision: PersonnelDecision | None = None,
 ) -> dict:
     """Move a person's memberships and application rights to ``new_office`` from ``on``:
-    the old ones end the day before (điều động)."""
+    the old ones end the day before (điều động); rights that start later move as they are."""
     last_day = on - timedelta(days=1)
     moved_roles, moved_apps, old_offices = [], [], set()
+    open_from_on = Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     for membership in (
-        Membership.objects.active(on)
-        .filter(user=user, office__isnull=False)
+        Membership.objects.filter(open_from_on, user=user, office__isnull=False)
         .exclude(office=new_office)
         .select_related("role", "office")
     ):
@@ -320,8 +320,7 @@ def rights_transfer(
                 )
         moved_roles.append(membership.role_id)
     for grant in (
-        ApplicationGrant.objects.active(on)
-        .filter(user=user)
+        ApplicationGrant.objects.filter(open_from_on, user=user)
         .exclude(office=new_office)
         .select_related("application")
     ):
@@ -434,6 +433,15 @@ def _latest_status_decision(user: User, today: date) -> PersonnelDecision | None
     )
 
 
+def _later_transfer_applied(decision: PersonnelDecision) -> bool:
+    return PersonnelDecision.objects.filter(
+        user_id=decision.user_id,
+        kind=DecisionKind.TRANSFER,
+        status=DecisionStatus.APPLIED,
+        effective_on__gt=decision.effective_on,
+    ).exists()
+
+
 @transaction.atomic
 def decision_apply(*, decision_id: int, today: date | None = None) -> PersonnelDecision | None:
     """Carry out one due decision (once: a decision no longer pending is left alone)."""
@@ -448,7 +456,9 @@ def decision_apply(*, decision_id: int, today: date | None = None) -> PersonnelD
         return None
     user, actor = decision.user, None
     outcome = DecisionStatus.APPLIED
-    if decision.kind == DecisionKind.TRANSFER:
+    if decision.kind == DecisionKind.TRANSFER and _later_transfer_applied(decision):
+        outcome = DecisionStatus.SUPERSEDED  # the person has since moved on
+    elif decision.kind == DecisionKind.TRANSFER:
         rights_transfer(
             actor=actor,
             user=user,

@@ -1,6 +1,8 @@
 """Hypothesis stateful test: over random decisions, logins and time steps, a user is
-active exactly when the decisions in force say so, and a lock ends their session."""
+active exactly when the decisions in force say so, a lock ends their session, and their
+rights sit at the office of the latest transfer in force."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -48,6 +50,7 @@ class DecisionMachine(RuleBasedStateMachine):
 
         grant(self.user, "receiving_officer", office_resolve("0101"))
         self.decisions: list[tuple] = []  # (effective_on, seq, kind)
+        self.transfers: list[tuple] = []  # (effective_on, seq, office code)
         self.client = Client()
         self.signed_in = False
 
@@ -74,6 +77,48 @@ class DecisionMachine(RuleBasedStateMachine):
             effective_on=effective_on,
         )
         self.decisions.append((effective_on, decision.pk, kind))
+
+    @rule(
+        code=st.sampled_from(["0101", "0102", "7901"]),
+        offset=st.integers(min_value=-3, max_value=3),
+    )
+    def record_transfer(self, code, offset):
+        from django.core.exceptions import ValidationError
+
+        from accounts.selectors import office_resolve
+
+        effective_on = self.now.date() + timedelta(days=offset)
+        try:
+            decision = lifecycle.decision_record(
+                actor=DecisionMachine.admin,
+                user=self.user,
+                number=f"ĐĐ-{len(self.transfers)}",
+                signed_on=self.now.date(),
+                kind=DecisionKind.TRANSFER,
+                effective_on=effective_on,
+                new_office=office_resolve(code),
+            )
+        except ValidationError as exc:
+            assert exc.error_list[0].code == "ACC-DECISION-OFFICE"
+            assert lifecycle.user_office(self.user).code == code
+            return
+        self.transfers.append((effective_on, decision.pk, code))
+
+    @invariant()
+    def rights_sit_at_the_latest_transfers_office(self):
+        if not hasattr(self, "user"):
+            return
+        from accounts.models import Membership
+
+        today = self.now.date()
+        in_force = [t for t in self.transfers if t[0] <= today]
+        expected = max(in_force)[2] if in_force else "0101"
+        offices = set(
+            Membership.objects.active(today)
+            .filter(user=self.user)
+            .values_list("office__code", flat=True)
+        )
+        assert offices in (set(), {expected})
 
     @rule(
         days=st.integers(min_value=0, max_value=2),
@@ -122,12 +167,12 @@ def test_user_is_active_exactly_when_the_decisions_say(applications):
     admin = UserFactory(username="sm_admin")
     from accounts.selectors import office_resolve
 
-    grant(admin, "provincial_admin", office_resolve("01"))
+    grant(admin, "central_it", office_resolve("00"))  # transfers leave the province
     DecisionMachine.admin = admin
     run_state_machine_as_test(
         DecisionMachine,
         settings=settings(
-            max_examples=25,
+            max_examples=int(os.environ.get("ACCOUNTS_STATEFUL_EXAMPLES", "25")),
             stateful_step_count=12,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
