@@ -16,6 +16,12 @@ class AccountsConfig(AppConfig):
 
         for item in (
             NavItem(
+                _("Staff accounts"),
+                "accounts:staff",
+                "accounts.manage_staff",
+                _("Accounts of your province, their application rights and locks."),
+            ),
+            NavItem(
                 _("Personnel decisions"),
                 "accounts:decisions",
                 "accounts.manage_staff",

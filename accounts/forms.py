@@ -152,3 +152,21 @@ class TokenForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class GrantForm(forms.Form):
+    """Give an account rights in one business application at an office in reach."""
+
+    application = forms.ModelChoiceField(
+        label=_("Application"), queryset=BusinessApplication.objects.all()
+    )
+    office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.none())
+    valid_to = forms.DateField(label=_("Until"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, offices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices if offices is not None else Office.objects.none()
+
+
+class LockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
