@@ -96,6 +96,12 @@ def account_create(
     username = username.strip()
     if not username or User.objects.filter(username__iexact=username).exists():
         raise _refuse(_("This username is taken or empty."), "ACC-CREATE-USERNAME")
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise _refuse(
+            _("A username has letters, digits and @ . + - _ only."), "ACC-CREATE-USERNAME"
+        ) from None
     user = User(username=username, full_name=full_name, email=email, account_kind=account_kind)
     user.set_unusable_password()
     user.save()

@@ -16,6 +16,7 @@ from .common import needs, service_error
 
 MANAGE_STAFF = "accounts.manage_staff"
 VIEW_REPORTS = "accounts.view_account_reports"
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def _provinces(user, on):
@@ -31,7 +32,7 @@ def _provinces(user, on):
 
 
 def _report(request, code, year, quarter):
-    if not 1 <= quarter <= 4:
+    if not (1 <= quarter <= 4 and MIN_YEAR <= year <= MAX_YEAR):
         raise Http404
     end = reports.quarter_bounds(year, quarter)[1]
     province = _provinces(request.user, end).filter(code=code).first()
@@ -127,7 +128,7 @@ def not_submitted(request):
         quarter = int(request.GET.get("quarter", default[1]))
     except ValueError:
         year, quarter = default
-    if not 1 <= quarter <= 4:
+    if not (1 <= quarter <= 4 and MIN_YEAR <= year <= MAX_YEAR):
         year, quarter = default
     rows = reports.provinces_not_submitted(year=year, quarter=quarter)
     return render(

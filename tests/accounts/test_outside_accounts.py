@@ -284,3 +284,15 @@ def test_outside_account_expires_after_its_end_date(people, applications):
     assert AuditEntry.objects.get(action="account.locked", target_id=str(user.pk)).data[
         "reason"
     ] == ("outside account expired")
+
+
+def test_a_username_with_spaces_is_refused_with_a_code(people):
+    with pytest.raises(ValidationError) as exc:
+        provisioning.account_create(
+            actor=people.hn_admin,
+            username="co dau cach",
+            full_name="X",
+            email="x@bhxh.gov.vn",
+            office=office_resolve("0101"),
+        )
+    assert exc.value.error_list[0].code == "ACC-CREATE-USERNAME"

@@ -282,3 +282,12 @@ def test_applications_registry_ships_internal_and_external(applications):
     assert internal == {"receiving", "collection", "closure_transfer", "lookup", "administration"}
     assert BusinessApplication.objects.filter(internal=False).count() >= 3
     assert timedelta(days=1)
+
+
+@pytest.mark.parametrize("year", [0, 1, 99999])
+def test_impossible_years_are_not_found_not_errors(people, client, year):
+    client.force_login(people.hn_admin)
+    assert client.get(reverse("accounts:report_detail", args=["01", year, 1])).status_code == 404
+    client.force_login(people.central_it)
+    page = client.get(reverse("accounts:reports_missing"), {"year": year, "quarter": 1})
+    assert page.status_code == 200
