@@ -537,10 +537,22 @@ def outside_accounts_expire(*, today: date | None = None) -> int:
     return expired
 
 
+def login_sessions_prune() -> int:
+    """Forget tracked session keys whose session has expired or ended (database sessions)."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0
+    from django.contrib.sessions.models import Session
+
+    live = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    deleted, _ = LoginSession.objects.exclude(session_key__in=live).delete()
+    return deleted
+
+
 def lifecycle_run(*, today: date | None = None) -> dict:
-    """The beat job: due decisions, then expired outside accounts."""
+    """The beat job: due decisions, then expired outside accounts, then stale sessions."""
     today = today or timezone.localdate()
     return {
         "decisions": decisions_apply_due(today=today),
         "expired": outside_accounts_expire(today=today),
+        "sessions_pruned": login_sessions_prune(),
     }

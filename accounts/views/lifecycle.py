@@ -109,8 +109,11 @@ def dormant(request):
 @needs(MANAGE_STAFF)
 def dormant_lock(request, pk):
     user = get_object_or_404(lifecycle.dormant_accounts(request.user), pk=pk)
-    lifecycle.account_lock(actor=request.user, user=user, reason="dormant")
-    messages.success(request, _("Account %(u)s locked.") % {"u": user.username})
+    if user.pk == request.user.pk:
+        messages.error(request, _("[ACC-LOCK-SELF] You cannot lock your own account."))
+    else:
+        lifecycle.account_lock(actor=request.user, user=user, reason="dormant")
+        messages.success(request, _("Account %(u)s locked.") % {"u": user.username})
     return redirect("accounts:dormant")
 
 

@@ -254,3 +254,15 @@ def test_beat_runs_the_job_at_midnight():
     assert entry["task"] == "accounts.tasks.lifecycle_run"
     assert 0 in entry["schedule"].minute and 0 in entry["schedule"].hour
     assert base.CELERY_TIMEZONE == "Asia/Ho_Chi_Minh" == settings.TIME_ZONE
+
+
+def test_the_job_forgets_sessions_that_have_ended(people, client):
+    from accounts.models import LoginSession
+
+    login(client, people.officer)
+    client.logout()
+    login(client, people.hn_admin)
+    assert LoginSession.objects.count() == 2
+    result = lifecycle_run.delay().result
+    assert result["sessions_pruned"] == 1
+    assert list(LoginSession.objects.values_list("user", flat=True)) == [people.hn_admin.pk]
