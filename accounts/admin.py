@@ -4,10 +4,25 @@ Membership edits go through the services so every role change is audited."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from . import audit, services
-from .models import AuditEntry, Membership, Office, Role, User
+from .models import (
+    AccountKind,
+    AccountReport,
+    ApplicationGrant,
+    AuditEntry,
+    BusinessApplication,
+    DataRequest,
+    Membership,
+    Office,
+    OutsideAccountRefused,
+    OutsideAccountRequest,
+    PersonnelDecision,
+    Role,
+    User,
+)
 
 
 @admin.register(Office)
@@ -35,9 +50,35 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
+class UserCreationForm(AdminUserCreationForm):
+    """The admin's add form: the kind of account is asked, and an outside account is
+    refused (only an approved request creates one)."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "account_kind")
+
+    def clean_account_kind(self):
+        kind = self.cleaned_data["account_kind"]
+        if kind == AccountKind.OUTSIDE:
+            raise OutsideAccountRefused()
+        return kind
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "full_name", "email", "is_active", "last_login"]
+    add_form = UserCreationForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "account_kind", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ["username", "full_name", "email", "account_kind", "is_active", "last_login"]
+    list_filter = ["account_kind", "is_active"]
     search_fields = ["username", "full_name", "email"]
     inlines = [MembershipInline]
     # Rights come from memberships only; groups and direct permissions are not edited here.
@@ -45,9 +86,32 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("full_name", "email", "preferred_language")}),
         (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (
+            _("Kind and lock"),
+            {
+                "fields": (
+                    "account_kind",
+                    "outside_request",
+                    "expires_on",
+                    "locked_at",
+                    "locked_reason",
+                )
+            },
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "account_kind",
+        "outside_request",
+        "expires_on",
+        "locked_at",
+        "locked_reason",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ["last_login", "date_joined"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -127,3 +191,50 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BusinessApplication)
+class BusinessApplicationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "internal", "position"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists kept for reference; changes go through the accounts pages, which audit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApplicationGrant)
+class ApplicationGrantAdmin(ReadOnlyAdmin):
+    list_display = ["user", "application", "office", "valid_from", "valid_to"]
+    list_filter = ["application"]
+
+
+@admin.register(PersonnelDecision)
+class PersonnelDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["number", "user", "kind", "effective_on", "status"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(OutsideAccountRequest)
+class OutsideAccountRequestAdmin(ReadOnlyAdmin):
+    list_display = ["full_name", "organisation", "application", "valid_until", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(AccountReport)
+class AccountReportAdmin(ReadOnlyAdmin):
+    list_display = ["province", "year", "quarter", "submitted_at"]
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(ReadOnlyAdmin):
+    list_display = ["letter_number", "office", "status", "requested_at"]
+    list_filter = ["status"]

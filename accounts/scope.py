@@ -164,3 +164,8 @@ def scoped_to_provider(provider_id: int, queryset: QuerySet) -> QuerySet:
     if path is None:
         raise TypeError(f"{queryset.model.__name__} declares no provider scope")
     return queryset.filter(**{path: provider_id})
+
+
+def offices_under(office: Office) -> set[int]:
+    """Ids of ``office``, every office under it and every office merged into them."""
+    return _expand([office.pk])

@@ -19,6 +19,10 @@ def _client(request) -> dict:
 @receiver(user_logged_in)
 def _login_succeeded(sender, request, user, **kwargs):
     audit.record(user, "login.succeeded", user, None, _client(request))
+    if request is not None and hasattr(request, "session"):
+        from .lifecycle import session_track
+
+        session_track(user=user, session_key=request.session.session_key)
 
 
 @receiver(user_logged_out)

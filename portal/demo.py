@@ -132,4 +132,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from declarations.demo_district import seed_district_demo
 
     seed_district_demo(admin=admin)  # adoption targets, assignments, release, difficulties
+    from accounts.demo import seed_accounts_demo
+
+    seed_accounts_demo(admin=admin, password=settings.DEMO_PASSWORD)
     return rows

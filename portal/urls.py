@@ -21,6 +21,9 @@ urlpatterns = [
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"
 admin.site.site_title = "Quản trị BHXH"
 
+if settings.OIDC_ENABLED:  # SSO with official e-mail accounts (accounts.sso)
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

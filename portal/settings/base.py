@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "axes",
     "django_structlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "mozilla_django_oidc",
     "portal",
     "portal.outbox",
     "accounts",
@@ -103,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
@@ -246,6 +251,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "declarations.tasks_district.difficulty_summary_monthly",
         "schedule": crontab(minute=0, hour=7, day_of_month=1),
     },
+    # Personnel decisions act at midnight Asia/Ho_Chi_Minh (CELERY_TIMEZONE); the later runs
+    # only catch up after an outage (the job is idempotent).
+    "accounts-lifecycle": {
+        "task": "accounts.tasks.lifecycle_run",
+        "schedule": crontab(minute="0,15,30,45"),
+    },
+    "accounts-report-reminders": {
+        "task": "accounts.tasks.reports_remind",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "accounts-audit-chain-check": {
+        "task": "accounts.tasks.audit_chain_check",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- outbox ---------------------------------------------------------------------------------
@@ -331,3 +350,31 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="BhxhDemo#2026")
 REVIEW_OFFICE_CLOSES_AT = env.str("REVIEW_OFFICE_CLOSES_AT", default="17:00")
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", REVIEW_OFFICE_CLOSES_AT):
     raise ImproperlyConfigured("REVIEW_OFFICE_CLOSES_AT must be HH:MM, e.g. 17:00")
+# --- accounts: lifecycle, reports, second factor, SSO -------------------------------------------
+ACCOUNTS_DORMANT_DAYS = _env_int("ACCOUNTS_DORMANT_DAYS", 90, minimum=1)
+# Quarterly account reports are due before this day of the next quarter's first month.
+ACCOUNT_REPORT_DUE_DAY = _env_int("ACCOUNT_REPORT_DUE_DAY", 10, minimum=2)
+if ACCOUNT_REPORT_DUE_DAY > 28:
+    raise ImproperlyConfigured("ACCOUNT_REPORT_DUE_DAY must be at most 28")
+ACCOUNT_REPORT_REMINDER_DAYS = _env_int("ACCOUNT_REPORT_REMINDER_DAYS", 5, minimum=1)
+# TOTP second factor (django-otp) for these roles (and superusers).
+ACCOUNTS_OTP_REQUIRED = _env_bool("ACCOUNTS_OTP_REQUIRED", True)
+ACCOUNTS_OTP_ROLES = env.list(
+    "ACCOUNTS_OTP_ROLES", default=["provincial_admin", "central_leader", "central_it", "it_staff"]
+)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="BHXH")
+# OIDC single sign-on with official e-mail accounts (mozilla-django-oidc); off by default.
+OIDC_ENABLED = _env_bool("OIDC_ENABLED", False)
+OIDC_ALLOWED_EMAIL_DOMAINS = [d.lower() for d in env.list("OIDC_ALLOWED_EMAIL_DOMAINS", default=[])]
+OIDC_CREATE_USER = False  # SSO maps to existing accounts only
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email profile"
+LOGIN_REDIRECT_URL_FAILURE = "/tai-khoan/dang-nhap/"
+if OIDC_ENABLED:
+    OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.OfficialEmailBackend"]

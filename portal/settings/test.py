@@ -25,3 +25,6 @@ TEST_ARTIFACTS_DIR = BASE_DIR / "test-artifacts"
 if env.str("TEST_EMAIL_FILE_PATH", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("TEST_EMAIL_FILE_PATH")
+# The second factor is switched on by the tests that exercise it (tests/accounts/test_otp.py),
+# so other tests can sign staff in with force_login.
+ACCOUNTS_OTP_REQUIRED = False

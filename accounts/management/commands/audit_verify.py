@@ -2,14 +2,14 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.audit import verify_chain
+from accounts.audit_log import chain_check
 
 
 class Command(BaseCommand):
     help = "Verify the audit log's SHA-256 chain; exit 1 naming the first broken entry."
 
     def handle(self, *args, **options):
-        report = verify_chain()
+        report = chain_check()  # kept, so the audit viewer shows the last check
         if report.ok:
             self.stdout.write(
                 self.style.SUCCESS(

@@ -1,6 +1,7 @@
 """Users, offices, roles, memberships and the audit log."""
 
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -68,6 +69,28 @@ class Office(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+class AccountKind(models.TextChoices):
+    STAFF = "staff", _("Agency staff")
+    EMPLOYER = "employer", _("Employer user")
+    PROVIDER = "provider", _("I-VAN provider user")
+    OUTSIDE = "outside", _("Outside person or organisation")
+
+
+class OutsideAccountRefused(ValidationError):
+    """An outside account (tài khoản cho tổ chức, cá nhân bên ngoài) without an approved
+    request: refused on every path, whatever calls ``save()``."""
+
+    def __init__(self, message=None):
+        super().__init__(
+            message
+            or _(
+                "Accounts for outside persons or organisations are only created from a "
+                "request approved by a VSS leader."
+            ),
+            code="ACC-OUTSIDE-APPROVAL",
+        )
+
+
 class User(AbstractUser):
     """A person who signs in: agency staff, an employer's user or an I-VAN operator."""
 
@@ -78,13 +101,64 @@ class User(AbstractUser):
         choices=[("vi", "Tiếng Việt"), ("en", "English")],
         default="vi",
     )
+    account_kind = models.CharField(
+        _("kind of account"),
+        max_length=10,
+        choices=AccountKind.choices,
+        default=AccountKind.STAFF,
+    )
+    outside_request = models.OneToOneField(
+        "accounts.OutsideAccountRequest",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account",
+        verbose_name=_("approved request"),
+    )
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_reason = models.CharField(_("reason for the lock"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(account_kind="outside") | Q(outside_request__isnull=False),
+                name="outside_account_needs_request",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        self.outside_guard()
+        super().save(*args, **kwargs)
+
+    def outside_guard(self) -> None:
+        """Refuse an outside account that no approved request stands behind.
+
+        The only way past is :func:`accounts.outside.outside_request_approve`, which
+        creates the account from the approved request; an existing account cannot be
+        turned into an outside one, nor an outside account into a superuser.
+        """
+        if self.account_kind != AccountKind.OUTSIDE:
+            return
+        request = self.outside_request
+        if request is None or request.status != "approved":
+            raise OutsideAccountRefused()
+        if self.is_superuser or self.is_staff:
+            raise OutsideAccountRefused(_("An outside account cannot be an administrator."))
+        if self.pk is not None:
+            before = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .values_list("account_kind", "outside_request_id")
+            )
+            row = before.first()
+            if row is not None and row != (AccountKind.OUTSIDE, request.pk):
+                raise OutsideAccountRefused()
 
 
 class RoleScope(models.TextChoices):
@@ -144,6 +218,9 @@ class Membership(models.Model):
 
     objects = MembershipQuerySet.as_manager()
 
+    class Scope:
+        office = "office"
+
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
@@ -162,6 +239,10 @@ class Membership(models.Model):
             ("manage_employers", "May manage assigned employers"),
             ("submit_dossiers", "May submit dossiers for an employer"),
             ("view_operations", "May view operations status"),
+            ("request_data_extraction", "May request data extraction (đề nghị khai thác dữ liệu)"),
+            ("approve_data_request", "May approve data extraction requests"),
+            ("fulfil_data_request", "May fulfil approved data extraction requests"),
+            ("view_account_reports", "May follow the provinces' quarterly account reports"),
         ]
 
     def __str__(self):
@@ -187,6 +268,9 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    class Scope:
+        office = "office"
 
     class Meta:
         verbose_name = _("audit entry")

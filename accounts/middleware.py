@@ -1,0 +1,59 @@
+"""Require the second factor for the roles that need it before any other page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+
+from .second_factor import otp_device_confirmed, otp_required_for
+
+EXEMPT_URL_NAMES = {
+    "accounts:otp_enrol",
+    "accounts:otp_verify",
+    "accounts:login",
+    "accounts:logout",
+    "set_language",
+    "healthz",
+}
+
+
+class SecondFactorMiddleware:
+    """A signed-in user whose role needs TOTP and whose session is not verified yet is
+    sent to enrol (no device) or to enter a code; API calls get 403."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.ACCOUNTS_OTP_REQUIRED and self._blocked(request):
+            if request.path.startswith("/api/") or "/api/" in request.path:
+                return JsonResponse(
+                    {"code": "ACC-OTP-REQUIRED", "detail": "second factor required"}, status=403
+                )
+            name = (
+                "accounts:otp_verify"
+                if otp_device_confirmed(request.user)
+                else "accounts:otp_enrol"
+            )
+            from django.urls import reverse
+
+            return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    def _blocked(self, request) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return False
+        if request.path.startswith(("/" + settings.STATIC_URL.lstrip("/"),)):
+            return False
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        if match.view_name in EXEMPT_URL_NAMES:
+            return False
+        return otp_required_for(user) and not user.is_verified()

@@ -1,0 +1,56 @@
+"""Accounts models, one module per part of the domain, all importable from here."""
+
+from .applications import ApplicationGrant, BusinessApplication
+from .core import (
+    AccountKind,
+    AuditChainHead,
+    AuditEntry,
+    Membership,
+    MembershipQuerySet,
+    Office,
+    OfficeLevel,
+    OutsideAccountRefused,
+    Role,
+    RoleScope,
+    User,
+)
+from .data_requests import DataRequest, DataRequestStatus
+from .decisions import (
+    LOCKING_KINDS,
+    STATUS_KINDS,
+    DecisionKind,
+    DecisionStatus,
+    LoginSession,
+    PersonnelDecision,
+)
+from .outside import OutsideAccountRequest, RequestStatus
+from .reports import AccountReport
+from .verification import AuditVerification
+
+__all__ = [
+    "LOCKING_KINDS",
+    "STATUS_KINDS",
+    "AccountKind",
+    "AccountReport",
+    "ApplicationGrant",
+    "AuditChainHead",
+    "AuditEntry",
+    "AuditVerification",
+    "BusinessApplication",
+    "DataRequest",
+    "DataRequestStatus",
+    "DecisionKind",
+    "DecisionStatus",
+    "LoginSession",
+    "Membership",
+    "MembershipQuerySet",
+    "Office",
+    "OfficeLevel",
+    "OutsideAccountRefused",
+    "OutsideAccountRequest",
+    "PersonnelDecision",
+    "RequestStatus",
+    "Role",
+    "RoleScope",
+    "User",
+]

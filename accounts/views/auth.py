@@ -1,0 +1,25 @@
+"""Sign in and out."""
+
+from django.contrib.auth import views as auth_views
+from django.utils.translation import gettext_lazy as _
+
+from ..forms import LoginForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        return {
+            **super().get_context_data(**kwargs),
+            "sso_enabled": settings.OIDC_ENABLED,
+            "sso_label": _("Sign in with your official e-mail account"),
+        }
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
