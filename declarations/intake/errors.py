@@ -193,7 +193,7 @@ CATALOGUE: dict[str, Spec] = {
     ),
     "SIG_REFERENCE": Spec(
         "signature",
-        "Chữ ký phải có đúng một tham chiếu URI=\"\" tới toàn bộ tài liệu: {detail}",
+        'Chữ ký phải có đúng một tham chiếu URI="" tới toàn bộ tài liệu: {detail}',
         'The signature must have exactly one Reference URI="" to the whole document: {detail}',
     ),
     "SIG_BASE64": Spec(

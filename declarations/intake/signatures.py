@@ -77,7 +77,9 @@ class IvanCompatibleVerifier(XMLVerifier):
 
     def _verify_signature_with_pubkey(self, *, signed_info_c14n: bytes, **kwargs):
         try:
-            return super()._verify_signature_with_pubkey(signed_info_c14n=signed_info_c14n, **kwargs)
+            return super()._verify_signature_with_pubkey(
+                signed_info_c14n=signed_info_c14n, **kwargs
+            )
         except cryptography.exceptions.InvalidSignature:
             last = None
             for candidate in _signed_info_variants(signed_info_c14n):

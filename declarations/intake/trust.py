@@ -55,17 +55,23 @@ def _load_dir(path: Path) -> _Store:
         if b"-----BEGIN X509 CRL" in raw or entry.suffix.lower() == ".crl":
             try:
                 crls.append(
-                    x509.load_pem_x509_crl(raw) if raw.lstrip().startswith(b"-----") else x509.load_der_x509_crl(raw)
+                    x509.load_pem_x509_crl(raw)
+                    if raw.lstrip().startswith(b"-----")
+                    else x509.load_der_x509_crl(raw)
                 )
             except ValueError:
                 continue
             continue
-        for block in re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", raw, re.S):
+        for block in re.findall(
+            rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", raw, re.S
+        ):
             try:
                 cas.append(x509.load_pem_x509_certificate(block))
             except ValueError:
                 continue
-        if entry.suffix.lower() in {".der", ".cer", ".crt"} and not raw.lstrip().startswith(b"-----"):
+        if entry.suffix.lower() in {".der", ".cer", ".crt"} and not raw.lstrip().startswith(
+            b"-----"
+        ):
             try:
                 cas.append(x509.load_der_x509_certificate(raw))
             except ValueError:
@@ -115,7 +121,9 @@ def _is_ca(cert: x509.Certificate) -> bool:
 def validity_check(cert: x509.Certificate, *, at: datetime) -> None:
     """Refuse a certificate outside its validity period at ``at``."""
     if at < cert.not_valid_before_utc:
-        raise Refused(err("CERT_NOT_YET_VALID", date=cert.not_valid_before_utc.strftime("%d/%m/%Y")))
+        raise Refused(
+            err("CERT_NOT_YET_VALID", date=cert.not_valid_before_utc.strftime("%d/%m/%Y"))
+        )
     if at > cert.not_valid_after_utc:
         raise Refused(err("CERT_EXPIRED", date=cert.not_valid_after_utc.strftime("%d/%m/%Y")))
 

@@ -1,0 +1,54 @@
+"""Reads of the effective-dated money tables (bảng tỷ lệ, lương cơ sở, lương tối thiểu vùng)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .models import BaseSalary, ContributionRate, RegionalMinimumWage
+
+
+@dataclass
+class MoneyTables:
+    """A snapshot of the three tables, read once per dossier and looked up in memory."""
+
+    rates: list[tuple[date, str, str, Decimal]]
+    base: list[tuple[date, int]]
+    minimum: list[tuple[date, str, int]]
+
+    @classmethod
+    def load(cls) -> MoneyTables:
+        return cls(
+            rates=list(
+                ContributionRate.objects.values_list("valid_from", "fund", "party", "percent")
+            ),
+            base=sorted(BaseSalary.objects.values_list("valid_from", "amount")),
+            minimum=sorted(RegionalMinimumWage.objects.values_list("valid_from", "zone", "amount")),
+        )
+
+    def base_salary(self, on: date) -> int | None:
+        found = None
+        for valid_from, amount in self.base:
+            if valid_from <= on:
+                found = amount
+        return found
+
+    def minimum_wage(self, zone: str, on: date) -> int | None:
+        found = None
+        for valid_from, z, amount in self.minimum:
+            if z == zone and valid_from <= on:
+                found = amount
+        return found
+
+    def total_rate(self, on: date) -> Decimal | None:
+        """Sum of every fund's rate for both parties in force on ``on`` (32 % since 2016)."""
+        latest: dict[tuple[str, str], tuple[date, Decimal]] = {}
+        for valid_from, fund, party, percent in self.rates:
+            if valid_from <= on and (
+                (fund, party) not in latest or latest[(fund, party)][0] < valid_from
+            ):
+                latest[(fund, party)] = (valid_from, percent)
+        if not latest:
+            return None
+        return sum((p for _, p in latest.values()), Decimal(0))
