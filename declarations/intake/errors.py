@@ -408,8 +408,10 @@ class IntakeError:
         spec = CATALOGUE[self.code]
         lang = language or translation.get_language() or "vi"
         template = spec.en if lang.startswith("en") else spec.vi
+        values = {"form": self.location.form or "", "field": self.location.field or ""}
+        values.update(self.params)
         try:
-            return template.format(**self.params)
+            return template.format(**values)
         except (KeyError, IndexError):
             return template
 

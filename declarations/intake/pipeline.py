@@ -94,10 +94,7 @@ def _schema_errors(schema: etree.XMLSchema, root, code: str, form: str | None = 
         return []
     found = []
     for entry in list(schema.error_log)[:50]:
-        params = {"detail": entry.message}
-        if form:
-            params["form"] = form
-        found.append(err(code, line=entry.line, form=form, **params))
+        found.append(err(code, line=entry.line, form=form, detail=entry.message))
     return found
 
 
@@ -159,9 +156,9 @@ def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCert
     return records[0]
 
 
-def signed_tree_check(root, *, container, employer, now, form=None, expect_cert=None):
+def signed_tree_check(root, *, container, employer, now, form=None, expect_cert=None, facts=None):
     """Verify one signature the whole way; return (signed tree, certificate record, time)."""
-    facts = signature_inspect(root, container=container, form=form)
+    facts = facts or signature_inspect(root, container=container, form=form)
     at = facts.signing_time
     record = _pinned(employer, facts.certificate, at=at, form=form)
     if expect_cert is not None and record.pk != expect_cert.pk:
@@ -215,9 +212,10 @@ def _forms_check(files, *, procedure, employer, now, trial, envelope_cert):
             )
             continue
         try:
-            root = parse_untrusted(f.content, limit=settings.INTAKE_MAX_BYTES, form=spec.code)
+            root = parse_untrusted(f.content, limit=settings.INTAKE_MAX_FILES_BYTES, form=spec.code)
             if root.tag not in spec.roots:
                 raise Refused(err("FORM_ROOT", form=spec.code, value=root.tag))
+            shape = None if trial else signature_inspect(root, container="Cky", form=spec.code)
             schema_errors = _schema_errors(spec.schema, root, "XSD_FORM", spec.code)
             if schema_errors:
                 raise Refused(schema_errors)
@@ -229,6 +227,7 @@ def _forms_check(files, *, procedure, employer, now, trial, envelope_cert):
                     now=now,
                     form=spec.code,
                     expect_cert=envelope_cert,
+                    facts=shape,
                 )
         except Refused as refusal:
             errors.extend(refusal.errors)
@@ -252,6 +251,9 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
     root = parse_untrusted(data, limit=settings.INTAKE_MAX_BYTES)
     if root.tag != "Hoso":
         raise Refused(err("XSD_ENVELOPE", line=root.sourceline, detail=f"<{root.tag}>"))
+    # The signature's shape first (one signature, at Hoso/CKy_Dvi, the expected algorithms
+    # and reference), so a moved or rewired signature gets its own code, not a schema error.
+    shape = None if trial_secret else signature_inspect(root, container="CKy_Dvi", form=None)
     schema_errors = _schema_errors(xml_schema("envelope.xsd"), root, "XSD_ENVELOPE")
     if schema_errors:
         raise Refused(schema_errors)
@@ -279,14 +281,14 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         signed_root = root
     else:
         signed_root, record, signed_at = signed_tree_check(
-            root, container="CKy_Dvi", employer=employer, now=now
+            root, container="CKy_Dvi", employer=employer, now=now, facts=shape
         )
     facts = env.envelope_facts(signed_root)
     period = parse_month(facts["period"])
     if period is None:
         raise Refused(err("PERIOD_FORMAT", value=facts["period"] or "—"))
     files = env.envelope_files(
-        signed_root, max_files=settings.INTAKE_MAX_FILES, max_bytes=settings.INTAKE_MAX_BYTES
+        signed_root, max_files=settings.INTAKE_MAX_FILES, max_bytes=settings.INTAKE_MAX_FILES_BYTES
     )
     forms = _forms_check(
         files,

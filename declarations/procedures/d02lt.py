@@ -78,7 +78,7 @@ def d02lt_rules_check(
             errors.append(err(code, form=form, row=stt, field=field, line=line, **params))  # noqa: B023
 
         if not row.get("HoTen"):
-            add("ROW_REQUIRED", "HoTen", field="HoTen")
+            add("ROW_REQUIRED", "HoTen")
         plan = row.get("PA", "")
         if plan not in procedure.plan_codes:
             add("ROW_PLAN_CODE", "PA", value=plan or "—", procedure=procedure.code)
@@ -87,12 +87,12 @@ def d02lt_rules_check(
             if not BHXH.match(bhxh):
                 add("ROW_BHXH_FORMAT", "MasoBHXH", value=bhxh)
         elif not (procedure.checks_salary and plan == "TM"):
-            add("ROW_REQUIRED", "MasoBHXH", field="MasoBHXH")
+            add("ROW_REQUIRED", "MasoBHXH")
         cccd = row.get("CMND", "")
         if cccd and not CCCD.match(cccd):
             add("ROW_CCCD_FORMAT", "CMND", value=cccd)
         if not bhxh and not cccd and procedure.checks_salary:
-            add("ROW_REQUIRED", "CMND", field="CMND")
+            add("ROW_REQUIRED", "CMND")
         birth = row.get("NgaySinh", "")
         if birth:
             try:
@@ -100,7 +100,7 @@ def d02lt_rules_check(
             except ValueError:
                 add("ROW_DATE_FORMAT", "NgaySinh", value=birth)
         elif procedure.checks_salary:
-            add("ROW_REQUIRED", "NgaySinh", field="NgaySinh")
+            add("ROW_REQUIRED", "NgaySinh")
         gender = row.get("GioiTinh", "")
         if gender and gender not in {"0", "1"}:
             add("ROW_GENDER", "GioiTinh", value=gender)

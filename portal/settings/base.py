@@ -268,7 +268,9 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="BhxhDemo#2026")
 # --- declarations: intake of signed dossiers ----------------------------------------------------
 # Folder of PEM/DER certificates of the licensed CAs and their CRL files (the trust store).
 TRUSTED_CA_DIR = env.path("TRUSTED_CA_DIR", default=BASE_DIR / "var" / "trusted-ca")
-INTAKE_MAX_BYTES = _env_int("INTAKE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Files of a dossier: 5 MB in all (decoded); the envelope as received carries them in base64.
+INTAKE_MAX_FILES_BYTES = _env_int("INTAKE_MAX_FILES_BYTES", 5 * 1024 * 1024, minimum=1024)
+INTAKE_MAX_BYTES = _env_int("INTAKE_MAX_BYTES", 7 * 1024 * 1024, minimum=1024)
 INTAKE_MAX_FILES = _env_int("INTAKE_MAX_FILES", 6, minimum=1)
 # A signature older than this (by its SigningTime) when the dossier arrives is refused.
 INTAKE_MAX_SIGNATURE_AGE_DAYS = _env_int("INTAKE_MAX_SIGNATURE_AGE_DAYS", 30, minimum=1)
