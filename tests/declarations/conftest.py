@@ -74,6 +74,9 @@ def register_cert(employer, issued, **kwargs):
 @pytest.fixture
 def employer(reference_data, trust_dir, demo_pki):
     """An employer transacting electronically with ``demo_pki.good`` registered."""
+    from declarations.money_tables import money_tables_seed
+
+    money_tables_seed()
     unit = EmployerFactory(
         unit_code="TZH490L",
         tax_code=MST,
