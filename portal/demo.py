@@ -132,4 +132,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         if spec.role == "ivan_client":
             ProviderMember.objects.get_or_create(provider=providers["VNPT"], user=user)
         rows.append((spec.username, role.name_vi, office.name if office else "—"))
+    from declarations.demo import declarations_demo_seed
+
+    declarations_demo_seed()  # demo PKI, certificates, signed dossiers through the CLI tools
     return rows

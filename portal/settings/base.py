@@ -274,5 +274,7 @@ INTAKE_MAX_BYTES = _env_int("INTAKE_MAX_BYTES", 7 * 1024 * 1024, minimum=1024)
 INTAKE_MAX_FILES = _env_int("INTAKE_MAX_FILES", 6, minimum=1)
 # A signature older than this (by its SigningTime) when the dossier arrives is refused.
 INTAKE_MAX_SIGNATURE_AGE_DAYS = _env_int("INTAKE_MAX_SIGNATURE_AGE_DAYS", 30, minimum=1)
+# Where seed_demo keeps the demo CA and the demo units' keys and certificates.
+DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=BASE_DIR / "var" / "demo-pki")
 # A TrueType font with Vietnamese glyphs for the PDF notices (Debian: fonts-dejavu-core).
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
