@@ -76,35 +76,27 @@ class IvanCompatibleVerifier(XMLVerifier):
     """
 
     def _verify_signature_with_pubkey(self, *, signed_info_c14n: bytes, **kwargs):
-        try:
-            return super()._verify_signature_with_pubkey(
-                signed_info_c14n=signed_info_c14n, **kwargs
-            )
-        except cryptography.exceptions.InvalidSignature:
-            last = None
-            for candidate in _signed_info_variants(signed_info_c14n):
-                try:
-                    return super()._verify_signature_with_pubkey(
-                        signed_info_c14n=candidate, **kwargs
-                    )
-                except cryptography.exceptions.InvalidSignature as exc:
-                    last = exc
-            raise last or cryptography.exceptions.InvalidSignature() from None
+        last = None
+        for candidate in _signed_info_variants(signed_info_c14n):
+            try:
+                return super()._verify_signature_with_pubkey(signed_info_c14n=candidate, **kwargs)
+            except cryptography.exceptions.InvalidSignature as exc:
+                last = exc
+        raise last
 
 
-def _signed_info_variants(signed_info_c14n: bytes) -> list[bytes]:
-    """Equivalent canonical forms of one SignedInfo (see :class:`IvanCompatibleVerifier`)."""
-    parser = hardened_parser()
-    variants = [signed_info_c14n.replace(b' xmlns=""', b"")]
-    node = etree.fromstring(variants[0], parser)
+def _signed_info_variants(signed_info_c14n: bytes):
+    """Equivalent canonical forms of one SignedInfo, the standard one first, the others
+    computed only when needed (see :class:`IvanCompatibleVerifier`)."""
+    standard = signed_info_c14n.replace(b' xmlns=""', b"")
+    yield standard
+    if signed_info_c14n != standard:
+        yield signed_info_c14n
+    node = etree.fromstring(standard, hardened_parser())
     etree.cleanup_namespaces(node)
-    variants.append(etree.tostring(node, method="c14n"))
-    seen, unique = {signed_info_c14n}, []
-    for v in variants:
-        if v not in seen:
-            seen.add(v)
-            unique.append(v)
-    return unique
+    cleaned = etree.tostring(node, method="c14n")
+    if cleaned not in (standard, signed_info_c14n):
+        yield cleaned
 
 
 def _b64(text: str | None) -> bytes:
