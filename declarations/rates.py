@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
+
 from .models import BaseSalary, ContributionRate, RegionalMinimumWage
 
 
@@ -19,12 +21,20 @@ class MoneyTables:
 
     @classmethod
     def load(cls) -> MoneyTables:
+        """All three tables in one round trip to the database."""
+        sql = (
+            "SELECT 'r', valid_from, fund, party, percent, 0 FROM declarations_contributionrate "
+            "UNION ALL SELECT 'b', valid_from, '', '', 0, amount FROM declarations_basesalary "
+            "UNION ALL SELECT 'm', valid_from, zone, '', 0, amount "
+            "FROM declarations_regionalminimumwage"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
         return cls(
-            rates=list(
-                ContributionRate.objects.values_list("valid_from", "fund", "party", "percent")
-            ),
-            base=sorted(BaseSalary.objects.values_list("valid_from", "amount")),
-            minimum=sorted(RegionalMinimumWage.objects.values_list("valid_from", "zone", "amount")),
+            rates=[(r[1], r[2], r[3], Decimal(r[4])) for r in rows if r[0] == "r"],
+            base=sorted((r[1], int(r[5])) for r in rows if r[0] == "b"),
+            minimum=sorted((r[1], r[2], int(r[5])) for r in rows if r[0] == "m"),
         )
 
     def base_salary(self, on: date) -> int | None:

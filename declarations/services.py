@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 from cryptography.hazmat.primitives import serialization
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -268,21 +268,16 @@ def transaction_code_new() -> str:
 
 
 def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = None) -> Notice:
+    """A notice numbered after its dossier's unique transaction code."""
     prefix = {"receipt": "TB", "paper_receipt": "GN", "e_filing": "HD", "paper_set": "KQ"}[kind]
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Notice.objects.create(
-                    dossier=dossier,
-                    kind=kind,
-                    number=f"{prefix}-{dossier.transaction_code}"
-                    + ("" if kind != "paper_set" else f"-{secrets.token_hex(2).upper()}"),
-                    form_number=form_number,
-                    data=data or {},
-                )
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not number the notice")
+    suffix = "" if kind != "paper_set" else f"-{secrets.token_hex(3).upper()}"
+    return Notice.objects.create(
+        dossier=dossier,
+        kind=kind,
+        number=f"{prefix}-{dossier.transaction_code}{suffix}",
+        form_number=form_number,
+        data=data or {},
+    )
 
 
 def dossier_receive(

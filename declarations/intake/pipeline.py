@@ -146,10 +146,13 @@ def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCert
     """The employer's registered certificate the signature was made with, in force at ``at``."""
     der = certificate.public_bytes(serialization.Encoding.DER)
     fingerprint = RegisteredCertificate.fingerprint_of(der)
+    registered = getattr(employer, "_registered_certificates", None)
+    if registered is None:
+        registered = employer._registered_certificates = list(employer.certificates.all())
     records = [
         r
-        for r in employer.certificates.filter(fingerprint=fingerprint)
-        if r.replaced_at is None or at < r.replaced_at
+        for r in registered
+        if r.fingerprint == fingerprint and (r.replaced_at is None or at < r.replaced_at)
     ]
     if not records:
         raise Refused(err("CERT_NOT_REGISTERED", form=form))
