@@ -8,8 +8,6 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .models import BaseSalary, ContributionRate, RegionalMinimumWage
-
 
 @dataclass
 class MoneyTables:
