@@ -335,18 +335,6 @@ def dossier_receive(
             kind=NoticeKind.RECEIPT,
             data={"files": len(files), "workers": summary.get("workers", 0)},
         )
-        audit.record(
-            actor,
-            "dossier.received",
-            dossier,
-            employer.managing_office,
-            {
-                "transaction_code": dossier.transaction_code,
-                "procedure": procedure.code,
-                "channel": channel,
-                "trial": trial is not None,
-            },
-        )
         if employer.contact_email:
             outbox_enqueue(
                 kind="email",
@@ -360,7 +348,45 @@ def dossier_receive(
                     ),
                 },
             )
+        # Last, so the audit chain's head stays locked for as short a time as possible.
+        audit.record(
+            actor,
+            "dossier.received",
+            dossier,
+            employer.managing_office,
+            {
+                "transaction_code": dossier.transaction_code,
+                "procedure": procedure.code,
+                "channel": channel,
+                "trial": trial is not None,
+            },
+        )
     return dossier, receipt
+
+
+class TransitionRefused(Exception):
+    """The status change is not in the map of allowed transitions."""
+
+
+@transaction.atomic
+def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "") -> Dossier:
+    """Change a dossier's status through the one map of allowed transitions, audited."""
+    from .models import TRANSITIONS
+
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if to not in TRANSITIONS.get(dossier.status, set()):
+        raise TransitionRefused(f"{dossier.status} → {to}")
+    previous = dossier.status
+    dossier.status = to
+    dossier.save(update_fields=["status"])
+    audit.record(
+        actor,
+        "dossier.status_changed",
+        dossier,
+        dossier.employer.managing_office,
+        {"from": previous, "to": to, "note": note},
+    )
+    return dossier
 
 
 # --- paper exceptions -------------------------------------------------------------------------
@@ -431,7 +457,20 @@ def paper_dossier_register(
     )
     _notice_create(dossier=dossier, kind=NoticeKind.PAPER_RECEIPT, form_number=dossier.paper_form)
     if incident is not None:
-        _notice_create(dossier=dossier, kind=NoticeKind.E_FILING_REMINDER)
+        reminder = _notice_create(dossier=dossier, kind=NoticeKind.E_FILING_REMINDER)
+        if employer.contact_email:
+            outbox_enqueue(
+                kind="email",
+                key=f"e-filing-{reminder.number}",
+                payload={
+                    "to": [employer.contact_email],
+                    "subject": f"Hướng dẫn nộp hồ sơ điện tử — {employer.unit_code}",
+                    "body": render_to_string(
+                        "declarations/notices/e_filing_reminder.txt",
+                        {"dossier": dossier, "incident": incident},
+                    ),
+                },
+            )
     audit.record(
         actor,
         "dossier.paper_registered",
