@@ -196,6 +196,11 @@ CATALOGUE: dict[str, Spec] = {
         'Chữ ký phải có đúng một tham chiếu URI="" tới toàn bộ tài liệu: {detail}',
         'The signature must have exactly one Reference URI="" to the whole document: {detail}',
     ),
+    "SIG_OBJECT": Spec(
+        "signature",
+        "Phần Object của chữ ký chỉ được chứa SignatureProperties (thời điểm ký).",
+        "The signature's Object may hold only SignatureProperties (the signing time).",
+    ),
     "SIG_BASE64": Spec(
         "signature",
         "Dữ liệu base64 trong chữ ký không hợp lệ.",

@@ -150,6 +150,12 @@ def signature_inspect(root: etree._Element, *, container: str, form: str | None)
     if digest is None or digest.get("Algorithm") not in {d.value for d in DIGEST_METHODS}:
         value = digest.get("Algorithm") if digest is not None else "—"
         raise Refused(err("SIG_ALGORITHM", form=form, line=line, value=value))
+    for obj in sig.findall("ds:Object", NS):
+        children = [c for c in obj if isinstance(c.tag, str)]
+        if (obj.text or "").strip() or any(
+            etree.QName(c).localname != "SignatureProperties" for c in children
+        ):
+            raise Refused(err("SIG_OBJECT", form=form, line=obj.sourceline))
     _b64(ref.findtext("ds:DigestValue", namespaces=NS))
     _b64(sig.findtext("ds:SignatureValue", namespaces=NS))
     certs = sig.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)

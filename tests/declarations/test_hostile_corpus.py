@@ -189,7 +189,7 @@ def _signature_removed(root):
 ENVELOPE_ATTACKS = {
     "signature_moved": (_move_signature_into_noidung, "SIG_LOCATION"),
     "signature_copied": (_copy_signature, "SIG_LOCATION"),
-    "signed_original_wrapped_in_object": (_wrap_original_in_object, "SIG_DIGEST"),
+    "signed_original_wrapped_in_object": (_wrap_original_in_object, "SIG_OBJECT"),
     "reference_to_id_elsewhere": (_reference_elsewhere, "SIG_REFERENCE"),
     "second_reference": (_second_reference, "SIG_REFERENCE"),
     "two_signed_infos": (_two_signed_infos, "SIG_MALFORMED"),
@@ -272,7 +272,7 @@ FORM_ATTACKS = {
     "row_altered_after_signing": (_row_salary_changed, "SIG_DIGEST"),
     "form_signature_moved": (_form_signature_moved, "SIG_LOCATION"),
     "second_unsigned_row_beside_signed": (_second_unsigned_row, "SIG_DIGEST"),
-    "form_wrapped_in_object": (_form_wrapped_in_object, "SIG_DIGEST"),
+    "form_wrapped_in_object": (_form_wrapped_in_object, "SIG_OBJECT"),
     "form_unsigned": (_form_unsigned, "SIG_MISSING"),
     "wrong_xsd_form": (_unknown_element, "XSD_FORM"),
 }
