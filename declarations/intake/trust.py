@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtensionOID, NameOID
 from django.conf import settings
 from stdnum.vn import mst as mst_check
@@ -40,6 +41,7 @@ class _Store:
     cas: list[x509.Certificate]
     crls: list[x509.CertificateRevocationList]
     stamp: tuple
+    path: str = ""
 
 
 _cache: dict[str, _Store] = {}
@@ -76,7 +78,7 @@ def _load_dir(path: Path) -> _Store:
                 cas.append(x509.load_der_x509_certificate(raw))
             except ValueError:
                 continue
-    return _Store(cas, crls, _stamp(path))
+    return _Store(cas, crls, _stamp(path), str(path))
 
 
 def _stamp(path: Path) -> tuple:
@@ -128,9 +130,25 @@ def validity_check(cert: x509.Certificate, *, at: datetime) -> None:
         raise Refused(err("CERT_EXPIRED", date=cert.not_valid_after_utc.strftime("%d/%m/%Y")))
 
 
-def chain_check(cert: x509.Certificate, *, at: datetime, store: _Store | None = None) -> list:
-    """Chain ``cert`` to a trusted CA valid at ``at`` and check no CRL revokes any link."""
+_verdicts: dict[tuple, bool] = {}
+
+
+def chain_check(cert: x509.Certificate, *, at: datetime, store: _Store | None = None) -> None:
+    """Chain ``cert`` to a trusted CA valid at ``at`` and check no CRL revokes any link.
+
+    A success is remembered for the same certificate, trust store contents and day (the
+    envelope and each form of a dossier are usually signed with one certificate)."""
     store = store or trust_store()
+    key = (cert.fingerprint(hashes.SHA256()), store.path, store.stamp, at.date())
+    if _verdicts.get(key):
+        return
+    _chain_walk(cert, at=at, store=store)
+    if len(_verdicts) > 10_000:
+        _verdicts.clear()
+    _verdicts[key] = True
+
+
+def _chain_walk(cert: x509.Certificate, *, at: datetime, store: _Store) -> list:
     chain = [cert]
     current = cert
     for _ in range(MAX_CHAIN):
