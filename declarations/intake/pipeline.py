@@ -33,7 +33,7 @@ from ..procedures import procedure_get
 from ..procedures.d02lt import parse_month
 from . import envelope as env
 from .errors import IntakeError, Refused, err
-from .parsing import parse_untrusted
+from .parsing import parse_untrusted, strip_bom
 from .signatures import signature_inspect, signature_verify
 from .trust import chain_check, validity_check
 
@@ -223,8 +223,9 @@ def _forms_check(files, *, procedure, employer, now, trial, envelope_cert):
             if schema_errors:
                 raise Refused(schema_errors)
             if not trial:
+                root = None  # the verifier parses the bytes again: one tree at a time
                 root, _record, _at = signed_tree_check(
-                    root,
+                    strip_bom(f.content),
                     container="Cky",
                     employer=employer,
                     now=now,
@@ -283,8 +284,9 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         trial = _trial_check(employer, trial_secret, now)
         signed_root = root
     else:
+        root = None  # the verifier parses the bytes again: one tree at a time
         signed_root, record, signed_at = signed_tree_check(
-            root, container="CKy_Dvi", employer=employer, now=now, facts=shape
+            strip_bom(data), container="CKy_Dvi", employer=employer, now=now, facts=shape
         )
     facts = env.envelope_facts(signed_root)
     period = parse_month(facts["period"])

@@ -23,10 +23,12 @@ from datetime import UTC, datetime
 import cryptography.exceptions
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lxml import etree
 from signxml import SignatureConfiguration, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
+from signxml.verifier import VerifyResult
 
 from .errors import Refused, err
 from .parsing import hardened_parser
@@ -74,6 +76,55 @@ class IvanCompatibleVerifier(XMLVerifier):
     .NET signer's form). The candidates differ only in namespace declarations SignedInfo
     does not use, so the references, and what they cover, are the same.
     """
+
+    def _verify_reference(
+        self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
+    ):
+        """signxml's reference check without its two document-sized copies.
+
+        signxml copies the whole document before removing the enveloped signature, then
+        copies it again before canonicalizing. Here ``root`` is already ``verify()``'s own
+        copy (parsed from what it was given) and intake accepts exactly one ``URI=""``
+        reference (checked before), so the signature is removed in place and the document
+        root canonicalized as it stands: same digest, a third of the memory.
+        """
+        if reference.get("URI") != "" or root.getparent() is not None:
+            return super()._verify_reference(
+                reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
+            )
+        transforms = self._find(reference, "Transforms", require=False)
+        digest_alg = DigestAlgorithm(self._find(reference, "DigestMethod").get("Algorithm"))
+        self.check_digest_alg_expected(digest_alg)
+        digest_value = self._find(reference, "DigestValue")
+        algorithms = (
+            [t.get("Algorithm") for t in self._findall(transforms, "Transform")]
+            if (transforms is not None)
+            else []
+        )
+        enveloped = self._get_signature(root)
+        if ENVELOPED in algorithms:
+            parent = enveloped.getparent()
+            tail = enveloped.tail
+            previous = enveloped.getprevious()
+            parent.remove(enveloped)
+            if tail:  # keep the text that followed the signature, as signxml does
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + tail
+                else:
+                    parent.text = (parent.text or "") + tail
+        c14n = next(
+            (a for a in algorithms if a in C14N_METHODS),
+            self.config.default_reference_c14n_method.value,
+        )
+        payload_c14n = self._c14n(root, algorithm=CanonicalizationMethod(c14n))
+        if base64.b64decode(digest_value.text) != self._get_digest(payload_c14n, digest_alg):
+            raise InvalidDigest(f"Digest mismatch for reference {index} ()")
+        try:
+            payload_c14n_xml = self._fromstring(payload_c14n)
+        except etree.XMLSyntaxError:
+            payload_c14n_xml = None
+        key = signature_key_used.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        return VerifyResult(payload_c14n, payload_c14n_xml, signature, signature_key=key)
 
     def _verify_signature_with_pubkey(self, *, signed_info_c14n: bytes, **kwargs):
         last = None
@@ -203,7 +254,7 @@ def _signing_time(sig, *, form, line) -> datetime:
 
 
 def signature_verify(
-    root: etree._Element,
+    root: etree._Element | bytes,
     *,
     container: str,
     certificate: x509.Certificate,
@@ -211,6 +262,9 @@ def signature_verify(
     form: str | None = None,
 ) -> etree._Element:
     """Verify the signature at ``<root>/<container>`` with the pinned ``certificate``.
+
+    ``root`` is the parsed document or its bytes (parsed by the verifier with the hardened
+    parser: the caller then need not keep a tree of its own meanwhile).
 
     Returns the signed document as the verifier rebuilt it from what was digested (the
     signature itself removed, comments excised): the only tree the pipeline reads next.
