@@ -1,7 +1,7 @@
 # Production image of the portal (web, worker, beat and the central store share it).
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
-RUN apt-get update && apt-get install -y --no-install-recommends libxml2 libxmlsec1-openssl \
+RUN apt-get update && apt-get install -y --no-install-recommends libxml2 libxmlsec1-openssl fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* && useradd --system --uid 1000 --home /app portal
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -4,15 +4,24 @@ from accounts import audit
 
 from .models import (
     AdoptionTarget,
+    BaseSalary,
     CalendarSource,
+    ContributionRate,
     Difficulty,
     DifficultyAttachment,
+    Dossier,
     Employer,
     EmployerAssignment,
     EmployerMember,
+    Incident,
+    Notice,
+    PaperCutoff,
     PortalRelease,
     ProcedureTimeLimit,
     PublicHoliday,
+    RegionalMinimumWage,
+    RegisteredCertificate,
+    Registration,
     ReleaseDeployment,
 )
 
@@ -25,9 +34,9 @@ class EmployerMemberInline(admin.TabularInline):
 
 @admin.register(Employer)
 class EmployerAdmin(admin.ModelAdmin):
-    list_display = ["unit_code", "name", "tax_code", "managing_office", "wage_zone"]
+    list_display = ["unit_code", "name", "tax_code", "managing_office", "wage_zone", "e_status"]
     search_fields = ["unit_code", "name", "tax_code"]
-    list_filter = ["wage_zone"]
+    list_filter = ["wage_zone", "e_status"]
     autocomplete_fields = ["managing_office"]
     inlines = [EmployerMemberInline]
 
@@ -78,8 +87,30 @@ class ProcedureTimeLimitAdmin(admin.ModelAdmin):
         )
 
 
+@admin.register(ContributionRate)
+class ContributionRateAdmin(admin.ModelAdmin):
+    list_display = ["fund", "party", "percent", "valid_from"]
+
+
+@admin.register(BaseSalary)
+class BaseSalaryAdmin(admin.ModelAdmin):
+    list_display = ["amount", "valid_from"]
+
+
+@admin.register(RegionalMinimumWage)
+class RegionalMinimumWageAdmin(admin.ModelAdmin):
+    list_display = ["zone", "amount", "valid_from"]
+    list_filter = ["zone"]
+
+
+@admin.register(PaperCutoff)
+class PaperCutoffAdmin(admin.ModelAdmin):
+    list_display = ["office", "starts_on"]
+    autocomplete_fields = ["office"]
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown for reference; written only through the audited pages."""
+    """Records written by the services only (audited there): viewed, never edited here."""
 
     def has_add_permission(self, request):
         return False
@@ -147,3 +178,33 @@ class DifficultyAdmin(ReadOnlyAdmin):
     search_fields = ["subject", "description"]
     raw_id_fields = ["employer", "filed_by", "answered_by", "office", "provider"]
     inlines = [DifficultyAttachmentInline]
+
+
+@admin.register(Dossier)
+class DossierAdmin(ReadOnlyAdmin):
+    list_display = ["transaction_code", "employer", "procedure_code", "status", "received_at"]
+    list_filter = ["status", "procedure_code", "channel"]
+    search_fields = ["transaction_code", "employer__unit_code"]
+    exclude = ["envelope"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "issued_at"]
+
+
+@admin.register(RegisteredCertificate)
+class RegisteredCertificateAdmin(ReadOnlyAdmin):
+    list_display = ["employer", "serial", "not_after", "registered_at", "replaced_at"]
+    exclude = ["der"]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ReadOnlyAdmin):
+    list_display = ["employer", "status", "submitted_at", "decided_at"]
+    exclude = ["cert_der"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ["office", "kind", "started_at", "ended_at", "scope"]

@@ -135,4 +135,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from accounts.demo import seed_accounts_demo
 
     seed_accounts_demo(admin=admin, password=settings.DEMO_PASSWORD)
+    from declarations.demo import declarations_demo_seed
+
+    declarations_demo_seed()  # demo PKI, certificates, signed dossiers through the CLI tools
     return rows

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tai-khoan/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("van-hanh/hop-thu-di/", include("portal.outbox.urls")),
+    path("giao-dich/", include("declarations.urls")),
     path("quan-tri/", admin.site.urls),
     path("nha-cung-cap-ivan/", ivan_views.provider_list, name="ivan_providers"),
     path("", include("ivan.api.urls")),

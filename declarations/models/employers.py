@@ -1,10 +1,21 @@
 """Employers (đơn vị sử dụng lao động) and the people who act for them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office
+
+
+def validate_mst(value: str) -> None:
+    """A Vietnamese tax code (MST): 10 digits, or 13 for a branch, with its check digit."""
+    from stdnum.vn import mst
+
+    if not mst.is_valid(value or ""):
+        raise ValidationError(
+            _("%(value)s is not a valid tax code (MST)."), params={"value": value}
+        )
 
 
 class WageZone(models.TextChoices):
@@ -38,7 +49,9 @@ class Employer(models.Model):
 
     unit_code = models.CharField(_("unit code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=255)
-    tax_code = models.CharField(_("tax code (MST)"), max_length=14, db_index=True)
+    tax_code = models.CharField(
+        _("tax code (MST)"), max_length=14, db_index=True, validators=[validate_mst]
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     managing_office = models.ForeignKey(
         Office, models.PROTECT, related_name="employers", verbose_name=_("managing office")

@@ -378,3 +378,16 @@ if OIDC_ENABLED:
     OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT")
     OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.OfficialEmailBackend"]
+# --- declarations: intake of signed dossiers ----------------------------------------------------
+# Folder of PEM/DER certificates of the licensed CAs and their CRL files (the trust store).
+TRUSTED_CA_DIR = env.path("TRUSTED_CA_DIR", default=BASE_DIR / "var" / "trusted-ca")
+# Files of a dossier: 5 MB in all (decoded); the envelope as received carries them in base64.
+INTAKE_MAX_FILES_BYTES = _env_int("INTAKE_MAX_FILES_BYTES", 5 * 1024 * 1024, minimum=1024)
+INTAKE_MAX_BYTES = _env_int("INTAKE_MAX_BYTES", 7 * 1024 * 1024, minimum=1024)
+INTAKE_MAX_FILES = _env_int("INTAKE_MAX_FILES", 6, minimum=1)
+# A signature older than this (by its SigningTime) when the dossier arrives is refused.
+INTAKE_MAX_SIGNATURE_AGE_DAYS = _env_int("INTAKE_MAX_SIGNATURE_AGE_DAYS", 30, minimum=1)
+# Where seed_demo keeps the demo CA and the demo units' keys and certificates.
+DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=BASE_DIR / "var" / "demo-pki")
+# A TrueType font with Vietnamese glyphs for the PDF notices (Debian: fonts-dejavu-core).
+PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

@@ -1,0 +1,170 @@
+"""Reading and building the envelope ``Hoso/NoiDung/{ThongTinIVAN, ThongTinDonVi,
+ThongTinHoSo/ToKhais/FileToKhai}`` with the employer's signature at ``Hoso/CKy_Dvi``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+from lxml import etree
+
+from .errors import IntakeError, Refused, err
+
+ALLOWED_FILE_TYPES = {"xml", "pdf", "jpg", "jpeg", "xlsx"}
+
+
+@dataclass
+class EnvelopeFile:
+    form_code: str
+    name: str
+    kind: str
+    content: bytes
+    line: int | None
+
+
+def text(root: etree._Element, path: str) -> str:
+    return (root.findtext(path) or "").strip()
+
+
+def envelope_facts(root: etree._Element) -> dict:
+    return {
+        "unit_code": text(root, "NoiDung/ThongTinDonVi/MaSoBHXH"),
+        "tax_code": text(root, "NoiDung/ThongTinDonVi/MaSoThue"),
+        "procedure": text(root, "NoiDung/ThongTinHoSo/MaThuTuc"),
+        "period": text(root, "NoiDung/ThongTinHoSo/KyKeKhai"),
+        "provider_code": text(root, "NoiDung/ThongTinIVAN/MaIVAN"),
+    }
+
+
+def file_nodes(root: etree._Element) -> list[etree._Element]:
+    return root.findall("NoiDung/ThongTinHoSo/ToKhais/FileToKhai")
+
+
+def files_count_check(root: etree._Element, *, max_files: int) -> None:
+    """Cheap checks on the unverified tree, before any cryptography is spent on it."""
+    nodes = file_nodes(root)
+    if len(nodes) > max_files:
+        raise Refused(err("FILE_TOO_MANY", count=len(nodes), limit=max_files))
+
+
+def envelope_files(root: etree._Element, *, max_files: int, max_bytes: int) -> list[EnvelopeFile]:
+    """Decode the files of the (verified) envelope; every problem of every file reported."""
+    nodes = file_nodes(root)
+    errors: list[IntakeError] = []
+    if len(nodes) > max_files:
+        raise Refused(err("FILE_TOO_MANY", count=len(nodes), limit=max_files))
+    declared = text(root, "NoiDung/ThongTinHoSo/SoLuongFile")
+    if declared != str(len(nodes)):
+        errors.append(err("FILE_COUNT_MISMATCH", value=declared, count=len(nodes)))
+    files, total = [], 0
+    for node in nodes:
+        name = text(node, "TenFile")
+        kind = text(node, "LoaiFile").lower().lstrip(".")
+        line = node.sourceline
+        if kind not in ALLOWED_FILE_TYPES:
+            errors.append(err("FILE_TYPE", line=line, value=kind or "—"))
+            continue
+        try:
+            content = base64.b64decode(
+                "".join((node.findtext("NoiDungFile") or "").split()), validate=True
+            )
+        except (binascii.Error, ValueError):
+            errors.append(err("FILE_BASE64", line=line, name=name))
+            continue
+        declared_len = text(node, "DoDaiFile")
+        if declared_len != str(len(content)):
+            errors.append(
+                err("FILE_LENGTH", line=line, name=name, value=declared_len, actual=len(content))
+            )
+        total += len(content)
+        files.append(EnvelopeFile(text(node, "MaToKhai"), name, kind, content, line))
+    if total > max_bytes:
+        errors.append(err("FILE_TOO_LARGE", limit=max_bytes))
+    if errors:
+        raise Refused(errors)
+    return files
+
+
+def envelope_build(
+    *,
+    employer,
+    procedure,
+    period: str,
+    files: list[tuple[str, str, str, bytes]],
+    provider=None,
+    signer_name: str = "",
+    made_on: date | None = None,
+) -> bytes:
+    """An unsigned envelope for ``files`` [(form code, file name, kind, content)]."""
+    hoso = etree.Element("Hoso")
+    noi_dung = etree.SubElement(hoso, "NoiDung")
+    if provider is not None:
+        ivan = etree.SubElement(noi_dung, "ThongTinIVAN")
+        etree.SubElement(ivan, "MaIVAN").text = provider.code
+        etree.SubElement(ivan, "TenIVAN").text = provider.name
+    unit = etree.SubElement(noi_dung, "ThongTinDonVi")
+    for tag, value in (
+        ("TenDoiTuong", employer.name),
+        ("MaSoBHXH", employer.unit_code),
+        ("LoaiDoiTuong", "1"),
+        ("MaSoThue", employer.tax_code),
+        ("NguoiKy", signer_name),
+        ("DienThoai", employer.contact_phone),
+        ("CoQuanQuanLy", employer.managing_office.code),
+    ):
+        etree.SubElement(unit, tag).text = value or ""
+    info = etree.SubElement(noi_dung, "ThongTinHoSo")
+    etree.SubElement(info, "TenThuTuc").text = procedure.name_vi
+    etree.SubElement(info, "MaThuTuc").text = procedure.code
+    etree.SubElement(info, "KyKeKhai").text = period
+    etree.SubElement(info, "NgayLap").text = (made_on or timezone.localdate()).strftime("%d/%m/%Y")
+    etree.SubElement(info, "SoLuongFile").text = str(len(files))
+    to_khais = etree.SubElement(info, "ToKhais")
+    for code, name, kind, content in files:
+        node = etree.SubElement(to_khais, "FileToKhai")
+        etree.SubElement(node, "MaToKhai").text = code
+        etree.SubElement(node, "TenFile").text = name
+        etree.SubElement(node, "LoaiFile").text = kind
+        etree.SubElement(node, "DoDaiFile").text = str(len(content))
+        etree.SubElement(node, "NoiDungFile").text = base64.b64encode(content).decode()
+    etree.SubElement(hoso, "CKy_Dvi")
+    return etree.tostring(hoso, xml_declaration=True, encoding="utf-8")
+
+
+D02_FIELDS = [
+    "STT",
+    "HoTen",
+    "MasoBHXH",
+    "NgaySinh",
+    "GioiTinh",
+    "CMND",
+    "ChucVu",
+    "NoiLamViec",
+    "TienLuong",
+    "PhuCapCV",
+    "PhuCapTNVK",
+    "PhuCapTNNghe",
+    "PhuCapLuong",
+    "PhuCapBosung",
+    "TuThang",
+    "DenThang",
+    "PA",
+    "TyleDong",
+    "Ghichu",
+]
+
+
+def d02lt_build(rows: list[dict]) -> bytes:
+    """An unsigned D02-LT list from rows (dicts keyed by the D02-LT field names)."""
+    root = etree.Element("D02-LT")
+    noi_dung = etree.SubElement(root, "NoiDung")
+    for index, row in enumerate(rows, start=1):
+        node = etree.SubElement(noi_dung, "LaoDong")
+        for name in D02_FIELDS:
+            value = str(index) if name == "STT" else row.get(name, "")
+            etree.SubElement(node, name).text = "" if value is None else str(value)
+    etree.SubElement(root, "Cky")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")

@@ -1,0 +1,338 @@
+"""``intake_submit``: the one path every channel (browser, CLI, I-VAN API) sends dossiers by.
+
+bytes → hardened parse → envelope XSD → sender and channel → procedure → signature of the
+envelope (pinned, valid at SigningTime, chained, not revoked) → files → each form: parse,
+XSD, signature → procedure rules → one transaction: dossier + files + receipt + audit entry
++ outbox e-mail. Every error of a stage is reported together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.utils import timezone, translation
+from lxml import etree
+from stdnum.vn import mst as mst_check
+
+from ..models import (
+    Channel,
+    Dossier,
+    Employer,
+    EStatus,
+    Notice,
+    RegisteredCertificate,
+    TrialCredential,
+)
+from ..procedures import procedure_get
+from ..procedures.d02lt import parse_month
+from . import envelope as env
+from .errors import IntakeError, Refused, err
+from .parsing import parse_untrusted, strip_bom
+from .signatures import signature_inspect, signature_verify
+from .trust import chain_check, validity_check
+
+log = structlog.get_logger(__name__)
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class IntakeResult:
+    """What intake answers: the receipt (and dossier), or every error found."""
+
+    dossier: Dossier | None = None
+    receipt: Notice | None = None
+    errors: list[IntakeError] = field(default_factory=list)
+    sandbox: bool = False
+    duplicate: bool = False
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def errors_as_dicts(self, language: str | None = None) -> list[dict]:
+        return [e.as_dict(language) for e in self.errors]
+
+
+def intake_submit(
+    *,
+    data: bytes,
+    channel: str,
+    provider=None,
+    sandbox: bool = False,
+    actor=None,
+    trial_secret: str | None = None,
+) -> IntakeResult:
+    """Run a dossier through the pipeline; never raises for bad input."""
+    try:
+        return _intake(
+            data=data,
+            channel=channel,
+            provider=provider,
+            sandbox=sandbox,
+            actor=actor,
+            trial_secret=trial_secret,
+        )
+    except Refused as refusal:
+        log.info(
+            "intake_refused",
+            channel=channel,
+            codes=sorted({e.code for e in refusal.errors}),
+            count=len(refusal.errors),
+        )
+        return IntakeResult(errors=refusal.errors, sandbox=sandbox)
+
+
+def _schema_errors(schema: etree.XMLSchema, root, code: str, form: str | None = None):
+    if schema.validate(root):
+        return []
+    found = []
+    for entry in list(schema.error_log)[:50]:
+        found.append(err(code, line=entry.line, form=form, detail=entry.message))
+    return found
+
+
+def _employer_for(facts: dict) -> Employer:
+    employer = (
+        Employer.objects.select_related("managing_office")
+        .filter(unit_code=facts["unit_code"])
+        .first()
+    )
+    if employer is None:
+        raise Refused(err("EMPLOYER_UNKNOWN", value=facts["unit_code"] or "—"))
+    if mst_check.compact(facts["tax_code"] or "") != mst_check.compact(employer.tax_code):
+        raise Refused(err("EMPLOYER_TAX_MISMATCH", value=facts["tax_code"] or "—"))
+    return employer
+
+
+def _channel_check(*, employer, channel, provider, actor) -> None:
+    from accounts.scope import scoped
+
+    if channel == Channel.IVAN:
+        carried = getattr(getattr(employer, "ivan_channel", None), "provider_id", None)
+        if provider is None or carried != provider.pk:
+            raise Refused(err("CHANNEL_FORBIDDEN"))
+    elif channel == Channel.PORTAL:
+        if actor is None or not (
+            scoped(
+                actor,
+                Employer.objects.filter(pk=employer.pk),
+                permission="accounts.submit_dossiers",
+            ).exists()
+        ):
+            raise Refused(err("CHANNEL_FORBIDDEN"))
+    elif channel != Channel.CLI:
+        raise Refused(err("CHANNEL_FORBIDDEN"))
+    if employer.e_status not in (EStatus.ACTIVE, EStatus.TRIAL):
+        raise Refused(err("EMPLOYER_NOT_REGISTERED"))
+
+
+def _trial_check(employer, secret: str, now: datetime) -> TrialCredential:
+    for credential in employer.trial_credentials.all():
+        if check_password(secret, credential.secret_hash):
+            if credential.expires_on < timezone.localdate(now):
+                raise Refused(err("TRIAL_EXPIRED", date=credential.expires_on.strftime("%d/%m/%Y")))
+            return credential
+    raise Refused(err("TRIAL_INVALID"))
+
+
+def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCertificate:
+    """The employer's registered certificate the signature was made with, in force at ``at``."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    fingerprint = RegisteredCertificate.fingerprint_of(der)
+    registered = getattr(employer, "_registered_certificates", None)
+    if registered is None:
+        registered = employer._registered_certificates = list(employer.certificates.all())
+    records = [
+        r
+        for r in registered
+        if r.fingerprint == fingerprint and (r.replaced_at is None or at < r.replaced_at)
+    ]
+    if not records:
+        raise Refused(err("CERT_NOT_REGISTERED", form=form))
+    return records[0]
+
+
+def signed_tree_check(root, *, container, employer, now, form=None, expect_cert=None, facts=None):
+    """Verify one signature the whole way; return (signed tree, certificate record, time)."""
+    facts = facts or signature_inspect(root, container=container, form=form)
+    at = facts.signing_time
+    record = _pinned(employer, facts.certificate, at=at, form=form)
+    if expect_cert is not None and record.pk != expect_cert.pk:
+        raise Refused(err("CERT_NOT_REGISTERED", form=form))
+    cert = record.certificate()
+    signed = signature_verify(
+        root, container=container, certificate=cert, at=_inside(cert, at), form=form
+    )
+    if at > now + CLOCK_SKEW:
+        raise Refused(err("SIG_TIME_FUTURE", form=form, value=_vn_time(at)))
+    max_age = timedelta(days=settings.INTAKE_MAX_SIGNATURE_AGE_DAYS)
+    if at < now - max_age:
+        raise Refused(err("SIG_TIME_STALE", form=form, value=_vn_time(at), days=max_age.days))
+    try:
+        validity_check(cert, at=at)
+        chain_check(cert, at=at)
+    except Refused as refusal:
+        raise Refused(
+            [IntakeError(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
+        ) from None
+    return signed, record, at
+
+
+def _inside(cert, at: datetime) -> datetime:
+    """signxml checks validity itself; we check it after the signature (own error codes)."""
+    return min(max(at, cert.not_valid_before_utc), cert.not_valid_after_utc)
+
+
+def _with_form(error: IntakeError, form):
+    from .errors import Location
+
+    loc = error.location
+    return Location(line=loc.line, form=form or loc.form, row=loc.row, field=loc.field)
+
+
+def _vn_time(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def _forms_check(files, *, procedure, employer, now, trial, envelope_cert):
+    """Parse, validate and verify every embedded XML form; every form's errors together."""
+    forms: dict[str, list] = {}
+    errors: list[IntakeError] = []
+    for f in files:
+        if f.kind != "xml":
+            continue
+        spec = procedure.form(f.form_code)
+        if spec is None:
+            errors.append(
+                err("FORM_UNKNOWN", line=f.line, form=f.form_code or "—", procedure=procedure.code)
+            )
+            continue
+        try:
+            root = parse_untrusted(f.content, limit=settings.INTAKE_MAX_FILES_BYTES, form=spec.code)
+            if root.tag not in spec.roots:
+                raise Refused(err("FORM_ROOT", form=spec.code, value=root.tag))
+            shape = None if trial else signature_inspect(root, container="Cky", form=spec.code)
+            schema_errors = _schema_errors(spec.schema, root, "XSD_FORM", spec.code)
+            if schema_errors:
+                raise Refused(schema_errors)
+            if not trial:
+                root = None  # the verifier parses the bytes again: one tree at a time
+                root, _record, _at = signed_tree_check(
+                    strip_bom(f.content),
+                    container="Cky",
+                    employer=employer,
+                    now=now,
+                    form=spec.code,
+                    expect_cert=envelope_cert,
+                    facts=shape,
+                )
+        except Refused as refusal:
+            errors.extend(refusal.errors)
+            continue
+        forms.setdefault(spec.code, []).append(root)
+    for spec in procedure.forms:
+        count = len(forms.get(spec.code, []))
+        if spec.required and count == 0 and not any(e.location.form == spec.code for e in errors):
+            errors.append(err("FORM_MISSING", form=spec.code))
+        if count > 1 and not spec.repeatable:
+            errors.append(err("FORM_DUPLICATE", form=spec.code))
+    if errors:
+        raise Refused(errors)
+    return forms
+
+
+def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeResult:
+    from ..procedures.base import xml_schema
+
+    now = datetime.now(UTC)
+    root = parse_untrusted(data, limit=settings.INTAKE_MAX_BYTES)
+    if root.tag != "Hoso":
+        raise Refused(err("XSD_ENVELOPE", line=root.sourceline, detail=f"<{root.tag}>"))
+    # The signature's shape first (one signature, at Hoso/CKy_Dvi, the expected algorithms
+    # and reference), so a moved or rewired signature gets its own code, not a schema error.
+    shape = None if trial_secret else signature_inspect(root, container="CKy_Dvi", form=None)
+    schema_errors = _schema_errors(xml_schema("envelope.xsd"), root, "XSD_ENVELOPE")
+    if schema_errors:
+        raise Refused(schema_errors)
+    env.files_count_check(root, max_files=settings.INTAKE_MAX_FILES)
+    facts = env.envelope_facts(root)
+    employer = _employer_for(facts)
+    _channel_check(employer=employer, channel=channel, provider=provider, actor=actor)
+    procedure = procedure_get(facts["procedure"])
+    if procedure is None:
+        raise Refused(err("PROC_UNKNOWN", value=facts["procedure"] or "—"))
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = (
+        Dossier.objects.filter(employer=employer, content_sha256=digest)
+        .prefetch_related("notices")
+        .first()
+    )
+    if earlier is not None and not sandbox:
+        receipt = next((n for n in earlier.notices.all() if n.kind == "receipt"), None)
+        return IntakeResult(dossier=earlier, receipt=receipt, duplicate=True)
+
+    trial = None
+    record = signed_at = None
+    if trial_secret:
+        trial = _trial_check(employer, trial_secret, now)
+        signed_root = root
+    else:
+        root = None  # the verifier parses the bytes again: one tree at a time
+        signed_root, record, signed_at = signed_tree_check(
+            strip_bom(data), container="CKy_Dvi", employer=employer, now=now, facts=shape
+        )
+    facts = env.envelope_facts(signed_root)
+    period = parse_month(facts["period"])
+    if period is None:
+        raise Refused(err("PERIOD_FORMAT", value=facts["period"] or "—"))
+    files = env.envelope_files(
+        signed_root, max_files=settings.INTAKE_MAX_FILES, max_bytes=settings.INTAKE_MAX_FILES_BYTES
+    )
+    forms = _forms_check(
+        files,
+        procedure=procedure,
+        employer=employer,
+        now=now,
+        trial=trial is not None,
+        envelope_cert=record,
+    )
+    rule_errors, summary = procedure.rules(
+        procedure=procedure, forms=forms, employer=employer, period=period
+    )
+    if rule_errors:
+        raise Refused(rule_errors)
+    if sandbox:
+        return IntakeResult(sandbox=True, summary=summary)
+    from ..services import dossier_receive
+
+    dossier, receipt = dossier_receive(
+        employer=employer,
+        procedure=procedure,
+        period=facts["period"],
+        channel=channel,
+        provider=provider,
+        actor=actor,
+        data=data,
+        digest=digest,
+        files=files,
+        certificate=record,
+        signed_at=signed_at,
+        trial=trial,
+        summary=summary,
+    )
+    log.info(
+        "intake_received",
+        dossier_id=dossier.pk,
+        transaction_code=dossier.transaction_code,
+        procedure=procedure.code,
+        channel=channel,
+        language=translation.get_language(),
+    )
+    return IntakeResult(dossier=dossier, receipt=receipt, summary=summary)

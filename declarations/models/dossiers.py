@@ -1,0 +1,140 @@
+"""Dossiers (hồ sơ), their files and the notices (thông báo) sent about them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .certificates import RegisteredCertificate, TrialCredential
+from .employers import Employer
+from .incidents import Incident
+
+
+class DossierStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_REVIEW = "in_review", _("In review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    SUPPLEMENTED = "supplemented", _("Supplemented")
+
+
+# The one map of allowed status changes (the review issue builds on it).
+TRANSITIONS: dict[str, set[str]] = {
+    DossierStatus.RECEIVED: {DossierStatus.IN_REVIEW, DossierStatus.REJECTED},
+    DossierStatus.IN_REVIEW: {
+        DossierStatus.ACCEPTED,
+        DossierStatus.REJECTED,
+        DossierStatus.SUPPLEMENT_REQUESTED,
+    },
+    DossierStatus.SUPPLEMENT_REQUESTED: {DossierStatus.SUPPLEMENTED, DossierStatus.REJECTED},
+    DossierStatus.SUPPLEMENTED: {DossierStatus.IN_REVIEW},
+    DossierStatus.ACCEPTED: set(),
+    DossierStatus.REJECTED: set(),
+}
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal (browser)")
+    CLI = "cli", _("Command line")
+    IVAN = "ivan", _("I-VAN provider")
+    PAPER = "paper", _("Paper")
+
+
+class Dossier(models.Model):
+    """One dossier received for one procedure; ``transaction_code`` is on its receipt."""
+
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="dossiers")
+    procedure_code = models.CharField(_("procedure"), max_length=10, db_index=True)
+    period = models.CharField(_("declaration period"), max_length=7, blank=True)
+    transaction_code = models.CharField(_("transaction code"), max_length=32, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=DossierStatus.choices,
+        default=DossierStatus.RECEIVED,
+        db_index=True,
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    provider = models.ForeignKey(
+        "ivan.Provider", models.PROTECT, null=True, blank=True, related_name="dossiers"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    certificate = models.ForeignKey(
+        RegisteredCertificate, models.PROTECT, null=True, blank=True, related_name="dossiers"
+    )
+    trial_credential = models.ForeignKey(
+        TrialCredential, models.PROTECT, null=True, blank=True, related_name="dossiers"
+    )
+    paper_required = models.BooleanField(_("paper set required"), default=False)
+    result_held = models.BooleanField(_("result held"), default=False)
+    paper_received_at = models.DateTimeField(_("paper set received"), null=True, blank=True)
+    incident = models.ForeignKey(
+        Incident, models.PROTECT, null=True, blank=True, related_name="paper_dossiers"
+    )
+    paper_form = models.CharField(_("paper receipt form"), max_length=3, blank=True)
+    content_sha256 = models.CharField(max_length=64, db_index=True)
+    envelope = models.BinaryField(_("envelope as received"), blank=True)
+    worker_count = models.PositiveIntegerField(_("workers"), default=0)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Scope:
+        office = "employer__managing_office"
+        employer_user = "employer__members__user"
+        provider_user = "employer__ivan_channel__provider__members__user"
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.transaction_code} ({self.procedure_code})"
+
+
+class DossierFile(models.Model):
+    """A file of a dossier: a signed form (xml) or an attachment (pdf, jpg, xlsx)."""
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="files")
+    form_code = models.CharField(max_length=20)
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+
+    def __str__(self):
+        return f"{self.form_code} {self.name}"
+
+
+class NoticeKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt notice")
+    PAPER_RECEIPT = "paper_receipt", _("Paper receipt slip")
+    E_FILING_REMINDER = "e_filing", _("Reminder to file electronically")
+    PAPER_SET_RECEIVED = "paper_set", _("Paper set received, result released")
+
+
+class Notice(models.Model):
+    """A notice the portal issued about a dossier; viewable and printable as PDF."""
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    form_number = models.CharField(_("form"), max_length=10, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+
+    class Scope:
+        office = "dossier__employer__managing_office"
+        employer_user = "dossier__employer__members__user"
+        provider_user = "dossier__employer__ivan_channel__provider__members__user"
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"

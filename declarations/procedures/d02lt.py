@@ -1,0 +1,176 @@
+"""Rules of the D02-LT worker list (danh sách lao động), shared by procedures 600 and 600a.
+
+Every row is checked in full and every error reported, with the row (STT), the field and
+the XML line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from ..intake.errors import IntakeError, err
+from ..rates import MoneyTables
+
+BHXH = re.compile(r"^\d{10}$")
+CCCD = re.compile(r"^\d{12}$")
+MONTH = re.compile(r"^(0[1-9]|1[0-2])/(\d{4})$")
+ALLOWANCES = ("PhuCapCV", "PhuCapTNVK", "PhuCapTNNghe", "PhuCapLuong", "PhuCapBosung")
+CAP_MULTIPLE = 20
+
+
+def parse_month(value: str) -> date | None:
+    match = MONTH.match(value or "")
+    if not match:
+        return None
+    return date(int(match.group(2)), int(match.group(1)), 1)
+
+
+def _amount(text: str) -> int | None:
+    text = (text or "").strip().replace(".", "").replace(",", "")
+    if text == "":
+        return 0
+    if not text.isdigit():
+        return None
+    return int(text)
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def d02lt_rows(root: etree._Element) -> list[dict]:
+    """The rows of a D02-LT list as dicts of stripped text, with their line numbers."""
+    rows = []
+    for index, node in enumerate(root.iterfind("NoiDung/LaoDong"), start=1):
+        row = {
+            child.tag: (child.text or "").strip() for child in node if isinstance(child.tag, str)
+        }
+        row["_line"] = node.sourceline
+        row["_stt"] = int(row["STT"]) if row.get("STT", "").isdigit() else index
+        rows.append(row)
+    return rows
+
+
+def d02lt_rules_check(
+    *, procedure, forms: dict, employer, period: date | None, tables: MoneyTables | None = None
+) -> tuple[list[IntakeError], dict]:
+    """Check every row of the D02-LT of ``forms``; return (errors, summary)."""
+    tables = tables or MoneyTables.load()
+    form = "D02-LT"
+    roots = forms.get(form) or []
+    errors: list[IntakeError] = []
+    if not roots:
+        return errors, {}
+    rows = d02lt_rows(roots[0])
+    if not rows:
+        return [err("FORM_NO_ROWS", form=form)], {}
+    seen: dict[str, int] = {}
+    total_salary = 0
+    missing_tables: set[tuple[str, str]] = set()
+    for row in rows:
+        stt, line = row["_stt"], row["_line"]
+
+        def add(code, field, **params):
+            errors.append(err(code, form=form, row=stt, field=field, line=line, **params))  # noqa: B023
+
+        if not row.get("HoTen"):
+            add("ROW_REQUIRED", "HoTen")
+        plan = row.get("PA", "")
+        if plan not in procedure.plan_codes:
+            add("ROW_PLAN_CODE", "PA", value=plan or "—", procedure=procedure.code)
+        bhxh = row.get("MasoBHXH", "")
+        if bhxh:
+            if not BHXH.match(bhxh):
+                add("ROW_BHXH_FORMAT", "MasoBHXH", value=bhxh)
+        elif not (procedure.checks_salary and plan == "TM"):
+            add("ROW_REQUIRED", "MasoBHXH")
+        cccd = row.get("CMND", "")
+        if cccd and not CCCD.match(cccd):
+            add("ROW_CCCD_FORMAT", "CMND", value=cccd)
+        if not bhxh and not cccd and procedure.checks_salary:
+            add("ROW_REQUIRED", "CMND")
+        birth = row.get("NgaySinh", "")
+        if birth:
+            try:
+                datetime.strptime(birth, "%d/%m/%Y")
+            except ValueError:
+                add("ROW_DATE_FORMAT", "NgaySinh", value=birth)
+        elif procedure.checks_salary:
+            add("ROW_REQUIRED", "NgaySinh")
+        gender = row.get("GioiTinh", "")
+        if gender and gender not in {"0", "1"}:
+            add("ROW_GENDER", "GioiTinh", value=gender)
+        start = parse_month(row.get("TuThang", ""))
+        if start is None:
+            add("ROW_MONTH_FORMAT", "TuThang", value=row.get("TuThang") or "—")
+        end_text = row.get("DenThang", "")
+        end = parse_month(end_text) if end_text else None
+        if end_text and end is None:
+            add("ROW_MONTH_FORMAT", "DenThang", value=end_text)
+        if start and end and start > end:
+            add("ROW_MONTH_ORDER", "DenThang", start=row["TuThang"], end=end_text)
+        salary = _amount(row.get("TienLuong", ""))
+        if salary is None:
+            add("ROW_AMOUNT_FORMAT", "TienLuong", value=row.get("TienLuong"))
+        allowances = 0
+        for name in ALLOWANCES:
+            value = _amount(row.get(name, ""))
+            if value is None:
+                add("ROW_AMOUNT_FORMAT", name, value=row.get(name))
+            else:
+                allowances += value
+        on = start or period
+        if procedure.checks_salary and salary is not None and on is not None:
+            wage = salary + allowances
+            total_salary += wage
+            minimum = tables.minimum_wage(employer.wage_zone, on)
+            base = tables.base_salary(on)
+            if minimum is None:
+                missing_tables.add(("lương tối thiểu vùng", on.strftime("%m/%Y")))
+            elif wage < minimum:
+                add(
+                    "ROW_SALARY_BELOW_MINIMUM",
+                    "TienLuong",
+                    value=_vnd(wage),
+                    zone=employer.wage_zone,
+                    minimum=_vnd(minimum),
+                )
+            if base is None:
+                missing_tables.add(("lương cơ sở", on.strftime("%m/%Y")))
+            elif wage > CAP_MULTIPLE * base:
+                add("ROW_SALARY_ABOVE_CAP", "TienLuong", value=_vnd(wage), cap=_vnd(20 * base))
+        rate_text = row.get("TyleDong", "")
+        if rate_text or procedure.checks_salary:
+            try:
+                rate = Decimal(rate_text.replace(",", "."))
+            except InvalidOperation:
+                add("ROW_RATE_FORMAT", "TyleDong", value=rate_text or "—")
+            else:
+                expected = tables.total_rate(on) if on else None
+                if on and expected is None:
+                    missing_tables.add(("tỷ lệ đóng", on.strftime("%m/%Y")))
+                elif expected is not None and rate != expected:
+                    add(
+                        "ROW_RATE_MISMATCH",
+                        "TyleDong",
+                        value=_plain(rate),
+                        expected=_plain(expected),
+                    )
+        for key in filter(None, (bhxh, cccd)):
+            if key in seen:
+                add("ROW_DUPLICATE_WORKER", "MasoBHXH", value=key, first=seen[key])
+                break
+        for key in filter(None, (bhxh, cccd)):
+            seen.setdefault(key, stt)
+    for table, month in sorted(missing_tables):
+        errors.append(err("TABLE_MISSING", form=form, table=table, month=month))
+    summary = {"workers": len(rows), "total_salary": total_salary}
+    return errors, summary
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")

@@ -1,0 +1,68 @@
+"""A correctly signed dossier is received: dossier, files, receipt, audit entry, e-mail."""
+
+from django.core import mail
+
+from accounts.models import AuditEntry
+from declarations.intake import intake_submit
+from declarations.models import Dossier, DossierStatus, Notice
+from portal.outbox.models import OutboxMessage
+
+from .conftest import worker
+
+
+def test_signed_dossier_is_received_with_receipt_audit_and_email(signed, employer):
+    result = intake_submit(data=signed(), channel="cli")
+    assert result.ok, result.errors_as_dicts()
+    dossier = result.dossier
+    assert dossier.status == DossierStatus.RECEIVED
+    assert dossier.procedure_code == "600"
+    assert dossier.worker_count == 2
+    assert dossier.certificate.employer == employer
+    assert dossier.files.get().form_code == "D02-LT"
+    assert result.receipt.kind == "receipt"
+    assert result.receipt.number.endswith(dossier.transaction_code)
+    assert AuditEntry.objects.filter(action="dossier.received", target_id=str(dossier.pk)).exists()
+    message = OutboxMessage.objects.get(key=f"receipt-{dossier.transaction_code}")
+    assert message.payload["to"] == [employer.contact_email]
+    assert dossier.transaction_code in message.payload["body"]
+
+
+def test_transaction_codes_are_unique(signed):
+    codes = {
+        intake_submit(data=signed([worker(n)]), channel="cli").dossier.transaction_code
+        for n in range(1, 4)
+    }
+    assert len(codes) == 3
+
+
+def test_the_same_bytes_twice_return_the_first_receipt(signed):
+    data = signed()
+    first = intake_submit(data=data, channel="cli")
+    again = intake_submit(data=data, channel="cli")
+    assert again.duplicate and again.dossier == first.dossier
+    assert Dossier.objects.count() == 1
+
+
+def test_sandbox_checks_everything_and_writes_nothing(signed):
+    result = intake_submit(data=signed(), channel="cli", sandbox=True)
+    assert result.ok and result.sandbox and result.dossier is None
+    assert result.summary["workers"] == 2
+    assert not Dossier.objects.exists() and not Notice.objects.exists()
+
+
+def test_decrease_dossier_600a(signed):
+    rows = [worker(1, PA="GH", TienLuong="", TyleDong="", TuThang="10/2026")]
+    result = intake_submit(data=signed(rows, procedure="600a"), channel="cli")
+    assert result.ok, result.errors_as_dicts()
+    assert result.dossier.procedure_code == "600a"
+
+
+def test_utf8_bom_is_accepted(signed):
+    result = intake_submit(data=b"\xef\xbb\xbf" + signed(), channel="cli")
+    assert result.ok, result.errors_as_dicts()
+
+
+def test_no_email_is_sent_before_commit_and_relay(signed):
+    intake_submit(data=signed(), channel="cli")
+    assert OutboxMessage.objects.filter(kind="email").count() == 1
+    assert len(mail.outbox) <= 1
