@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from accounts.services import membership_grant
 from portal.outbox.services import outbox_enqueue
 
+from . import events
 from .intake.errors import Refused, err
 from .intake.trust import (
     certificate_mst,
@@ -348,6 +349,7 @@ def dossier_receive(
                     ),
                 },
             )
+        events.publish("receipt.issued", dossier=dossier, notice=receipt)
         # Last, so the audit chain's head stays locked for as short a time as possible.
         audit.record(
             actor,
@@ -386,6 +388,7 @@ def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "") -> D
         dossier.employer.managing_office,
         {"from": previous, "to": to, "note": note},
     )
+    events.publish("dossier.status_changed", dossier=dossier, data={"from": previous, "to": to})
     return dossier
 
 

@@ -70,6 +70,9 @@ class Dossier(models.Model):
     trial_credential = models.ForeignKey(
         TrialCredential, models.PROTECT, null=True, blank=True, related_name="dossiers"
     )
+    # Sandbox dossiers (an I-VAN provider's sandbox credentials) run the whole pipeline and
+    # get real receipts, but never reach an office queue or a report.
+    sandbox = models.BooleanField(_("sandbox"), default=False, db_index=True)
     paper_required = models.BooleanField(_("paper set required"), default=False)
     result_held = models.BooleanField(_("result held"), default=False)
     paper_received_at = models.DateTimeField(_("paper set received"), null=True, blank=True)
