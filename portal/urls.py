@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("van-hanh/hop-thu-di/", include("portal.outbox.urls")),
     path("quan-tri/", admin.site.urls),
+    path("chot-so/", include("closure_sync.urls")),
+    path("central/", include("central.urls")),
 ]
 
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"

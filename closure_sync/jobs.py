@@ -1,0 +1,200 @@
+"""Manual push jobs and the backfill since 2008: chunked, resumable, with progress.
+
+A job walks the matching records in id order, one chunk at a time, and stores its cursor
+(the last id done) and its counters after every chunk; a job interrupted anywhere goes on
+from its cursor. Only one runner holds a job at a time (a conditional UPDATE on its state
+and heartbeat); a runner that died leaves a stale heartbeat and the job can be taken again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import Office
+
+from .models import ClosureRecord, JobKind, JobState, PushJob, PushState
+from .push import PUSHABLE, claimed_push, not_leased, records_claim
+
+log = structlog.get_logger(__name__)
+
+MAX_FAILURES_KEPT = 200
+
+
+def job_queryset(*, kind: str, filters: dict, office_ids: list[int] | None) -> QuerySet:
+    """The records a job with these filters covers."""
+    qs = ClosureRecord.objects.filter(status__in=PUSHABLE)
+    if office_ids is not None:
+        qs = qs.filter(office_id__in=office_ids)
+    if kind == JobKind.BACKFILL:
+        qs = qs.filter(confirmed_on__gte=date.fromisoformat(filters["since"])).exclude(
+            push_state=PushState.PUSHED
+        )
+    else:
+        qs = qs.filter(
+            confirmed_on__gte=date.fromisoformat(filters["confirmed_from"]),
+            confirmed_on__lte=date.fromisoformat(filters["confirmed_to"]),
+        )
+        if filters.get("unit_code"):
+            qs = qs.filter(unit_code=filters["unit_code"])
+        if filters.get("book_number"):
+            qs = qs.filter(book_number=filters["book_number"])
+    return qs
+
+
+def _office_ids(job: PushJob) -> list[int] | None:
+    if job.office_id is None:
+        return None
+    return list(
+        Office.objects.filter(Q(pk=job.office_id) | Q(successor_id=job.office_id)).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def job_records(job: PushJob) -> QuerySet:
+    return job_queryset(kind=job.kind, filters=job.filters, office_ids=_office_ids(job))
+
+
+@transaction.atomic
+def push_job_create(*, actor, kind: str, office: Office | None, filters: dict) -> PushJob:
+    """Record a manual push or backfill job (audited); the worker runs it after commit."""
+    job = PushJob.objects.create(kind=kind, office=office, filters=filters, created_by=actor)
+    job.total = job_records(job).count()
+    job.save(update_fields=["total"])
+    audit.record(
+        actor,
+        f"closure.{kind}_job_created",
+        job,
+        office,
+        {"filters": filters, "total": job.total},
+    )
+    from .tasks import closure_push_job_run
+
+    transaction.on_commit(lambda: closure_push_job_run.delay(job.pk))
+    return job
+
+
+def push_job_take(*, job_id: int) -> bool:
+    """Take a job for running (single-flight): queued, or running with a stale heartbeat."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.CLOSURE_PUSH_LEASE_SECONDS)
+    return bool(
+        PushJob.objects.filter(pk=job_id)
+        .filter(
+            Q(state__in=[JobState.QUEUED, JobState.FAILED])
+            | Q(state=JobState.RUNNING, heartbeat_at__lt=stale)
+        )
+        .update(
+            state=JobState.RUNNING,
+            heartbeat_at=now,
+            started_at=Coalesce(F("started_at"), Value(now)),
+        )
+    )
+
+
+def push_job_run(
+    *,
+    job: PushJob,
+    chunk: int | None = None,
+    on_progress: Callable[[PushJob], None] | None = None,
+) -> PushJob:
+    """Run a taken job to the end, chunk by chunk, saving progress after each chunk."""
+    chunk = chunk or settings.CLOSURE_PUSH_BATCH_SIZE
+    if job.started_at is None:
+        PushJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    base = job_records(job)
+    while True:
+        now = timezone.now()
+        ids = records_claim(
+            base.filter(pk__gt=job.cursor).filter(not_leased(now)), limit=chunk, order=("id",)
+        )
+        if not ids:
+            # Nothing claimable beyond the cursor. Rows held by another worker's lease were
+            # skipped: they are that worker's to push.
+            break
+        outcome = claimed_push(ids)
+        job.cursor = max(ids)
+        job.processed += len(ids)
+        job.pushed += outcome.pushed
+        job.already += outcome.already
+        job.failed += outcome.failed
+        room = MAX_FAILURES_KEPT - len(job.failures)
+        if room > 0:
+            job.failures = job.failures + outcome.failures[:room]
+        job.heartbeat_at = timezone.now()
+        job.save(
+            update_fields=[
+                "cursor",
+                "processed",
+                "pushed",
+                "already",
+                "failed",
+                "failures",
+                "heartbeat_at",
+            ]
+        )
+        if on_progress:
+            on_progress(job)
+    job.total = max(job.total, job.processed)
+    job.state = JobState.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["total", "state", "finished_at"])
+    with transaction.atomic():
+        audit.record(
+            job.created_by,
+            f"closure.{job.kind}_job_finished",
+            job,
+            job.office,
+            {"pushed": job.pushed, "already": job.already, "failed": job.failed},
+        )
+    log.info(
+        "closure_push_job_done",
+        job_id=job.pk,
+        pushed=job.pushed,
+        already=job.already,
+        failed=job.failed,
+    )
+    return job
+
+
+def backfill_job_resume_or_create(*, actor, since: date, office: Office | None) -> PushJob:
+    """The unfinished backfill with the same filters, or a new one."""
+    filters = {"since": since.isoformat()}
+    job = (
+        PushJob.objects.filter(kind=JobKind.BACKFILL, office=office, filters=filters)
+        .exclude(state=JobState.DONE)
+        .order_by("-id")
+        .first()
+    )
+    if job is not None:
+        return job
+    with transaction.atomic():
+        job = PushJob.objects.create(
+            kind=JobKind.BACKFILL, office=office, filters=filters, created_by=actor
+        )
+        job.total = job_records(job).count()
+        job.save(update_fields=["total"])
+        audit.record(
+            actor, "closure.backfill_job_created", job, office, {"filters": filters, "total": job.total}
+        )
+    return job
+
+
+def push_jobs_stalled() -> list[int]:
+    """Jobs whose runner died (stale heartbeat) or whose start message was lost."""
+    stale = timezone.now() - timedelta(seconds=settings.CLOSURE_PUSH_LEASE_SECONDS)
+    return list(
+        PushJob.objects.filter(
+            Q(state=JobState.RUNNING, heartbeat_at__lt=stale)
+            | Q(state=JobState.QUEUED, created_at__lt=stale)
+        ).values_list("id", flat=True)[:20]
+    )
