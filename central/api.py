@@ -48,7 +48,7 @@ def closures_batch(request):
         if not isinstance(records, list):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        return _error("central.batch.malformed", "body must be {\"records\": [...]}", 400)
+        return _error("central.batch.malformed", 'body must be {"records": [...]}', 400)
     if len(records) > settings.CENTRAL_MAX_BATCH:
         return _error("central.batch.too_large", "too many records in one batch", 413)
     results = services.closures_upsert(records=records, key_id=request.central_key.key_id)

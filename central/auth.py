@@ -38,7 +38,7 @@ def key_ring(moment=None) -> list[Credential]:
     keys: dict[str, Credential] = {}
     if settings.CENTRAL_CREDENTIALS_FILE:
         try:
-            for cred in credential_file(settings.CENTRAL_CREDENTIALS_FILE).keys():
+            for cred in credential_file(settings.CENTRAL_CREDENTIALS_FILE).credentials():
                 keys[cred.key_id] = cred
         except CredentialError:
             pass

@@ -113,7 +113,7 @@ class CredentialFile:
         self._stamp = None
         self._keys: list[Credential] = []
 
-    def keys(self) -> list[Credential]:
+    def credentials(self) -> list[Credential]:
         try:
             st = os.stat(self.path)
         except OSError as exc:
@@ -130,7 +130,7 @@ class CredentialFile:
         """The key to sign with now: the current one, or the previous while the current
         one is not yet valid."""
         moment = moment or timezone.now()
-        for cred in self.keys():
+        for cred in self.credentials():
             if cred.valid_at(moment):
                 return cred
         raise CredentialError("no key in the credential file is valid now")

@@ -36,7 +36,9 @@ class CentralClosure(models.Model):
         verbose_name = _("central closure")
         verbose_name_plural = _("central closures")
         constraints = [
-            models.UniqueConstraint(fields=["reference", "version"], name="central_ref_version_uniq")
+            models.UniqueConstraint(
+                fields=["reference", "version"], name="central_ref_version_uniq"
+            )
         ]
         indexes = [
             models.Index(fields=["book_number"], name="central_book_idx"),

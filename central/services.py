@@ -189,7 +189,7 @@ def closures_upsert(*, records: list, key_id: str) -> list[dict]:
             stored = {(r, v): (d, rc) for r, v, d, rc in cur.fetchall()}
         offices = sorted({c["office_code"] for _, c, _, _ in rows})
         cur.execute(_USAGE, [key_id, now, offices])
-    for i, c, digest, receipt in rows:
+    for i, c, digest, _receipt in rows:
         key = (c["reference"], c["version"])
         if key in created:
             results[i]["status"] = "created"
@@ -250,7 +250,9 @@ def closures_search(
     page = max(1, page)
     page_size = max(1, min(page_size, 100))
     start = (page - 1) * page_size
-    rows = list(qs.order_by("-confirmed_on", "reference", "-version")[start : start + page_size + 1])
+    rows = list(
+        qs.order_by("-confirmed_on", "reference", "-version")[start : start + page_size + 1]
+    )
     return {
         "page": page,
         "page_size": page_size,

@@ -69,7 +69,9 @@ def _request(method: str, path: str, *, params: dict | None = None, payload=None
         # Clock drift, a reused nonce or a key being rotated: worth trying again later.
         raise CentralUnavailable(f"{data.get('code')}: {data.get('message')}")
     if response.status_code >= 400:
-        raise CentralRefused(data.get("code", f"http.{response.status_code}"), data.get("message", ""))
+        raise CentralRefused(
+            data.get("code", f"http.{response.status_code}"), data.get("message", "")
+        )
     return data
 
 
@@ -86,6 +88,6 @@ def search(**params) -> dict:
 
 
 def fetch(*, book_number: str) -> list[dict]:
-    return _request(
-        "GET", "/central/api/v1/closures/fetch", params={"book_number": book_number}
-    )["results"]
+    return _request("GET", "/central/api/v1/closures/fetch", params={"book_number": book_number})[
+        "results"
+    ]

@@ -33,7 +33,9 @@ def periods_parse(text: str) -> list[Period]:
             rate = Decimal(m[6].replace(",", "."))
         except (ValueError, InvalidOperation):
             raise forms.ValidationError(
-                _("Line %(n)s: write MM/YYYY-MM/YYYY salary rate, e.g. 01/2020-12/2020 5.000.000 8"),
+                _(
+                    "Line %(n)s: write MM/YYYY-MM/YYYY salary rate, e.g. 01/2020-12/2020 5.000.000 8"
+                ),
                 code="closure.period_format",
                 params={"n": n},
             ) from None
@@ -107,9 +109,7 @@ class ManualPushForm(forms.Form):
         data = super().clean()
         start, end = data.get("confirmed_from"), data.get("confirmed_to")
         if start and end and end < start:
-            raise forms.ValidationError(
-                _("The date range is reversed."), code="closure.push_range"
-            )
+            raise forms.ValidationError(_("The date range is reversed."), code="closure.push_range")
         return data
 
     def filters(self) -> dict:

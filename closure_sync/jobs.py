@@ -184,7 +184,11 @@ def backfill_job_resume_or_create(*, actor, since: date, office: Office | None) 
         job.total = job_records(job).count()
         job.save(update_fields=["total"])
         audit.record(
-            actor, "closure.backfill_job_created", job, office, {"filters": filters, "total": job.total}
+            actor,
+            "closure.backfill_job_created",
+            job,
+            office,
+            {"filters": filters, "total": job.total},
         )
     return job
 

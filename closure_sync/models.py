@@ -121,7 +121,9 @@ class ClosureRecord(models.Model):
             ("rotate_central_credentials", "May rotate the central store's credential file"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["reference", "version"], name="closure_ref_version_uniq")
+            models.UniqueConstraint(
+                fields=["reference", "version"], name="closure_ref_version_uniq"
+            )
         ]
         indexes = [
             models.Index(
@@ -138,24 +140,19 @@ class ClosureRecord(models.Model):
     def __str__(self):
         return f"{self.reference} v{self.version} ({self.book_number})"
 
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        restricted = update_fields is None or not set(update_fields) <= MUTABLE_AFTER_CONFIRMATION
+        if self.pk and restricted and self.confirmed_at_db():
+            raise ImmutableClosure(f"closure {self.pk} is confirmed and cannot be edited")
+        super().save(*args, **kwargs)
+
     @property
     def is_confirmed(self) -> bool:
         return self.status != ClosureStatus.DRAFT
 
-    def save(self, *args, **kwargs):
-        update_fields = kwargs.get("update_fields")
-        if self.pk and self.confirmed_at_db():
-            if update_fields is None or not set(update_fields) <= MUTABLE_AFTER_CONFIRMATION:
-                raise ImmutableClosure(f"closure {self.pk} is confirmed and cannot be edited")
-        super().save(*args, **kwargs)
-
     def confirmed_at_db(self) -> bool:
-        return (
-            type(self)
-            .objects.filter(pk=self.pk)
-            .exclude(status=ClosureStatus.DRAFT)
-            .exists()
-        )
+        return type(self).objects.filter(pk=self.pk).exclude(status=ClosureStatus.DRAFT).exists()
 
 
 class ClosurePeriod(models.Model):

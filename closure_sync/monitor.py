@@ -125,5 +125,3 @@ def banner_counts(user) -> dict | None:
     if not (risk or late):
         return None
     return {"at_risk": risk, "overdue": late}
-
-

@@ -90,7 +90,12 @@ def payloads(ids: list[int]) -> list[dict]:
         .values_list("record_id", "from_month", "to_month", "salary", "rate")
     ):
         periods.setdefault(rid, []).append(
-            {"from": start.isoformat(), "to": end.isoformat(), "salary": str(salary), "rate": str(rate)}
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "salary": str(salary),
+                "rate": str(rate),
+            }
         )
     out = []
     for row in (
@@ -207,7 +212,9 @@ def claimed_push(ids: list[int]) -> PushOutcome:
         _mark_failed([r["id"] for r in recs], reason, now, retry=False)
         outcome.failed += len(recs)
         outcome.failures += [{"reference": r["reference"], "reason": reason} for r in recs]
-    log.info("closure_push_batch", pushed=outcome.pushed, already=outcome.already, failed=outcome.failed)
+    log.info(
+        "closure_push_batch", pushed=outcome.pushed, already=outcome.already, failed=outcome.failed
+    )
     return outcome
 
 
@@ -225,7 +232,9 @@ def _schedule_retry(ids: list[int]) -> None:
     )
     if first is None:
         return
-    countdown = min(max((first - timezone.now()).total_seconds(), 1), settings.CELERY_MAX_COUNTDOWN - 1)
+    countdown = min(
+        max((first - timezone.now()).total_seconds(), 1), settings.CELERY_MAX_COUNTDOWN - 1
+    )
     try:
         closure_push_records.apply_async((ids,), countdown=countdown)
     except Exception:  # noqa: BLE001

@@ -101,6 +101,6 @@ def compliance_chart(stats: list[dict], *, width: int = 640, height: int = 200) 
 
 
 def overdue_for(*, user):
-    return scoped(
-        user, overdue().select_related("office"), permission=MONITOR_PERMISSION
-    ).order_by("push_deadline")
+    return scoped(user, overdue().select_related("office"), permission=MONITOR_PERMISSION).order_by(
+        "push_deadline"
+    )

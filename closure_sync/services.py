@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,8 @@ from .models import (
     ClosureStatus,
     PushState,
 )
+
+log = structlog.get_logger(__name__)
 
 
 class ClosureError(Exception):
@@ -89,7 +92,11 @@ def closure_draft_create(
     )
     ClosurePeriod.objects.bulk_create(
         ClosurePeriod(
-            record=record, from_month=p.from_month, to_month=p.to_month, salary=p.salary, rate=p.rate
+            record=record,
+            from_month=p.from_month,
+            to_month=p.to_month,
+            salary=p.salary,
+            rate=p.rate,
         )
         for p in periods
     )
@@ -148,7 +155,7 @@ def _kick_push(ids: list[int]) -> None:
         try:
             closure_push_records.delay(ids)
         except Exception:  # noqa: BLE001  (the beat sweep pushes it anyway)
-            pass
+            log.warning("closure_push_kick_failed", ids=ids, exc_info=True)
 
     transaction.on_commit(kick)
 
@@ -161,9 +168,7 @@ def closure_correct(*, actor, record: ClosureRecord, periods: list[Period]) -> C
         raise ClosureError(
             "closure.correct_unconfirmed", _("Only the confirmed current version can be corrected.")
         )
-    latest = (
-        ClosureRecord.objects.filter(reference=record.reference).order_by("-version").first()
-    )
+    latest = ClosureRecord.objects.filter(reference=record.reference).order_by("-version").first()
     if latest.pk != record.pk:
         raise ClosureError(
             "closure.correction_exists", _("A newer version of this closure already exists.")
@@ -227,7 +232,9 @@ def closure_receive(
         raise ClosureError("closure.receive_range", _("The month range is reversed."))
     created = []
     candidates = [
-        r for r in central_records if r["book_number"] == book_number and (not unit_code or r["unit_code"] == unit_code)
+        r
+        for r in central_records
+        if r["book_number"] == book_number and (not unit_code or r["unit_code"] == unit_code)
     ]
     for rec in candidates:
         periods = []
@@ -248,7 +255,10 @@ def closure_receive(
                 raise ClosureError(
                     "closure.receive_present",
                     _("Periods from %(start)s to %(end)s are already present at this office.")
-                    % {"start": p.from_month.strftime("%m/%Y"), "end": p.to_month.strftime("%m/%Y")},
+                    % {
+                        "start": p.from_month.strftime("%m/%Y"),
+                        "end": p.to_month.strftime("%m/%Y"),
+                    },
                 )
         now = timezone.now()
         try:

@@ -122,7 +122,9 @@ def closure_confirm(request, pk):
     except services.ClosureError as exc:
         messages.error(request, f"[{exc.code}] {exc.message}")
     else:
-        messages.success(request, _("Closure confirmed. It will reach the central store within 2 days."))
+        messages.success(
+            request, _("Closure confirmed. It will reach the central store within 2 days.")
+        )
     return redirect("closure_sync:detail", pk=pk)
 
 
@@ -169,7 +171,9 @@ def manual_push(request):
             messages.info(request, _("Push cancelled."))
             return redirect("closure_sync:push")
         preview = selectors.push_preview(office=office, filters=filters)
-    recent = scoped(request.user, PushJob.objects.select_related("office"), permission=TRANSFER)[:10]
+    recent = scoped(request.user, PushJob.objects.select_related("office"), permission=TRANSFER)[
+        :10
+    ]
     return render(
         request,
         "closure_sync/push.html",
@@ -281,30 +285,30 @@ def receive(request):
         initial["from_month"] = min(p["from"] for p in months)[:7]
         initial["to_month"] = max(p["to"] for p in months)[:7]
     form = ReceiveForm(request.POST or None, offices=offices, initial=initial)
-    if request.method == "POST" and request.POST.get("answer") == "yes" and held is not None:
-        if form.is_valid():
-            d = form.cleaned_data
-            if not may(request.user, RECEIVE, d["office"]):
-                raise PermissionDenied
-            try:
-                created = services.closure_receive(
-                    actor=request.user,
-                    office=d["office"],
-                    central_records=held,
-                    book_number=book_number,
-                    from_month=d["from_month"],
-                    to_month=d["to_month"],
-                    unit_code=d["unit_code"].strip(),
-                )
-            except services.ClosureError as exc:
-                form.add_error(None, f"[{exc.code}] {exc.message}")
-            else:
-                messages.success(
-                    request,
-                    _("Received %(n)s closure record(s) into %(office)s.")
-                    % {"n": len(created), "office": d["office"].name},
-                )
-                return redirect(f"{request.path}?book_number={book_number}")
+    confirmed = request.method == "POST" and request.POST.get("answer") == "yes"
+    if confirmed and held is not None and form.is_valid():
+        d = form.cleaned_data
+        if not may(request.user, RECEIVE, d["office"]):
+            raise PermissionDenied
+        try:
+            created = services.closure_receive(
+                actor=request.user,
+                office=d["office"],
+                central_records=held,
+                book_number=book_number,
+                from_month=d["from_month"],
+                to_month=d["to_month"],
+                unit_code=d["unit_code"].strip(),
+            )
+        except services.ClosureError as exc:
+            form.add_error(None, f"[{exc.code}] {exc.message}")
+        else:
+            messages.success(
+                request,
+                _("Received %(n)s closure record(s) into %(office)s.")
+                % {"n": len(created), "office": d["office"].name},
+            )
+            return redirect(f"{request.path}?book_number={book_number}")
     return render(
         request,
         "closure_sync/receive.html",
@@ -328,5 +332,3 @@ def compliance(request):
         "closure_sync/compliance.html",
         {"stats": stats, "chart": chart, "overdue": overdue, "since": start},
     )
-
-
