@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 
 from .helpers import credential, write_credentials
 
@@ -21,4 +22,11 @@ def credentials_file(tmp_path, settings, key):
 def central(live_server, settings, credentials_file):
     """The central store's API served over real HTTP on a loopback port."""
     settings.CLOSURE_CENTRAL_URL = live_server.url
-    return live_server
+    yield live_server
+    # The server's request threads keep their central connections (CONN_MAX_AGE); end
+    # them so the throwaway central database can be dropped.
+    with connections["central"].cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
