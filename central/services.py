@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import date
 
+import psycopg
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -107,10 +108,12 @@ _INSERT = """
 INSERT INTO central_centralclosure
   (reference, version, office_code, unit_code, book_number, si_number, full_name,
    birth_date, kind, confirmed_on, confirmed_by, periods, digest, receipt, key_id, received_at)
-SELECT r, v, oc, uc, bn, sn, fn, bd, k, co, cb, p, d, rc, %s, %s
-FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-            %s::date[], %s::text[], %s::date[], %s::text[], %s::jsonb[], %s::text[], %s::text[])
-  AS t(r, v, oc, uc, bn, sn, fn, bd, k, co, cb, p, d, rc)
+SELECT reference, version, office_code, unit_code, book_number, si_number, full_name,
+       birth_date, kind, confirmed_on, confirmed_by, periods, digest, receipt, %s, %s
+FROM jsonb_to_recordset(%s::jsonb) AS t(
+  reference text, version int, office_code text, unit_code text, book_number text,
+  si_number text, full_name text, birth_date date, kind text, confirmed_on date,
+  confirmed_by text, periods jsonb, digest text, receipt text)
 ON CONFLICT (reference, version) DO NOTHING
 RETURNING reference, version
 """
@@ -118,7 +121,8 @@ RETURNING reference, version
 _EXISTING = """
 SELECT c.reference, c.version, c.digest, c.receipt
 FROM central_centralclosure c
-JOIN unnest(%s::text[], %s::int[]) AS t(r, v) ON c.reference = t.r AND c.version = t.v
+JOIN jsonb_to_recordset(%s::jsonb) AS t(reference text, version int)
+  ON c.reference = t.reference AND c.version = t.version
 """
 
 _USAGE = """
@@ -127,6 +131,14 @@ SELECT oc, %s, %s FROM unnest(%s::text[]) AS t(oc)
 ON CONFLICT (office_code) DO UPDATE SET key_id = EXCLUDED.key_id,
   last_used_at = EXCLUDED.last_used_at
 """
+
+
+def bound_cursor(alias: str) -> psycopg.Cursor:
+    """A cursor with server-side parameter binding on the alias's connection (in its
+    transaction): large arrays travel as parameters instead of being quoted into SQL."""
+    wrapper = connections[alias]
+    wrapper.ensure_connection()
+    return psycopg.Cursor(wrapper.connection)
 
 
 def closures_upsert(*, records: list, key_id: str) -> list[dict]:
@@ -157,35 +169,19 @@ def closures_upsert(*, records: list, key_id: str) -> list[dict]:
         )
     if not rows:
         return results
-    with transaction.atomic(using=DB), connections[DB].cursor() as cur:
-        cols = [[] for _ in range(14)]
-        for _, c, digest, receipt in rows:
-            for j, value in enumerate(
-                (
-                    c["reference"],
-                    c["version"],
-                    c["office_code"],
-                    c["unit_code"],
-                    c["book_number"],
-                    c["si_number"],
-                    c["full_name"],
-                    c["birth_date"],
-                    c["kind"],
-                    c["confirmed_on"],
-                    c["confirmed_by"],
-                    json.dumps(c["periods"], ensure_ascii=False),
-                    digest,
-                    receipt,
-                )
-            ):
-                cols[j].append(value)
-        cur.execute(_INSERT, [key_id, now, *cols])
+    with transaction.atomic(using=DB), bound_cursor(DB) as cur:
+        batch = json.dumps(
+            [{**c, "digest": digest, "receipt": receipt} for _, c, digest, receipt in rows],
+            ensure_ascii=False,
+        )
+        cur.execute(_INSERT, [key_id, now, batch])
         created = {(r, v) for r, v in cur.fetchall()}
         others = [(c["reference"], c["version"]) for _, c, _, _ in rows]
         others = [k for k in others if k not in created]
         stored = {}
         if others:
-            cur.execute(_EXISTING, [[k[0] for k in others], [k[1] for k in others]])
+            keys = [{"reference": r, "version": v} for r, v in others]
+            cur.execute(_EXISTING, [json.dumps(keys, ensure_ascii=False)])
             stored = {(r, v): (d, rc) for r, v, d, rc in cur.fetchall()}
         offices = sorted({c["office_code"] for _, c, _, _ in rows})
         cur.execute(_USAGE, [key_id, now, offices])

@@ -38,12 +38,17 @@ def _http() -> httpx.Client:
     return client
 
 
-def _request(method: str, path: str, *, params: dict | None = None, payload=None) -> dict:
+def _request(
+    method: str, path: str, *, params: dict | None = None, payload=None, raw: bytes | None = None
+) -> dict:
     base = settings.CLOSURE_CENTRAL_URL.rstrip("/")
     full_path = urlsplit(base).path + path
     if params:
         full_path += "?" + urlencode(params)
-    body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+    if raw is not None:
+        body = raw
+    else:
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
     try:
         credential = credential_file(settings.CLOSURE_CREDENTIALS_FILE).signing_key()
     except (CredentialError, OSError) as exc:
@@ -80,6 +85,12 @@ def batch_push(records: list[dict]) -> list[dict]:
     return _request("POST", "/central/api/v1/closures/batch", payload={"records": records})[
         "results"
     ]
+
+
+def batch_push_json(records_json: str) -> list[dict]:
+    """POST one batch given as the JSON text of the records array (no re-encoding)."""
+    raw = b'{"records": ' + records_json.encode() + b"}"
+    return _request("POST", "/central/api/v1/closures/batch", raw=raw)["results"]
 
 
 def search(**params) -> dict:

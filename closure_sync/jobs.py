@@ -8,12 +8,14 @@ and heartbeat); a runner that died leaves a stale heartbeat and the job can be t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -101,49 +103,99 @@ def push_job_take(*, job_id: int) -> bool:
     )
 
 
+class _Progress:
+    """Shared bookkeeping of the lanes of one job run: counters and a safe cursor (every
+    id at or below it is done), saved after each chunk."""
+
+    def __init__(self, job: PushJob, on_progress):
+        self.job = job
+        self.lock = threading.Lock()
+        self.running: dict[int, int] = {}  # lane → lowest id of the chunk it holds
+        self.on_progress = on_progress
+        self.stop = False
+
+    def claim(self, base: QuerySet, lane: int, chunk: int) -> list[int]:
+        with self.lock:
+            ids = records_claim(
+                base.filter(pk__gt=self.job.cursor).filter(not_leased(timezone.now())),
+                limit=chunk,
+                order=("id",),
+            )
+            if ids:
+                self.running[lane] = min(ids)
+            return ids
+
+    def done(self, lane: int, ids: list[int], outcome) -> None:
+        with self.lock:
+            job = self.job
+            del self.running[lane]
+            high = max(ids)
+            self.top = max(getattr(self, "top", 0), high)
+            # Safe: below the lowest chunk still being pushed, else the highest id done.
+            job.cursor = min(self.running.values()) - 1 if self.running else self.top
+            job.processed += len(ids)
+            job.pushed += outcome.pushed
+            job.already += outcome.already
+            job.failed += outcome.failed
+            room = MAX_FAILURES_KEPT - len(job.failures)
+            if room > 0 and outcome.failures:
+                job.failures = job.failures + outcome.failures[:room]
+            job.heartbeat_at = timezone.now()
+            job.save(
+                update_fields=[
+                    "cursor",
+                    "processed",
+                    "pushed",
+                    "already",
+                    "failed",
+                    "failures",
+                    "heartbeat_at",
+                ]
+            )
+            if self.on_progress:
+                self.on_progress(job)
+
+
 def push_job_run(
     *,
     job: PushJob,
     chunk: int | None = None,
+    lanes: int = 1,
     on_progress: Callable[[PushJob], None] | None = None,
 ) -> PushJob:
-    """Run a taken job to the end, chunk by chunk, saving progress after each chunk."""
+    """Run a taken job to the end, chunk by chunk, saving progress after each chunk.
+
+    ``lanes`` > 1 pushes that many chunks at once (threads, each with its own database
+    connection): chunks are disjoint because a claim skips locked and leased rows.
+    """
     chunk = chunk or settings.CLOSURE_PUSH_BATCH_SIZE
     if job.started_at is None:
         PushJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
     base = job_records(job)
-    while True:
-        now = timezone.now()
-        ids = records_claim(
-            base.filter(pk__gt=job.cursor).filter(not_leased(now)), limit=chunk, order=("id",)
-        )
-        if not ids:
-            # Nothing claimable beyond the cursor. Rows held by another worker's lease were
-            # skipped: they are that worker's to push.
-            break
-        outcome = claimed_push(ids)
-        job.cursor = max(ids)
-        job.processed += len(ids)
-        job.pushed += outcome.pushed
-        job.already += outcome.already
-        job.failed += outcome.failed
-        room = MAX_FAILURES_KEPT - len(job.failures)
-        if room > 0:
-            job.failures = job.failures + outcome.failures[:room]
-        job.heartbeat_at = timezone.now()
-        job.save(
-            update_fields=[
-                "cursor",
-                "processed",
-                "pushed",
-                "already",
-                "failed",
-                "failures",
-                "heartbeat_at",
-            ]
-        )
-        if on_progress:
-            on_progress(job)
+    progress = _Progress(job, on_progress)
+
+    def lane(number: int) -> None:
+        try:
+            while not progress.stop and (ids := progress.claim(base, number, chunk)):
+                progress.done(number, ids, claimed_push(ids))
+        except BaseException:
+            progress.stop = True  # the other lanes finish their chunk and stop
+            raise
+        finally:
+            if lanes > 1:
+                connection.close()
+
+    if lanes <= 1:
+        lane(0)
+    else:
+        with ThreadPoolExecutor(max_workers=lanes) as pool:
+            futures = [pool.submit(lane, n) for n in range(lanes)]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                progress.stop = True
+                raise
     job.total = max(job.total, job.processed)
     job.state = JobState.DONE
     job.finished_at = timezone.now()

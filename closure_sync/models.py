@@ -134,7 +134,6 @@ class ClosureRecord(models.Model):
             ),
             models.Index(fields=["office", "confirmed_on"], name="closure_office_conf_idx"),
             models.Index(fields=["book_number"], name="closure_book_idx"),
-            models.Index(fields=["unit_code", "confirmed_on"], name="closure_unit_idx"),
         ]
 
     def __str__(self):

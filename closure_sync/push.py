@@ -10,15 +10,18 @@ replay, so a batch posted twice is stored once.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from central.services import bound_cursor
 
 from . import client
 from .models import ClosurePeriod, ClosureRecord, ClosureStatus, PushState
@@ -52,10 +55,13 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def due_filter(now) -> Q:
-    """Records the automatic push should take now."""
-    return Q(status__in=PUSHABLE) & (
-        Q(push_state__in=[PushState.PENDING, PushState.FAILED], push_next_at__lte=now)
-        | Q(push_state=PushState.IN_FLIGHT, push_lease_until__lt=now)
+    """Records the automatic push should take now: pending or failed ones whose next
+    attempt is due, and in-flight ones whose lease ran out (a claim sets the next attempt
+    to the end of the lease, so one index serves both)."""
+    return Q(
+        status__in=PUSHABLE,
+        push_state__in=[PushState.PENDING, PushState.FAILED, PushState.IN_FLIGHT],
+        push_next_at__lte=now,
     )
 
 
@@ -74,80 +80,61 @@ def records_claim(queryset: QuerySet, *, limit: int, order=("push_deadline", "id
             .values_list("id", flat=True)[:limit]
         )
         if ids:
-            ClosureRecord.objects.filter(pk__in=ids).update(
-                push_state=PushState.IN_FLIGHT,
-                push_lease_until=now + timedelta(seconds=settings.CLOSURE_PUSH_LEASE_SECONDS),
-            )
+            lease = now + timedelta(seconds=settings.CLOSURE_PUSH_LEASE_SECONDS)
+            with bound_cursor("default") as cur:
+                cur.execute(
+                    f"UPDATE {TABLE} SET push_state = 'in_flight', push_lease_until = %s,"  # noqa: S608
+                    " push_next_at = %s WHERE id = ANY(%s)",
+                    [lease, lease, ids],
+                )
     return ids
 
 
+_PAYLOADS = f"""
+SELECT coalesce(json_agg(json_build_object(
+    'id', c.id, 'reference', c.reference, 'version', c.version, 'office_code', o.code,
+    'unit_code', c.unit_code, 'book_number', c.book_number, 'si_number', c.si_number,
+    'full_name', c.full_name, 'birth_date', c.birth_date, 'kind', c.kind,
+    'confirmed_on', c.confirmed_on, 'confirmed_by', coalesce(u.username, ''),
+    'periods', (
+        SELECT coalesce(json_agg(json_build_object(
+                 'from', p.from_month, 'to', p.to_month,
+                 'salary', p.salary::text, 'rate', p.rate::text) ORDER BY p.from_month, p.id),
+               '[]'::json)
+        FROM {ClosurePeriod._meta.db_table} p WHERE p.record_id = c.id)
+  ) ORDER BY c.id), '[]'::json)::text
+FROM {TABLE} c
+JOIN accounts_office o ON o.id = c.office_id
+LEFT JOIN accounts_user u ON u.id = c.confirmed_by_id
+WHERE c.id = ANY(%s)
+"""  # noqa: S608
+
+
+def payloads_json(ids: list[int]) -> tuple[list[int], str]:
+    """What the central store receives for these records, as JSON built by PostgreSQL
+    (deterministic for a version), with the ids in the same order. Each object carries
+    the local ``id``, which the central store ignores."""
+    with bound_cursor("default") as cur:
+        cur.execute(_PAYLOADS, [ids])
+        text = cur.fetchone()[0]
+    return sorted(set(ids)), text
+
+
 def payloads(ids: list[int]) -> list[dict]:
-    """What the central store receives for these records (deterministic for a version)."""
-    periods: dict[int, list[dict]] = {}
-    for rid, start, end, salary, rate in (
-        ClosurePeriod.objects.filter(record_id__in=ids)
-        .order_by("record_id", "from_month", "id")
-        .values_list("record_id", "from_month", "to_month", "salary", "rate")
-    ):
-        periods.setdefault(rid, []).append(
-            {
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "salary": str(salary),
-                "rate": str(rate),
-            }
-        )
-    out = []
-    for row in (
-        ClosureRecord.objects.filter(pk__in=ids)
-        .order_by("id")
-        .values_list(
-            "id",
-            "reference",
-            "version",
-            "office__code",
-            "unit_code",
-            "book_number",
-            "si_number",
-            "full_name",
-            "birth_date",
-            "kind",
-            "confirmed_on",
-            "confirmed_by__username",
-        )
-    ):
-        (rid, ref, ver, office, unit, book, si, name, birth, kind, confirmed_on, by) = row
-        out.append(
-            {
-                "id": rid,
-                "reference": ref,
-                "version": ver,
-                "office_code": office,
-                "unit_code": unit,
-                "book_number": book,
-                "si_number": si,
-                "full_name": name,
-                "birth_date": birth.isoformat() if birth else None,
-                "kind": kind,
-                "confirmed_on": confirmed_on.isoformat() if confirmed_on else None,
-                "confirmed_by": by or "",
-                "periods": periods.get(rid, []),
-            }
-        )
-    return out
+    return json.loads(payloads_json(ids)[1])
 
 
 def _mark_pushed(pairs: list[tuple[int, str]], now) -> None:
     if not pairs:
         return
-    with connection.cursor() as cur:
+    with bound_cursor("default") as cur:
         cur.execute(
             f"""UPDATE {TABLE} c SET push_state = 'pushed', central_receipt = t.rc,
                   pushed_at = %s, push_attempts = c.push_attempts + 1, push_lease_until = NULL,
                   push_next_at = NULL, push_error = ''
-                FROM unnest(%s::bigint[], %s::text[]) AS t(id, rc)
+                FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, rc text)
                 WHERE c.id = t.id AND c.push_state <> 'pushed'""",  # noqa: S608
-            [now, [p[0] for p in pairs], [p[1] for p in pairs]],
+            [now, json.dumps([{"id": i, "rc": rc} for i, rc in pairs])],
         )
 
 
@@ -164,7 +151,7 @@ def _mark_failed(ids: list[int], error: str, now, *, retry: bool) -> None:
         else "NULL"
     )
     params = [now, cap, base] if retry else []
-    with connection.cursor() as cur:
+    with bound_cursor("default") as cur:
         cur.execute(
             f"""UPDATE {TABLE} c SET push_state = 'failed', push_attempts = c.push_attempts + 1,
                   push_next_at = {next_at}, push_lease_until = NULL, push_error = %s
@@ -178,24 +165,24 @@ def claimed_push(ids: list[int]) -> PushOutcome:
     outcome = PushOutcome()
     if not ids:
         return outcome
-    records = payloads(ids)
-    body = [{k: v for k, v in r.items() if k != "id"} for r in records]
+    ordered, body = payloads_json(ids)
     now = timezone.now()
     try:
-        results = client.batch_push(body)
-    except client.CentralUnavailable as exc:
-        _mark_failed(ids, str(exc), now, retry=True)
-        _schedule_retry(ids)
-        log.warning("closure_push_unavailable", count=len(ids), error=str(exc)[:200])
+        results = client.batch_push_json(body)
+    except (client.CentralUnavailable, client.CentralRefused) as exc:
+        retry = isinstance(exc, client.CentralUnavailable)
+        _mark_failed(ids, str(exc), now, retry=retry)
+        if retry:
+            _schedule_retry(ids)
+        log.warning("closure_push_failed", count=len(ids), retry=retry, error=str(exc)[:200])
         outcome.failed = len(ids)
-        outcome.failures = [{"reference": r["reference"], "reason": str(exc)} for r in records]
+        outcome.failures = [
+            {"reference": r["reference"], "reason": str(exc)} for r in json.loads(body)
+        ]
         return outcome
-    except client.CentralRefused as exc:
-        _mark_failed(ids, str(exc), now, retry=False)
-        log.error("closure_push_refused", count=len(ids), error=str(exc)[:200])
-        outcome.failed = len(ids)
-        outcome.failures = [{"reference": r["reference"], "reason": str(exc)} for r in records]
-        return outcome
+    records = [
+        {"id": i, "reference": r.get("reference")} for i, r in zip(ordered, results, strict=True)
+    ]
     done, refused = [], {}
     for record, result in zip(records, results, strict=True):
         status = result.get("status")

@@ -47,6 +47,8 @@ def test_backfill_pushes_history_and_resumes_after_an_interruption(
             "0101",
             "--chunk",
             "10",
+            "--lanes",
+            "1",
             "--no-progress",
         )
     job = PushJob.objects.get()

@@ -19,9 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--since", required=True, help="YYYY-MM-DD, e.g. 2008-01-01")
         parser.add_argument("--office", help="office code (default: every office)")
         parser.add_argument("--chunk", type=int, default=None, help="records per request")
+        parser.add_argument(
+            "--lanes", type=int, default=3, help="chunks pushed at once (default 3)"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, since, office=None, chunk=None, no_progress=False, **options):
+    def handle(self, *args, since, office=None, chunk=None, lanes=3, no_progress=False, **options):
         try:
             since_day = date.fromisoformat(since)
         except ValueError:
@@ -52,7 +55,7 @@ class Command(BaseCommand):
             last[0] = j.processed
 
         try:
-            job = jobs.push_job_run(job=job, chunk=chunk, on_progress=progress)
+            job = jobs.push_job_run(job=job, chunk=chunk, lanes=lanes, on_progress=progress)
         except KeyboardInterrupt:
             PushJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, error="interrupted")
             raise CommandError(f"interrupted; run again to resume job #{job.pk}") from None
