@@ -132,4 +132,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         if spec.role == "ivan_client":
             ProviderMember.objects.get_or_create(provider=providers["VNPT"], user=user)
         rows.append((spec.username, role.name_vi, office.name if office else "—"))
+    from closure_sync.demo import seed_closures
+
+    seed_closures(actor=admin)
     return rows
