@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,9 +37,7 @@ def job_queryset(*, kind: str, filters: dict, office_ids: list[int] | None) -> Q
     if office_ids is not None:
         qs = qs.filter(office_id__in=office_ids)
     if kind == JobKind.BACKFILL:
-        qs = qs.filter(confirmed_on__gte=date.fromisoformat(filters["since"])).exclude(
-            push_state=PushState.PUSHED
-        )
+        qs = qs.filter(confirmed_on__gte=date.fromisoformat(filters["since"]))
     else:
         qs = qs.filter(
             confirmed_on__gte=date.fromisoformat(filters["confirmed_from"]),
@@ -63,15 +61,32 @@ def _office_ids(job: PushJob) -> list[int] | None:
 
 
 def job_records(job: PushJob) -> QuerySet:
-    return job_queryset(kind=job.kind, filters=job.filters, office_ids=_office_ids(job))
+    """The records a job still has to push: those of its filters not pushed yet (a record
+    already pushed holds the central store's receipt; it is counted as already there)."""
+    return job_queryset(kind=job.kind, filters=job.filters, office_ids=_office_ids(job)).exclude(
+        push_state=PushState.PUSHED
+    )
+
+
+def _count(job: PushJob) -> None:
+    """Totals at the start: a manual push covers every matching record and reports those
+    already pushed as already there; a backfill covers what is not pushed yet."""
+    matching = job_queryset(kind=job.kind, filters=job.filters, office_ids=_office_ids(job))
+    counts = matching.aggregate(
+        total=Count("id"), pushed=Count("id", filter=Q(push_state=PushState.PUSHED))
+    )
+    if job.kind == JobKind.MANUAL:
+        job.total, job.already, job.processed = counts["total"], counts["pushed"], counts["pushed"]
+    else:
+        job.total = counts["total"] - counts["pushed"]
+    job.save(update_fields=["total", "already", "processed"])
 
 
 @transaction.atomic
 def push_job_create(*, actor, kind: str, office: Office | None, filters: dict) -> PushJob:
     """Record a manual push or backfill job (audited); the worker runs it after commit."""
     job = PushJob.objects.create(kind=kind, office=office, filters=filters, created_by=actor)
-    job.total = job_records(job).count()
-    job.save(update_fields=["total"])
+    _count(job)
     audit.record(
         actor,
         f"closure.{kind}_job_created",
@@ -233,8 +248,7 @@ def backfill_job_resume_or_create(*, actor, since: date, office: Office | None) 
         job = PushJob.objects.create(
             kind=JobKind.BACKFILL, office=office, filters=filters, created_by=actor
         )
-        job.total = job_records(job).count()
-        job.save(update_fields=["total"])
+        _count(job)
         audit.record(
             actor,
             "closure.backfill_job_created",

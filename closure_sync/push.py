@@ -130,7 +130,7 @@ def _mark_pushed(pairs: list[tuple[int, str]], now) -> None:
     with bound_cursor("default") as cur:
         cur.execute(
             f"""UPDATE {TABLE} c SET push_state = 'pushed', central_receipt = t.rc,
-                  pushed_at = %s, push_attempts = c.push_attempts + 1, push_lease_until = NULL,
+                  pushed_at = coalesce(c.pushed_at, %s), push_attempts = c.push_attempts + 1, push_lease_until = NULL,
                   push_next_at = NULL, push_error = ''
                 FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, rc text)
                 WHERE c.id = t.id AND c.push_state <> 'pushed'""",  # noqa: S608
