@@ -122,7 +122,7 @@ def _confirm_fields(actor, now) -> dict:
 
 
 @transaction.atomic
-def closure_confirm(*, actor, record: ClosureRecord) -> ClosureRecord:
+def closure_confirm(*, actor, record: ClosureRecord, kick: bool = True) -> ClosureRecord:
     """Confirm a draft (chốt sổ): from now on the record is immutable and due for push.
 
     A confirmed correction supersedes the version it corrects.
@@ -144,7 +144,8 @@ def closure_confirm(*, actor, record: ClosureRecord) -> ClosureRecord:
         record.office,
         {"reference": record.reference, "version": record.version},
     )
-    _kick_push([record.pk])
+    if kick:
+        _kick_push([record.pk])
     return record
 
 
@@ -203,7 +204,8 @@ def closures_confirm_bulk(*, actor, office: Office, until: date, chunk: int = 50
             if not drafts:
                 return done
             for record in drafts:
-                closure_confirm(actor=actor, record=record)
+                closure_confirm(actor=actor, record=record, kick=False)
+            _kick_push([r.pk for r in drafts])  # one push task per chunk
             done += len(drafts)
 
 
