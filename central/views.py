@@ -64,8 +64,19 @@ def credentials_rotate(request):
         else:
             for cred in reversed(keys):  # previous first, so current ends up newest
                 services.credential_register(credential=cred, uploaded_by=request.user.username)
+            installed = False
             if form.cleaned_data["install_client"] and settings.CLOSURE_CREDENTIALS_FILE:
-                credential_file_install(text=text, path=settings.CLOSURE_CREDENTIALS_FILE)
+                try:
+                    credential_file_install(text=text, path=settings.CLOSURE_CREDENTIALS_FILE)
+                    installed = True
+                except OSError:
+                    # A read-only secret mount: the file is installed by deployment.
+                    messages.warning(
+                        request,
+                        _(
+                            "The portal's credential file is read-only here; install it by deployment."
+                        ),
+                    )
             with transaction.atomic():
                 audit.record(
                     request.user,
@@ -81,7 +92,7 @@ def credentials_rotate(request):
                             }
                             for k in keys
                         ],
-                        "installed_for_client": bool(form.cleaned_data["install_client"]),
+                        "installed_for_client": installed,
                     },
                 )
             messages.success(
