@@ -11,7 +11,6 @@ replay, so a batch posted twice is stored once.
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -44,14 +43,6 @@ class PushOutcome:
         self.already += other.already
         self.failed += other.failed
         self.failures.extend(other.failures)
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with jitter (50–100 %), capped below the broker's visibility
-    timeout so a scheduled retry is never redelivered as a duplicate."""
-    base = settings.CLOSURE_BACKOFF_BASE_SECONDS
-    cap = min(settings.CLOSURE_BACKOFF_CAP_SECONDS, settings.CELERY_MAX_COUNTDOWN - 1)
-    return min(cap, base * 2 ** max(attempts - 1, 0)) * random.uniform(0.5, 1.0)
 
 
 def due_filter(now) -> Q:
@@ -139,7 +130,9 @@ def _mark_pushed(pairs: list[tuple[int, str]], now) -> None:
 
 
 def _mark_failed(ids: list[int], error: str, now, *, retry: bool) -> None:
-    """Record a failed attempt; a retryable one is due again after a backoff with jitter."""
+    """Record a failed attempt; a retryable one is due again after an exponential backoff
+    (base·2^attempts) with jitter (50–100 %), capped below the broker's visibility timeout
+    so a scheduled retry is never redelivered as a duplicate."""
     if not ids:
         return
     base = settings.CLOSURE_BACKOFF_BASE_SECONDS

@@ -1,9 +1,10 @@
 """Confirmed closures reach the central store once, with the receipt recorded on them."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from central.models import CentralClosure
@@ -95,3 +96,25 @@ def test_a_record_the_central_store_refuses_fails_without_retry(reference_data_t
     assert record.push_state == PushState.FAILED
     assert record.push_next_at is None
     assert "rejected" in record.push_error
+
+
+def test_retries_back_off_exponentially_with_jitter_below_the_visibility_timeout(
+    reference_data_tx, office, settings
+):
+    settings.CLOSURE_CENTRAL_URL = "http://127.0.0.1:9"  # nothing listens: refused
+    settings.CLOSURE_BACKOFF_CAP_SECONDS = 10**7
+    records = confirmed_closures(40, office=office("0101"))
+    for attempts, record in enumerate(records):
+        ClosureRecord.objects.filter(pk=record.pk).update(push_attempts=attempts)
+    before = timezone.now()
+    push.closure_push_due()
+    after = timezone.now()
+    base = settings.CLOSURE_BACKOFF_BASE_SECONDS
+    for attempts, record in enumerate(records):
+        record.refresh_from_db()
+        assert record.push_state == PushState.FAILED
+        assert record.push_attempts == attempts + 1
+        ideal = min(base * 2**attempts, settings.CELERY_MAX_COUNTDOWN - 1)
+        assert before + timedelta(seconds=ideal * 0.5) <= record.push_next_at
+        assert record.push_next_at <= after + timedelta(seconds=ideal)
+        assert record.push_next_at - after < timedelta(seconds=settings.CELERY_MAX_COUNTDOWN)
