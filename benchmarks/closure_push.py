@@ -135,6 +135,52 @@ def seed_central(url: str, total: int) -> None:
         conn.execute("VACUUM ANALYZE central_centralclosure")
 
 
+def lookup_figures(args, env, report) -> None:
+    """Grow the central table, then time lookups by book number through the signed API."""
+    with psycopg.connect(env["CENTRAL_DATABASE_URL"]) as conn:
+        have = conn.execute("SELECT count(*) FROM central_centralclosure").fetchone()[0]
+    print(f"growing the central table to {args.lookup_rows:,} rows…", flush=True)
+    seed_central(env["CENTRAL_DATABASE_URL"], args.lookup_rows)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from closure_sync import client
+
+    rng = random.Random(7)
+    # Book numbers the seeded rows carry (seed_central numbers them have+1 … total).
+    books = [
+        f"{rng.randrange(have + 1, args.lookup_rows + 1) % 40_000_000 + 2_000_000_000:010d}"
+        for _ in range(args.lookups)
+    ]
+    client.search(book_number=books[0])  # warm the connection
+    timings = []
+    for book in books:
+        t0 = time.perf_counter()
+        found = client.search(book_number=book)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert found["results"], book
+    timings.sort()
+    with psycopg.connect(env["CENTRAL_DATABASE_URL"]) as conn:
+        total = conn.execute("SELECT count(*) FROM central_centralclosure").fetchone()[0]
+        sql = []
+        for book in books[:200]:
+            t0 = time.perf_counter()
+            conn.execute(
+                "SELECT * FROM central_centralclosure WHERE book_number = %s", [book]
+            ).fetchall()
+            sql.append((time.perf_counter() - t0) * 1000)
+    sql.sort()
+    report.update(
+        lookup_rows=total,
+        lookups=len(timings),
+        lookup_http_p50_ms=round(statistics.median(timings), 2),
+        lookup_http_p95_ms=round(timings[int(len(timings) * 0.95) - 1], 2),
+        lookup_sql_p95_ms=round(sql[int(len(sql) * 0.95) - 1], 2),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -200,76 +246,50 @@ def main() -> None:
             env={**env, "DATABASE_URL": env["CENTRAL_DATABASE_URL"]},
         )
         time.sleep(3)
-        print("backfill over HTTP…", flush=True)
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "closure_backfill",
-                "--since",
-                "2008-01-01",
-                "--chunk",
-                str(args.chunk),
-                "--no-progress",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        elapsed = time.perf_counter() - started
-        if status != 0:
-            raise SystemExit(f"backfill failed with status {status}")
-        with psycopg.connect(env["CENTRAL_DATABASE_URL"]) as conn:
-            stored = conn.execute("SELECT count(*) FROM central_centralclosure").fetchone()[0]
-        with psycopg.connect(env["DATABASE_URL"]) as conn:
-            pushed = conn.execute(
-                "SELECT count(*) FROM closure_sync_closurerecord WHERE push_state = 'pushed'"
-            ).fetchone()[0]
-        report.update(
-            backfill_seconds=round(elapsed, 1),
-            backfill_rps=round(args.records / elapsed),
-            backfill_peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
-            central_rows=stored,
-            local_pushed=pushed,
-        )
-        print("COPY floor…", flush=True)
-        copy_seconds, rows = copy_floor(env["CENTRAL_DATABASE_URL"])
-        report.update(
-            copy_seconds=round(copy_seconds, 2),
-            copy_rps=round(rows / copy_seconds),
-            ratio_to_copy=round((args.records / elapsed) / (rows / copy_seconds), 3),
-        )
-        print(json.dumps(report, indent=1), flush=True)
-        if args.lookup_rows:
-            print(f"growing the central table to {args.lookup_rows:,} rows…", flush=True)
-            seed_central(env["CENTRAL_DATABASE_URL"], args.lookup_rows)
-            os.environ.update({k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"})
-            os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.base"
-            sys.path.insert(0, str(ROOT))
-            import django
-
-            django.setup()
-            from closure_sync import client
-
-            rng = random.Random(7)
-            books = [
-                f"{rng.randrange(40_000_000) + 2_000_000_000:010d}" for _ in range(args.lookups)
-            ]
-            timings = []
-            for book in books:
-                t0 = time.perf_counter()
-                found = client.search(book_number=book)
-                timings.append((time.perf_counter() - t0) * 1000)
-                assert found["results"], book
-            timings.sort()
-            with psycopg.connect(env["CENTRAL_DATABASE_URL"]) as conn:
-                total = conn.execute("SELECT count(*) FROM central_centralclosure").fetchone()[0]
-            report.update(
-                lookup_rows=total,
-                lookup_http_p50_ms=round(statistics.median(timings), 2),
-                lookup_http_p95_ms=round(timings[int(len(timings) * 0.95) - 1], 2),
+        if args.records:
+            print("backfill over HTTP…", flush=True)
+            started = time.perf_counter()
+            child = subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "closure_backfill",
+                    "--since",
+                    "2008-01-01",
+                    "--chunk",
+                    str(args.chunk),
+                    "--no-progress",
+                ],
+                cwd=ROOT,
+                env=env,
             )
+            _, status, usage = os.wait4(child.pid, 0)
+            elapsed = time.perf_counter() - started
+            if status != 0:
+                raise SystemExit(f"backfill failed with status {status}")
+            with psycopg.connect(env["CENTRAL_DATABASE_URL"]) as conn:
+                stored = conn.execute("SELECT count(*) FROM central_centralclosure").fetchone()[0]
+            with psycopg.connect(env["DATABASE_URL"]) as conn:
+                pushed = conn.execute(
+                    "SELECT count(*) FROM closure_sync_closurerecord WHERE push_state = 'pushed'"
+                ).fetchone()[0]
+            report.update(
+                backfill_seconds=round(elapsed, 1),
+                backfill_rps=round(args.records / elapsed),
+                backfill_peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+                central_rows=stored,
+                local_pushed=pushed,
+            )
+            print("COPY floor…", flush=True)
+            copy_seconds, rows = copy_floor(env["CENTRAL_DATABASE_URL"])
+            report.update(
+                copy_seconds=round(copy_seconds, 2),
+                copy_rps=round(rows / copy_seconds),
+                ratio_to_copy=round((args.records / elapsed) / (rows / copy_seconds), 3),
+            )
+            print(json.dumps(report, indent=1), flush=True)
+        if args.lookup_rows:
+            lookup_figures(args, env, report)
         print(json.dumps(report, indent=1))
     finally:
         if server:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from .credentials import (
@@ -31,6 +32,26 @@ class AuthFailure(Exception):
     message: str
 
 
+_CACHE_SECONDS = 5.0
+_cache: dict = {"at": -_CACHE_SECONDS, "keys": []}
+
+
+def _uploaded_keys() -> list[Credential]:
+    """Keys uploaded on the rotation page, re-read at most every few seconds per process."""
+    if time.monotonic() - _cache["at"] >= _CACHE_SECONDS:
+        _cache["keys"] = [
+            Credential(row.key_id, row.secret, row.valid_from, row.valid_until)
+            for row in CentralCredential.objects.using(DB).all()
+        ]
+        _cache["at"] = time.monotonic()
+    return _cache["keys"]
+
+
+def key_ring_forget() -> None:
+    """Drop this process's cache (after an upload here, or in tests)."""
+    _cache["at"] = -_CACHE_SECONDS
+
+
 def key_ring(moment=None) -> list[Credential]:
     """The keys the central store accepts now: the newest (current) and the one before it
     (previous), each only inside its own validity window."""
@@ -42,8 +63,8 @@ def key_ring(moment=None) -> list[Credential]:
                 keys[cred.key_id] = cred
         except CredentialError:
             pass
-    for row in CentralCredential.objects.using(DB).all():
-        keys[row.key_id] = Credential(row.key_id, row.secret, row.valid_from, row.valid_until)
+    for cred in _uploaded_keys():
+        keys[cred.key_id] = cred
     newest_two = sorted(keys.values(), key=lambda c: c.valid_from, reverse=True)[:2]
     return [c for c in newest_two if c.valid_at(moment)]
 
@@ -76,6 +97,11 @@ def request_authenticate(request) -> Credential:
         raise AuthFailure("central.auth.bad_signature", "signature does not match")
     try:
         with transaction.atomic(using=DB):
+            # The nonce need not survive a database crash (only requests within the skew
+            # window could be replayed then): do not wait for the WAL flush.
+            if connections[DB].vendor == "postgresql":
+                with connections[DB].cursor() as cur:
+                    cur.execute("SET LOCAL synchronous_commit TO OFF")
             CentralNonce.objects.using(DB).create(key_id=key_id, nonce=nonce, seen_at=now)
     except IntegrityError:
         raise AuthFailure("central.auth.replay", "nonce already used") from None

@@ -272,6 +272,9 @@ def closures_fetch(*, book_number: str) -> list[dict]:
 def credential_register(*, credential: Credential, uploaded_by: str) -> CentralCredential:
     """Make a newly issued key known to the central store (it becomes the current key;
     the one before it stays accepted until its own validity ends)."""
+    from .auth import key_ring_forget
+
+    transaction.on_commit(key_ring_forget, using=DB)
     row, _ = CentralCredential.objects.using(DB).update_or_create(
         key_id=credential.key_id,
         defaults={

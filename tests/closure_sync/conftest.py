@@ -1,7 +1,17 @@
 import pytest
 from django.db import connections
 
+from central.auth import key_ring_forget
+
 from .helpers import credential, write_credentials
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_ring():
+    """Uploaded keys are cached per process for a few seconds; each test starts clean."""
+    key_ring_forget()
+    yield
+    key_ring_forget()
 
 
 @pytest.fixture
