@@ -90,3 +90,18 @@ def test_backfill_of_every_office_from_a_fresh_start(reference_data_tx, office, 
 def test_unknown_office_is_refused(reference_data_tx):
     with pytest.raises(CommandError, match="unknown office"):
         call_command("closure_backfill", "--since", "2008-01-01", "--office", "9999")
+
+
+def test_a_job_whose_runner_died_is_taken_again_once(reference_data_tx, office, central, settings):
+    from closure_sync.tasks import closure_push_sweep
+
+    _history(4, office("0101"))
+    job = jobs.backfill_job_resume_or_create(actor=None, since=date(2008, 1, 1), office=None)
+    assert jobs.push_job_take(job_id=job.pk)
+    assert not jobs.push_job_take(job_id=job.pk)  # single-flight while its heartbeat is fresh
+    stale = timezone.now() - timedelta(seconds=settings.CLOSURE_PUSH_LEASE_SECONDS + 1)
+    PushJob.objects.filter(pk=job.pk).update(heartbeat_at=stale)
+    assert jobs.push_jobs_stalled() == [job.pk]
+    closure_push_sweep()  # the beat sweep restarts it
+    job.refresh_from_db()
+    assert (job.state, job.pushed) == (JobState.DONE, 4)
