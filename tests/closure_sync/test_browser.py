@@ -3,6 +3,7 @@ summary (the job runs in a real worker process); lookup; receive."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from central.models import CentralClosure
 from closure_sync import push
@@ -50,8 +51,7 @@ def test_manual_push_lookup_and_receive_in_the_browser(
     page.fill("#id_confirmed_to", today)
     page.fill("#id_unit_code", "TZH490L")
     page.click("button[name=answer][value=preview]")
-    preview = page.get_by_test_id("preview")
-    assert "120" in preview.inner_text()
+    expect(page.get_by_test_id("preview")).to_contain_text("120")
     page.screenshot(path=str(artifacts_dir / "closure-push-preview.png"), full_page=True)
     page.click("button[name=answer][value=yes]")
     page.wait_for_url("**/chot-so/chuyen/lan/*/")
@@ -69,16 +69,16 @@ def test_manual_push_lookup_and_receive_in_the_browser(
     page.goto("/chot-so/tra-cuu/")
     page.fill("#id_unit_code", "TZH490L")
     page.locator("form.card button[type=submit]").click()
-    results = page.get_by_test_id("lookup-results")
-    assert results.locator("tbody tr").count() == 20
+    expect(page.get_by_test_id("lookup-results").locator("tbody tr")).to_have_count(20)
     page.locator("nav.pager a").last.click()
-    assert page.get_by_test_id("lookup-results").locator("tbody tr").count() == 20
+    page.wait_for_url("**page=2**")
+    expect(page.get_by_test_id("lookup-results").locator("tbody tr")).to_have_count(20)
 
     book = ClosureRecord.objects.filter(unit_code="TZH490L").first().book_number
     page.goto("/chot-so/nhan/")
     page.fill("#id_lookup_book", book)
     page.locator("form.card button[type=submit]").first.click()
-    assert page.get_by_test_id("held").locator("tbody tr").count() == 1
+    expect(page.get_by_test_id("held").locator("tbody tr")).to_have_count(1)
     page.select_option("#id_office", str(office("0102").pk))
     page.fill("#id_from_month", "2019-01")
     page.fill("#id_to_month", "2019-06")
