@@ -89,3 +89,29 @@ def test_manual_push_lookup_and_receive_in_the_browser(
     assert received.periods.get().to_month.month == 6
     # The automatic push would find nothing more to do for the received copy.
     assert push.closure_push_due().pushed == 0
+
+
+def test_collection_officer_enters_and_confirms_a_closure(
+    reference_data_tx, office, central, page, artifacts_dir
+):
+    officer = UserFactory(username="thu_test")
+    grant(officer, "collection_officer", office("0101"))
+    _login(page, "thu_test")
+    page.goto("/chot-so/tao/")
+    page.select_option("#id_office", str(office("0101").pk))
+    page.fill("#id_book_number", "0101999001")
+    page.fill("#id_full_name", "Hoàng Thị Mai")
+    page.fill("#id_birth_date", "1991-03-08")
+    page.fill("#id_unit_code", "TZH490L")
+    page.select_option("#id_kind", "bhxh")
+    page.fill("#id_periods", "01/2019-12/2020 5.000.000 8\n01/2021-06/2024 6.500.000 8")
+    page.locator("form.card button[type=submit]").click()
+    expect(page.get_by_test_id("status")).to_have_text("Bản nháp")
+    page.get_by_role("button", name="Xác nhận chốt sổ").click()
+    expect(page.get_by_test_id("status")).to_have_text("Đã chốt")
+    expect(page.get_by_test_id("push-state")).to_contain_text("Đã chuyển")
+    page.screenshot(path=str(artifacts_dir / "closure-confirmed.png"), full_page=True)
+    record = ClosureRecord.objects.get(book_number="0101999001")
+    assert record.confirmed_by == officer and record.periods.count() == 2
+    stored = CentralClosure.objects.using("central").get(reference=record.reference)
+    assert stored.receipt == record.central_receipt
