@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClosureSyncConfig(AppConfig):
@@ -6,3 +7,50 @@ class ClosureSyncConfig(AppConfig):
 
     name = "closure_sync"
     verbose_name = "Chuyển dữ liệu chốt sổ"
+
+    def ready(self):
+        from portal import navigation
+        from portal.navigation import NavItem
+
+        from .banners import deadline_banner
+
+        for item in (
+            NavItem(
+                _("Closures"),
+                "closure_sync:list",
+                "closure_sync.confirm_closure",
+                _("Enter and confirm closure records (chốt sổ)."),
+            ),
+            NavItem(
+                _("Push closures"),
+                "closure_sync:push",
+                "accounts.transfer_closure",
+                _("Push closures to the central store by date, unit and book; backfill."),
+            ),
+            NavItem(
+                _("Closure lookup"),
+                "closure_sync:lookup",
+                "closure_sync.lookup_closure",
+                _("Search the central store (tra cứu)."),
+            ),
+            NavItem(
+                _("Receive closures"),
+                "closure_sync:receive",
+                "closure_sync.receive_closure",
+                _("Copy a moving worker's closed periods from the central store (nhận)."),
+            ),
+            NavItem(
+                _("Closure compliance"),
+                "closure_sync:compliance",
+                "closure_sync.monitor_closure",
+                _("Share pushed within 2 days, overdue records."),
+            ),
+            NavItem(
+                _("Central credentials"),
+                "central:credentials",
+                "closure_sync.rotate_central_credentials",
+                _("Rotate the central store's credential file; keys used per office."),
+            ),
+        ):
+            navigation.register(item)
+        navigation.register_banner(deadline_banner)

@@ -2,7 +2,7 @@
 
 from accounts.scope import memberships_of
 
-from .navigation import items_for
+from .navigation import banners_for, items_for
 
 
 def navigation(request):
@@ -12,4 +12,6 @@ def navigation(request):
     return {
         "nav_items": items_for(user),
         "current_memberships": memberships_of(user),
+        # A callable: templates call it, so only pages that show banners compute them.
+        "home_banners": lambda: banners_for(request),
     }

@@ -138,4 +138,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from declarations.demo import declarations_demo_seed
 
     declarations_demo_seed()  # demo PKI, certificates, signed dossiers through the CLI tools
+    from closure_sync.demo import seed_closures
+
+    seed_closures(actor=admin)
     return rows

@@ -68,3 +68,17 @@ register(
         description=_("Offices, users, memberships and the audit log."),
     )
 )
+
+
+# Home-page banners: an app registers a function ``(request) -> html | None`` (for example
+# deadline alerts); the home page shows what each returns.
+_BANNERS: list = []
+
+
+def register_banner(func) -> None:
+    if func not in _BANNERS:
+        _BANNERS.append(func)
+
+
+def banners_for(request) -> list[str]:
+    return [html for html in (func(request) for func in _BANNERS) if html]

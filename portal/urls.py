@@ -17,6 +17,8 @@ urlpatterns = [
     path("nha-cung-cap-ivan/", ivan_views.provider_list, name="ivan_providers"),
     path("", include("ivan.api.urls")),
     path("quan-ly/", include("declarations.urls_district")),
+    path("chot-so/", include("closure_sync.urls")),
+    path("central/", include("central.urls")),
 ]
 
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"

@@ -145,8 +145,8 @@ def celery_worker_process(transactional_db, redis_url):
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
     workers: list[WorkerProcess] = []
 
-    def start(**kwargs) -> WorkerProcess:
-        worker = WorkerProcess(redis_url).start(**kwargs)
+    def start(extra_env: dict | None = None, **kwargs) -> WorkerProcess:
+        worker = WorkerProcess(redis_url, extra_env).start(**kwargs)
         workers.append(worker)
         return worker
 

@@ -265,6 +265,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.audit_chain_check",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Pushes due closure records (chốt sổ) to the central store.
+    "closure-push-sweep": {"task": "closure_sync.tasks.closure_push_sweep", "schedule": 60.0},
+    "closure-deadline-monitor": {
+        "task": "closure_sync.tasks.closure_deadline_monitor",
+        "schedule": 300.0,
+    },
+    "central-nonce-prune": {"task": "central.tasks.central_nonces_prune", "schedule": 3600.0},
 }
 
 # --- outbox ---------------------------------------------------------------------------------
@@ -391,3 +398,27 @@ INTAKE_MAX_SIGNATURE_AGE_DAYS = _env_int("INTAKE_MAX_SIGNATURE_AGE_DAYS", 30, mi
 DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=BASE_DIR / "var" / "demo-pki")
 # A TrueType font with Vietnamese glyphs for the PDF notices (Debian: fonts-dejavu-core).
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+# --- closure sync (chốt sổ → central store) ---------------------------------------------------
+# The portal's client side: where the central store's API is and the credential file the
+# IT center issued (re-read whenever it is replaced).
+CLOSURE_CENTRAL_URL = env.str("CENTRAL_API_URL", default="http://127.0.0.1:8000")
+CLOSURE_CREDENTIALS_FILE = env.str(
+    "CLOSURE_CREDENTIALS_FILE", default=str(BASE_DIR / "deploy" / "central-credentials.ini")
+)
+CLOSURE_PUSH_TIMEOUT_SECONDS = _env_int("CLOSURE_PUSH_TIMEOUT_SECONDS", 30, minimum=1)
+CLOSURE_PUSH_BATCH_SIZE = _env_int("CLOSURE_PUSH_BATCH_SIZE", 500, minimum=1)
+CLOSURE_PUSH_LEASE_SECONDS = _env_int("CLOSURE_PUSH_LEASE_SECONDS", 300, minimum=1)
+CLOSURE_BACKOFF_BASE_SECONDS = _env_int("CLOSURE_BACKOFF_BASE_SECONDS", 60, minimum=1)
+CLOSURE_BACKOFF_CAP_SECONDS = min(
+    _env_int("CLOSURE_BACKOFF_CAP_SECONDS", 1800, minimum=1), CELERY_MAX_COUNTDOWN - 1
+)
+CLOSURE_DEADLINE_HOURS = _env_int("CLOSURE_DEADLINE_HOURS", 48, minimum=1)
+CLOSURE_AT_RISK_HOURS = _env_int("CLOSURE_AT_RISK_HOURS", 12, minimum=1)
+# Overdue records older than this are history, not news: no alert e-mails for them.
+CLOSURE_ALERT_LOOKBACK_DAYS = _env_int("CLOSURE_ALERT_LOOKBACK_DAYS", 30, minimum=1)
+# The central store's side: its credential file (current and previous key) and how far a
+# request's timestamp may be from the central clock.
+CENTRAL_CREDENTIALS_FILE = env.str("CENTRAL_CREDENTIALS_FILE", default="")
+CENTRAL_MAX_SKEW_SECONDS = _env_int("CENTRAL_MAX_SKEW_SECONDS", 300, minimum=5)
+CENTRAL_MAX_BATCH = _env_int("CENTRAL_MAX_BATCH", 5000, minimum=1)

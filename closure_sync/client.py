@@ -1,0 +1,104 @@
+"""The portal's client of the central store's API: signed requests over keep-alive HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+from django.conf import settings
+
+from central.credentials import CredentialError, credential_file, request_sign
+
+
+class CentralUnavailable(Exception):
+    """The central store could not be reached or answered a server error: retry later."""
+
+
+class CentralRefused(Exception):
+    """The central store refused the request (auth, malformed): retrying will not help."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+_local = threading.local()
+
+
+def _http() -> httpx.Client:
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = httpx.Client(
+            timeout=httpx.Timeout(settings.CLOSURE_PUSH_TIMEOUT_SECONDS),
+            limits=httpx.Limits(max_keepalive_connections=4),
+        )
+        _local.client = client
+    return client
+
+
+def _request(
+    method: str, path: str, *, params: dict | None = None, payload=None, raw: bytes | None = None
+) -> dict:
+    base = settings.CLOSURE_CENTRAL_URL.rstrip("/")
+    full_path = urlsplit(base).path + path
+    if params:
+        full_path += "?" + urlencode(params)
+    if raw is not None:
+        body = raw
+    else:
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+    try:
+        credential = credential_file(settings.CLOSURE_CREDENTIALS_FILE).signing_key()
+    except (CredentialError, OSError) as exc:
+        raise CentralUnavailable(f"credential file: {exc}") from exc
+    headers = request_sign(credential=credential, method=method, path=full_path, body=body)
+    headers["Content-Type"] = "application/json"
+    url = base[: len(base) - len(urlsplit(base).path)] + full_path
+    try:
+        response = _http().request(method, url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        raise CentralUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise CentralUnavailable(f"HTTP {response.status_code}")
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise CentralUnavailable(f"HTTP {response.status_code}: not JSON") from exc
+    if response.status_code == 401 and data.get("code") in {
+        "central.auth.stale",
+        "central.auth.replay",
+        "central.auth.unknown_key",
+    }:
+        # Clock drift, a reused nonce or a key being rotated: worth trying again later.
+        raise CentralUnavailable(f"{data.get('code')}: {data.get('message')}")
+    if response.status_code >= 400:
+        raise CentralRefused(
+            data.get("code", f"http.{response.status_code}"), data.get("message", "")
+        )
+    return data
+
+
+def batch_push(records: list[dict]) -> list[dict]:
+    """POST one batch; one result per record, in order."""
+    return _request("POST", "/central/api/v1/closures/batch", payload={"records": records})[
+        "results"
+    ]
+
+
+def batch_push_json(records_json: str) -> list[dict]:
+    """POST one batch given as the JSON text of the records array (no re-encoding)."""
+    raw = b'{"records": ' + records_json.encode() + b"}"
+    return _request("POST", "/central/api/v1/closures/batch", raw=raw)["results"]
+
+
+def search(**params) -> dict:
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return _request("GET", "/central/api/v1/closures/search", params=clean)
+
+
+def fetch(*, book_number: str) -> list[dict]:
+    return _request("GET", "/central/api/v1/closures/fetch", params={"book_number": book_number})[
+        "results"
+    ]

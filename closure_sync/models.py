@@ -1,0 +1,234 @@
+"""Closure records (chốt sổ), their periods, their push state, and push jobs."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ClosureKind(models.TextChoices):
+    BHXH = "bhxh", _("Social insurance (BHXH)")
+    BHTN = "bhtn", _("Unemployment insurance (BHTN)")
+
+
+class ClosureStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SUPERSEDED = "superseded", _("Superseded by a correction")
+
+
+class ClosureOrigin(models.TextChoices):
+    PORTAL = "portal", _("Confirmed in the portal")
+    HISTORY = "history", _("Collection-system history")
+    RECEIVED = "received", _("Received from the central store")
+
+
+class PushState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    IN_FLIGHT = "in_flight", _("Being pushed")
+    PUSHED = "pushed", _("Pushed")
+    FAILED = "failed", _("Failed")
+
+
+# Fields a confirmed (immutable) record may still change: its push state and status.
+MUTABLE_AFTER_CONFIRMATION = frozenset(
+    {
+        "status",
+        "push_state",
+        "push_attempts",
+        "push_next_at",
+        "push_lease_until",
+        "pushed_at",
+        "central_receipt",
+        "push_error",
+        "at_risk_alerted_at",
+        "overdue_alerted_at",
+    }
+)
+
+
+class ImmutableClosure(Exception):
+    """A confirmed closure cannot be edited; a correction is a new version."""
+
+
+class ClosureRecord(models.Model):
+    """The closed contribution periods of one worker for one kind (BHXH or BHTN).
+
+    Draft until an officer confirms it (ngày chốt sổ); then immutable except for its push
+    state. A correction is a new version with the same reference that supersedes it.
+    """
+
+    reference = models.CharField(_("closure reference"), max_length=60)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ClosureStatus.choices, default=ClosureStatus.DRAFT
+    )
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=ClosureOrigin.choices, default=ClosureOrigin.PORTAL
+    )
+    book_number = models.CharField(_("book number"), max_length=20)
+    si_number = models.CharField(_("social-insurance number"), max_length=20)
+    full_name = models.CharField(_("full name"), max_length=200)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    unit_code = models.CharField(_("unit code"), max_length=20)
+    office = models.ForeignKey(
+        "accounts.Office",
+        on_delete=models.PROTECT,
+        related_name="closures",
+        verbose_name=_("managing office"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=ClosureKind.choices)
+    confirmed_on = models.DateField(_("confirmation date"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirming officer"),
+    )
+    received_from = models.CharField(_("received from"), max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Push state (trạng thái chuyển): lives on the record, changed by conditional UPDATEs.
+    push_state = models.CharField(
+        _("push state"), max_length=10, choices=PushState.choices, default=PushState.PENDING
+    )
+    push_attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    push_next_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    push_lease_until = models.DateTimeField(null=True, blank=True)
+    push_deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+    central_receipt = models.CharField(_("central receipt"), max_length=40, blank=True)
+    push_error = models.TextField(_("last error"), blank=True)
+    at_risk_alerted_at = models.DateTimeField(null=True, blank=True)
+    overdue_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Scope:
+        office = "office"
+
+    class Meta:
+        verbose_name = _("closure record")
+        verbose_name_plural = _("closure records")
+        ordering = ["-id"]
+        permissions = [
+            ("confirm_closure", "May confirm closure records (xác nhận chốt sổ)"),
+            ("lookup_closure", "May look closures up in the central store (tra cứu)"),
+            ("receive_closure", "May receive closures from the central store (nhận)"),
+            ("monitor_closure", "Sees closure deadline alerts and compliance"),
+            ("rotate_central_credentials", "May rotate the central store's credential file"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "version"], name="closure_ref_version_uniq"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["push_next_at"],
+                name="closure_push_due_idx",
+                condition=Q(push_state__in=["pending", "failed", "in_flight"])
+                & Q(status__in=["confirmed", "superseded"]),
+            ),
+            models.Index(fields=["office", "confirmed_on"], name="closure_office_conf_idx"),
+            models.Index(fields=["book_number"], name="closure_book_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} v{self.version} ({self.book_number})"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        restricted = update_fields is None or not set(update_fields) <= MUTABLE_AFTER_CONFIRMATION
+        if self.pk and restricted and self.confirmed_at_db():
+            raise ImmutableClosure(f"closure {self.pk} is confirmed and cannot be edited")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status != ClosureStatus.DRAFT
+
+    def confirmed_at_db(self) -> bool:
+        return type(self).objects.filter(pk=self.pk).exclude(status=ClosureStatus.DRAFT).exists()
+
+
+class ClosurePeriod(models.Model):
+    """One row of the closure: months from–to at one salary and contribution rate."""
+
+    record = models.ForeignKey(ClosureRecord, on_delete=models.CASCADE, related_name="periods")
+    from_month = models.DateField(_("from month"))
+    to_month = models.DateField(_("to month"))
+    salary = models.DecimalField(_("salary"), max_digits=14, decimal_places=0)
+    rate = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["from_month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_month__gte=models.F("from_month")), name="closure_period_order"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.from_month:%m/%Y}–{self.to_month:%m/%Y}"
+
+
+class JobKind(models.TextChoices):
+    MANUAL = "manual", _("Manual push")
+    BACKFILL = "backfill", _("Backfill since 2008")
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class PushJob(models.Model):
+    """A manual push or a backfill: its filters, progress, cursor (for resuming) and summary."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=JobKind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    office = models.ForeignKey(
+        "accounts.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filters = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    pushed = models.PositiveIntegerField(default=0)
+    already = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list)
+    cursor = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Scope:
+        office = "office"
+
+    class Meta:
+        verbose_name = _("push job")
+        verbose_name_plural = _("push jobs")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == JobState.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.processed * 100 / self.total))
