@@ -25,6 +25,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+# Vietnamese glyphs in the PDF notices and reports.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
