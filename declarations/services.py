@@ -320,14 +320,15 @@ def dossier_receive(
             [
                 DossierFile(
                     dossier=dossier,
+                    position=position,
                     form_code=f.form_code,
                     name=f.name[:255],
                     kind=f.kind,
                     size=len(f.content),
                     sha256=hashlib.sha256(f.content).hexdigest(),
-                    content=f.content,
+                    content=f.content if f.kind == "xml" else b"",
                 )
-                for f in files
+                for position, f in enumerate(files)
             ]
         )
         receipt = _notice_create(

@@ -66,3 +66,15 @@ def test_no_email_is_sent_before_commit_and_relay(signed):
     intake_submit(data=signed(), channel="cli")
     assert OutboxMessage.objects.filter(kind="email").count() == 1
     assert len(mail.outbox) <= 1
+
+
+def test_attachments_are_kept_once_in_the_signed_envelope(signed):
+    pdf = b"%PDF-1.4 hop dong lao dong"
+    result = intake_submit(
+        data=signed(extra_files=[("PDF", "hop-dong.pdf", "pdf", pdf)]), channel="cli"
+    )
+    assert result.ok, result.errors_as_dicts()
+    form, attachment = result.dossier.files.all()
+    assert form.kind == "xml" and form.data().startswith(b"<?xml")
+    assert attachment.kind == "pdf" and bytes(attachment.content) == b""
+    assert attachment.data() == pdf and attachment.size == len(pdf)
