@@ -280,6 +280,35 @@ def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = 
     )
 
 
+_BYTES_SQL = {
+    (
+        "declarations_dossier",
+        "envelope",
+    ): "UPDATE declarations_dossier SET envelope = %b WHERE id = %s",
+    ("declarations_dossierfile", "content"): (
+        "UPDATE declarations_dossierfile SET content = %b WHERE id = %s"
+    ),
+}
+
+
+def _bytes_store(table: str, column: str, pk: int, data: bytes) -> None:
+    """Write a large byte string in the caller's transaction. On PostgreSQL it goes as a
+    binary parameter (server-side binding) rather than a hex literal inside the SQL text,
+    which would take several times its size in memory."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        # Django's own cursors bind on the client; this one sends the bytes as they are.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_BYTES_SQL[(table, column)], [data, pk])
+        return
+    model = Dossier if table == "declarations_dossier" else DossierFile
+    model.objects.filter(pk=pk).update(**{column: data})
+
+
 def dossier_receive(
     *,
     employer,
@@ -312,11 +341,12 @@ def dossier_receive(
             paper_required=trial is not None,
             result_held=trial is not None,
             content_sha256=digest,
-            envelope=data,
             worker_count=summary.get("workers", 0),
             summary=summary,
         )
-        DossierFile.objects.bulk_create(
+        _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
+        dossier.envelope = data
+        stored = DossierFile.objects.bulk_create(
             [
                 DossierFile(
                     dossier=dossier,
@@ -326,11 +356,15 @@ def dossier_receive(
                     kind=f.kind,
                     size=len(f.content),
                     sha256=hashlib.sha256(f.content).hexdigest(),
-                    content=f.content if f.kind == "xml" else b"",
                 )
                 for position, f in enumerate(files)
             ]
         )
+        for record, f in zip(stored, files, strict=True):
+            if f.kind == "xml":
+                if record.pk is None:
+                    record = DossierFile.objects.get(dossier=dossier, position=record.position)
+                _bytes_store("declarations_dossierfile", "content", record.pk, f.content)
         receipt = _notice_create(
             dossier=dossier,
             kind=NoticeKind.RECEIPT,

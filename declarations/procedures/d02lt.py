@@ -7,6 +7,7 @@ the XML line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -42,7 +43,7 @@ def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
-def d02lt_rows(root: etree._Element) -> list[dict]:
+def d02lt_rows(root: etree._Element) -> Iterator[dict]:
     """The rows of a D02-LT list as dicts of stripped text, with their line numbers."""
     rows = []
     for index, node in enumerate(root.iterfind("NoiDung/LaoDong"), start=1):
@@ -65,13 +66,12 @@ def d02lt_rules_check(
     errors: list[IntakeError] = []
     if not roots:
         return errors, {}
-    rows = d02lt_rows(roots[0])
-    if not rows:
-        return [err("FORM_NO_ROWS", form=form)], {}
+    count = 0
     seen: dict[str, int] = {}
     total_salary = 0
     missing_tables: set[tuple[str, str]] = set()
-    for row in rows:
+    for row in d02lt_rows(roots[0]):
+        count += 1
         stt, line = row["_stt"], row["_line"]
 
         def add(code, field, **params):
@@ -166,9 +166,11 @@ def d02lt_rules_check(
                 break
         for key in filter(None, (bhxh, cccd)):
             seen.setdefault(key, stt)
+    if count == 0:
+        return [err("FORM_NO_ROWS", form=form)], {}
     for table, month in sorted(missing_tables):
         errors.append(err("TABLE_MISSING", form=form, table=table, month=month))
-    summary = {"workers": len(rows), "total_salary": total_salary}
+    summary = {"workers": count, "total_salary": total_salary}
     return errors, summary
 
 
