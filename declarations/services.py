@@ -280,6 +280,9 @@ def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = 
     )
 
 
+# Up to this size bytes go in the INSERT itself (one statement); larger ones are written
+# with :func:`_bytes_store`, as a binary parameter.
+_INLINE_BYTES = 256 * 1024
 _BYTES_SQL = {
     (
         "declarations_dossier",
@@ -341,11 +344,13 @@ def dossier_receive(
             paper_required=trial is not None,
             result_held=trial is not None,
             content_sha256=digest,
+            envelope=data if len(data) <= _INLINE_BYTES else b"",
             worker_count=summary.get("workers", 0),
             summary=summary,
         )
-        _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
-        dossier.envelope = data
+        if len(data) > _INLINE_BYTES:
+            _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
+            dossier.envelope = data
         stored = DossierFile.objects.bulk_create(
             [
                 DossierFile(
@@ -356,12 +361,15 @@ def dossier_receive(
                     kind=f.kind,
                     size=len(f.content),
                     sha256=hashlib.sha256(f.content).hexdigest(),
+                    content=f.content
+                    if f.kind == "xml" and len(f.content) <= _INLINE_BYTES
+                    else b"",
                 )
                 for position, f in enumerate(files)
             ]
         )
         for record, f in zip(stored, files, strict=True):
-            if f.kind == "xml":
+            if f.kind == "xml" and len(f.content) > _INLINE_BYTES:
                 if record.pk is None:
                     record = DossierFile.objects.get(dossier=dossier, position=record.position)
                 _bytes_store("declarations_dossierfile", "content", record.pk, f.content)

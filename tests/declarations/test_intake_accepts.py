@@ -78,3 +78,15 @@ def test_attachments_are_kept_once_in_the_signed_envelope(signed):
     assert form.kind == "xml" and form.data().startswith(b"<?xml")
     assert attachment.kind == "pdf" and bytes(attachment.content) == b""
     assert attachment.data() == pdf and attachment.size == len(pdf)
+
+
+def test_large_envelope_and_form_are_stored_whole(signed):
+    rows = [worker(n) for n in range(1, 701)]
+    data = signed(rows, extra_files=[("PDF", "scan.pdf", "pdf", b"%PDF" + b"7" * 300_000)])
+    result = intake_submit(data=data, channel="cli")
+    assert result.ok, result.errors_as_dicts()[:3]
+    dossier = Dossier.objects.get(pk=result.dossier.pk)
+    assert bytes(dossier.envelope) == data and len(data) > 256 * 1024
+    form, attachment = dossier.files.all()
+    assert form.size > 256 * 1024 and len(form.data()) == form.size
+    assert attachment.data().startswith(b"%PDF7")
