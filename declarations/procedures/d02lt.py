@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -21,6 +21,21 @@ CCCD = re.compile(r"^\d{12}$")
 MONTH = re.compile(r"^(0[1-9]|1[0-2])/(\d{4})$")
 ALLOWANCES = ("PhuCapCV", "PhuCapTNVK", "PhuCapTNNghe", "PhuCapLuong", "PhuCapBosung")
 CAP_MULTIPLE = 20
+
+
+DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def _is_date(value: str) -> bool:
+    """A real dd/MM/yyyy date (31/02 is not)."""
+    match = DAY.match(value)
+    if not match:
+        return False
+    try:
+        date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return False
+    return True
 
 
 def parse_month(value: str) -> date | None:
@@ -95,9 +110,7 @@ def d02lt_rules_check(
             add("ROW_REQUIRED", "CMND")
         birth = row.get("NgaySinh", "")
         if birth:
-            try:
-                datetime.strptime(birth, "%d/%m/%Y")
-            except ValueError:
+            if not _is_date(birth):
                 add("ROW_DATE_FORMAT", "NgaySinh", value=birth)
         elif procedure.checks_salary:
             add("ROW_REQUIRED", "NgaySinh")
