@@ -35,21 +35,38 @@ class MoneyTables:
             minimum=sorted((r[1], r[2], int(r[5])) for r in rows if r[0] == "m"),
         )
 
+    def __post_init__(self):
+        self._memo: dict = {}
+
+    def _cached(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def base_salary(self, on: date) -> int | None:
+        return self._cached(("base", on), lambda: self._base_salary(on))
+
+    def minimum_wage(self, zone: str, on: date) -> int | None:
+        return self._cached(("min", zone, on), lambda: self._minimum_wage(zone, on))
+
+    def total_rate(self, on: date) -> Decimal | None:
+        return self._cached(("rate", on), lambda: self._total_rate(on))
+
+    def _base_salary(self, on: date) -> int | None:
         found = None
         for valid_from, amount in self.base:
             if valid_from <= on:
                 found = amount
         return found
 
-    def minimum_wage(self, zone: str, on: date) -> int | None:
+    def _minimum_wage(self, zone: str, on: date) -> int | None:
         found = None
         for valid_from, z, amount in self.minimum:
             if z == zone and valid_from <= on:
                 found = amount
         return found
 
-    def total_rate(self, on: date) -> Decimal | None:
+    def _total_rate(self, on: date) -> Decimal | None:
         """Sum of every fund's rate for both parties in force on ``on`` (32 % since 2016)."""
         latest: dict[tuple[str, str], tuple[date, Decimal]] = {}
         for valid_from, fund, party, percent in self.rates:

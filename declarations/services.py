@@ -281,6 +281,38 @@ def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = 
     )
 
 
+# Up to this size bytes go in the INSERT itself (one statement); larger ones are written
+# with :func:`_bytes_store`, as a binary parameter.
+_INLINE_BYTES = 256 * 1024
+_BYTES_SQL = {
+    (
+        "declarations_dossier",
+        "envelope",
+    ): "UPDATE declarations_dossier SET envelope = %b WHERE id = %s",
+    ("declarations_dossierfile", "content"): (
+        "UPDATE declarations_dossierfile SET content = %b WHERE id = %s"
+    ),
+}
+
+
+def _bytes_store(table: str, column: str, pk: int, data: bytes) -> None:
+    """Write a large byte string in the caller's transaction. On PostgreSQL it goes as a
+    binary parameter (server-side binding) rather than a hex literal inside the SQL text,
+    which would take several times its size in memory."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        # Django's own cursors bind on the client; this one sends the bytes as they are.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_BYTES_SQL[(table, column)], [data, pk])
+        return
+    model = Dossier if table == "declarations_dossier" else DossierFile
+    model.objects.filter(pk=pk).update(**{column: data})
+
+
 def dossier_receive(
     *,
     employer,
@@ -313,24 +345,35 @@ def dossier_receive(
             paper_required=trial is not None,
             result_held=trial is not None,
             content_sha256=digest,
-            envelope=data,
+            envelope=data if len(data) <= _INLINE_BYTES else b"",
             worker_count=summary.get("workers", 0),
             summary=summary,
         )
-        DossierFile.objects.bulk_create(
+        if len(data) > _INLINE_BYTES:
+            _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
+            dossier.envelope = data
+        stored = DossierFile.objects.bulk_create(
             [
                 DossierFile(
                     dossier=dossier,
+                    position=position,
                     form_code=f.form_code,
                     name=f.name[:255],
                     kind=f.kind,
                     size=len(f.content),
                     sha256=hashlib.sha256(f.content).hexdigest(),
-                    content=f.content,
+                    content=f.content
+                    if f.kind == "xml" and len(f.content) <= _INLINE_BYTES
+                    else b"",
                 )
-                for f in files
+                for position, f in enumerate(files)
             ]
         )
+        for record, f in zip(stored, files, strict=True):
+            if f.kind == "xml" and len(f.content) > _INLINE_BYTES:
+                if record.pk is None:
+                    record = DossierFile.objects.get(dossier=dossier, position=record.position)
+                _bytes_store("declarations_dossierfile", "content", record.pk, f.content)
         receipt = _notice_create(
             dossier=dossier,
             kind=NoticeKind.RECEIPT,

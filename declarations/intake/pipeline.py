@@ -288,7 +288,12 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         signed_root, record, signed_at = signed_tree_check(
             strip_bom(data), container="CKy_Dvi", employer=employer, now=now, facts=shape
         )
-    facts = env.envelope_facts(signed_root)
+    signed_facts = env.envelope_facts(signed_root)
+    if any(signed_facts[k] != facts[k] for k in ("unit_code", "tax_code", "procedure")):
+        # Cannot happen with one Reference URI="" over the whole document; checked anyway,
+        # since the employer and its certificate were chosen from the unverified tree.
+        raise Refused(err("SIG_DIGEST"))
+    facts = signed_facts
     period = parse_month(facts["period"])
     if period is None:
         raise Refused(err("PERIOD_FORMAT", value=facts["period"] or "—"))

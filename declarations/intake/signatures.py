@@ -119,12 +119,9 @@ class IvanCompatibleVerifier(XMLVerifier):
         payload_c14n = self._c14n(root, algorithm=CanonicalizationMethod(c14n))
         if base64.b64decode(digest_value.text) != self._get_digest(payload_c14n, digest_alg):
             raise InvalidDigest(f"Digest mismatch for reference {index} ()")
-        try:
-            payload_c14n_xml = self._fromstring(payload_c14n)
-        except etree.XMLSyntaxError:
-            payload_c14n_xml = None
+        # The signed bytes are parsed by the caller once this document's tree is freed.
         key = signature_key_used.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-        return VerifyResult(payload_c14n, payload_c14n_xml, signature, signature_key=key)
+        return VerifyResult(payload_c14n, None, signature, signature_key=key)
 
     def _verify_signature_with_pubkey(self, *, signed_info_c14n: bytes, **kwargs):
         last = None
@@ -292,6 +289,9 @@ def signature_verify(
         raise Refused(err("SIG_MALFORMED", form=form, detail=str(exc)[:200])) from None
     except Exception as exc:  # noqa: BLE001  (a malformed signature must not become a 500)
         raise Refused(err("SIG_MALFORMED", form=form, detail=type(exc).__name__)) from None
-    if result.signed_xml is None:
-        raise Refused(err("SIG_MALFORMED", form=form, detail="signed data is not XML"))
-    return result.signed_xml
+    if result.signed_xml is not None:
+        return result.signed_xml
+    try:
+        return etree.fromstring(result.signed_data, hardened_parser())
+    except etree.XMLSyntaxError:
+        raise Refused(err("SIG_MALFORMED", form=form, detail="signed data is not XML")) from None

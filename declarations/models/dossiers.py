@@ -100,18 +100,38 @@ class Dossier(models.Model):
 
 
 class DossierFile(models.Model):
-    """A file of a dossier: a signed form (xml) or an attachment (pdf, jpg, xlsx)."""
+    """A file of a dossier: a signed form (xml) or an attachment (pdf, jpg, xlsx).
+
+    Forms are kept decoded; an attachment's bytes stay only in the signed envelope (the
+    original, stored once) and :meth:`data` takes them from there."""
 
     dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="files")
+    position = models.PositiveSmallIntegerField(default=0)
     form_code = models.CharField(max_length=20)
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=8)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering = ["position"]
 
     def __str__(self):
         return f"{self.form_code} {self.name}"
+
+    def data(self) -> bytes:
+        if self.content or self.size == 0:
+            return bytes(self.content)
+        import base64
+
+        from lxml import etree
+
+        from ..intake.parsing import hardened_parser, strip_bom
+
+        root = etree.fromstring(strip_bom(bytes(self.dossier.envelope)), hardened_parser())
+        node = root.findall("NoiDung/ThongTinHoSo/ToKhais/FileToKhai")[self.position]
+        return base64.b64decode("".join((node.findtext("NoiDungFile") or "").split()))
 
 
 class NoticeKind(models.TextChoices):

@@ -7,7 +7,8 @@ the XML line.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -20,6 +21,21 @@ CCCD = re.compile(r"^\d{12}$")
 MONTH = re.compile(r"^(0[1-9]|1[0-2])/(\d{4})$")
 ALLOWANCES = ("PhuCapCV", "PhuCapTNVK", "PhuCapTNNghe", "PhuCapLuong", "PhuCapBosung")
 CAP_MULTIPLE = 20
+
+
+DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def _is_date(value: str) -> bool:
+    """A real dd/MM/yyyy date (31/02 is not)."""
+    match = DAY.match(value)
+    if not match:
+        return False
+    try:
+        date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return False
+    return True
 
 
 def parse_month(value: str) -> date | None:
@@ -42,7 +58,7 @@ def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
-def d02lt_rows(root: etree._Element) -> list[dict]:
+def d02lt_rows(root: etree._Element) -> Iterator[dict]:
     """The rows of a D02-LT list as dicts of stripped text, with their line numbers."""
     rows = []
     for index, node in enumerate(root.iterfind("NoiDung/LaoDong"), start=1):
@@ -65,13 +81,12 @@ def d02lt_rules_check(
     errors: list[IntakeError] = []
     if not roots:
         return errors, {}
-    rows = d02lt_rows(roots[0])
-    if not rows:
-        return [err("FORM_NO_ROWS", form=form)], {}
+    count = 0
     seen: dict[str, int] = {}
     total_salary = 0
     missing_tables: set[tuple[str, str]] = set()
-    for row in rows:
+    for row in d02lt_rows(roots[0]):
+        count += 1
         stt, line = row["_stt"], row["_line"]
 
         def add(code, field, **params):
@@ -95,9 +110,7 @@ def d02lt_rules_check(
             add("ROW_REQUIRED", "CMND")
         birth = row.get("NgaySinh", "")
         if birth:
-            try:
-                datetime.strptime(birth, "%d/%m/%Y")
-            except ValueError:
+            if not _is_date(birth):
                 add("ROW_DATE_FORMAT", "NgaySinh", value=birth)
         elif procedure.checks_salary:
             add("ROW_REQUIRED", "NgaySinh")
@@ -166,9 +179,11 @@ def d02lt_rules_check(
                 break
         for key in filter(None, (bhxh, cccd)):
             seen.setdefault(key, stt)
+    if count == 0:
+        return [err("FORM_NO_ROWS", form=form)], {}
     for table, month in sorted(missing_tables):
         errors.append(err("TABLE_MISSING", form=form, table=table, month=month))
-    summary = {"workers": len(rows), "total_salary": total_salary}
+    summary = {"workers": count, "total_salary": total_salary}
     return errors, summary
 
 

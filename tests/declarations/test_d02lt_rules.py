@@ -134,3 +134,7 @@ def test_errors_carry_form_row_field_and_line_through_intake(signed):
     assert error["location"]["line"] >= 1
     assert "10 chữ số" in error["message"]
     assert "10 digits" in result.errors[0].message("en")
+
+
+def test_a_list_without_rows(employer):
+    assert codes([], employer) == [("FORM_NO_ROWS", None, None)]

@@ -66,3 +66,27 @@ def test_no_email_is_sent_before_commit_and_relay(signed):
     intake_submit(data=signed(), channel="cli")
     assert OutboxMessage.objects.filter(kind="email").count() == 1
     assert len(mail.outbox) <= 1
+
+
+def test_attachments_are_kept_once_in_the_signed_envelope(signed):
+    pdf = b"%PDF-1.4 hop dong lao dong"
+    result = intake_submit(
+        data=signed(extra_files=[("PDF", "hop-dong.pdf", "pdf", pdf)]), channel="cli"
+    )
+    assert result.ok, result.errors_as_dicts()
+    form, attachment = result.dossier.files.all()
+    assert form.kind == "xml" and form.data().startswith(b"<?xml")
+    assert attachment.kind == "pdf" and bytes(attachment.content) == b""
+    assert attachment.data() == pdf and attachment.size == len(pdf)
+
+
+def test_large_envelope_and_form_are_stored_whole(signed):
+    rows = [worker(n) for n in range(1, 701)]
+    data = signed(rows, extra_files=[("PDF", "scan.pdf", "pdf", b"%PDF" + b"7" * 300_000)])
+    result = intake_submit(data=data, channel="cli")
+    assert result.ok, result.errors_as_dicts()[:3]
+    dossier = Dossier.objects.get(pk=result.dossier.pk)
+    assert bytes(dossier.envelope) == data and len(data) > 256 * 1024
+    form, attachment = dossier.files.all()
+    assert form.size > 256 * 1024 and len(form.data()) == form.size
+    assert attachment.data().startswith(b"%PDF7")
