@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('declarations', '0005_employer_tax_code_mst'),
+        ('declarations', '0007_dossier_sandbox'),
     ]
 
     operations = [
