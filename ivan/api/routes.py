@@ -4,10 +4,12 @@ from django.urls import path
 from oauth2_provider.views import TokenView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import dossiers, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("employers", views.EmployerViewSet, basename="employer")
+router.register("dossiers", dossiers.DossierViewSet, basename="dossier")
+router.register("notices", dossiers.NoticeViewSet, basename="notice")
 
 urlpatterns = [
     path("oauth/token", TokenView.as_view(), name="token"),
