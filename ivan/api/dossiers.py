@@ -18,7 +18,7 @@ from declarations.intake import intake_submit
 from declarations.models import Dossier, Employer, Notice
 
 from ..idempotency import Answer, IdempotencyConflict, idempotent_call, request_hash
-from .base import ProviderViewSet
+from .base import ProviderApiView, ProviderViewSet
 from .errors import ApiProblem, message_for, problem_response
 from .serializers import (
     DossierSerializer,
@@ -101,6 +101,18 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
+def query_text(request, name: str, max_length: int = 40) -> str:
+    """A text filter from the query string; refused (400) when it cannot be a value."""
+    value = request.query_params.get(name, "")
+    if len(value) > max_length or "\x00" in value:
+        raise ApiProblem(
+            "IVAN_VALIDATION",
+            400,
+            errors=[{"code": "invalid", "message": name, "location": f"query.{name}"}],
+        )
+    return value
+
+
 def _location(error: dict) -> str:
     loc = error.get("location") or {}
     parts = [loc.get("form")]
@@ -146,16 +158,18 @@ class DossierViewSet(ProviderViewSet):
         if self.action != "list":
             return queryset
         params = self.request.query_params
-        if params.get("status"):
-            queryset = queryset.filter(status=params["status"])
-        if params.get("procedure"):
-            queryset = queryset.filter(procedure_code=params["procedure"])
-        if params.get("unit_code"):
-            queryset = queryset.filter(employer__unit_code=params["unit_code"])
+        for name, lookup in (
+            ("status", "status"),
+            ("procedure", "procedure_code"),
+            ("unit_code", "employer__unit_code"),
+        ):
+            value = query_text(self.request, name)
+            if value:
+                queryset = queryset.filter(**{lookup: value})
         for name, lookup in (("received_from", "gte"), ("received_to", "lte")):
             if params.get(name):
                 try:
-                    moment = datetime.fromisoformat(params[name])
+                    moment = datetime.fromisoformat(query_text(self.request, name))
                 except ValueError:
                     raise ApiProblem(
                         "IVAN_VALIDATION",
@@ -196,7 +210,19 @@ class DossierViewSet(ProviderViewSet):
         },
         examples=[
             OpenApiExample(
-                "receipt", value={**RECEIPT_EXAMPLE, "duplicate": False}, response_only=True
+                "signed envelope",
+                request_only=True,
+                media_type="application/xml",
+                value='<?xml version="1.0" encoding="UTF-8"?><Hoso><ThongTinDonVi>'
+                "<MaDonVi>TZH490L</MaDonVi>…</ThongTinDonVi>…<CKy_Dvi>"
+                '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">…</Signature>'
+                "</CKy_Dvi></Hoso>",
+            ),
+            OpenApiExample(
+                "receipt",
+                value={**RECEIPT_EXAMPLE, "duplicate": False},
+                response_only=True,
+                status_codes=["201"],
             ),
             OpenApiExample(
                 "refused", value=REFUSAL_EXAMPLE, response_only=True, status_codes=["422"]
@@ -207,7 +233,7 @@ class DossierViewSet(ProviderViewSet):
         client = self.client
         data = self._envelope(request)
         key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 200:
+        if len(key) > 200 or "\x00" in key:
             raise ApiProblem(
                 "IVAN_VALIDATION",
                 400,
@@ -283,7 +309,7 @@ class DossierViewSet(ProviderViewSet):
         parameters=[
             OpenApiParameter(
                 "transaction_code",
-                str,
+                {"type": "string", "pattern": "^[A-Za-z0-9-]{1,32}$"},
                 OpenApiParameter.PATH,
                 description="Transaction code (mã giao dịch) from the receipt",
             )
@@ -307,13 +333,11 @@ NOTICE_EXAMPLE = {
 }
 
 
-class NoticeViewSet(ProviderViewSet):
+class NoticeView(ProviderApiView):
     """Receipts and result notices of the provider's employers, pulled in id order with
     ``?after=<last id seen>`` (a stable cursor: a later pull returns only what is new)."""
 
-    serializer_class = NoticeSerializer
-    queryset = Notice.objects.none()
-    required_scopes = {"list": ["notices:read"]}
+    required_scopes = {"get": ["notices:read"]}
     page_size = 100
     max_page_size = 500
 
@@ -364,12 +388,13 @@ class NoticeViewSet(ProviderViewSet):
             )
         ],
     )
-    def list(self, request, *args, **kwargs):
+    def get(self, request):
         after = self._int("after", 0, 0, 2**62)
         size = self._int("page_size", self.page_size, 1, self.max_page_size)
         queryset = self.get_queryset().filter(id__gt=after)
-        if request.query_params.get("kind"):
-            queryset = queryset.filter(kind=request.query_params["kind"])
+        kind = query_text(request, "kind")
+        if kind:
+            queryset = queryset.filter(kind=kind)
         rows = list(queryset.order_by("id")[: size + 1])
         page = rows[:size]
         body = {

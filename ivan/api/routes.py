@@ -9,12 +9,12 @@ from . import dossiers, views
 router = SimpleRouter(trailing_slash=False)
 router.register("employers", views.EmployerViewSet, basename="employer")
 router.register("dossiers", dossiers.DossierViewSet, basename="dossier")
-router.register("notices", dossiers.NoticeViewSet, basename="notice")
 
 urlpatterns = [
     path("oauth/token", TokenView.as_view(), name="token"),
     path("me", views.MeView.as_view(), name="me"),
     path("webhook", views.WebhookView.as_view(), name="webhook"),
     path("stats", views.StatsView.as_view(), name="stats"),
+    path("notices", dossiers.NoticeView.as_view(), name="notices"),
     *router.urls,
 ]

@@ -143,7 +143,7 @@ class RegistrationRequestSerializer(serializers.Serializer):
     unit_name = serializers.CharField(max_length=255)
     address = serializers.CharField(max_length=300)
     tax_code = serializers.RegexField(r"^\d{10}(-\d{3})?$")
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     phone = serializers.RegexField(r"^[0-9+ ()-]{6,20}$")
     procedures = serializers.CharField(max_length=200)
     result_delivery = serializers.ChoiceField(["office", "post"], default="office")
@@ -164,7 +164,7 @@ class RegistrationSerializer(serializers.Serializer):
 class EmployerChangeSerializer(serializers.Serializer):
     """05/SD-IVAN: only the fields sent change."""
 
-    contact_email = serializers.EmailField(required=False)
+    contact_email = serializers.EmailField(max_length=254, required=False)
     contact_phone = serializers.RegexField(r"^[0-9+ ()-]{6,20}$", required=False)
     address = serializers.CharField(max_length=300, required=False)
     result_delivery = serializers.ChoiceField(["office", "post"], required=False)

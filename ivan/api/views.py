@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -85,6 +86,13 @@ class MeView(ProviderApiView):
         return Response(MeSerializer(data).data)
 
 
+UNIT_CODE = OpenApiParameter(
+    "unit_code",
+    {"type": "string", "pattern": "^[A-Za-z0-9]{1,12}$"},
+    OpenApiParameter.PATH,
+    description="Unit code (mã đơn vị), e.g. TZH490L",
+)
+
 EMPLOYER_EXAMPLE = {
     "unit_code": "TZH490L",
     "name": "Công ty TNHH Thử nghiệm",
@@ -122,6 +130,13 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         operation_id="employers_list",
         tags=["employers"],
         responses={200: EmployerSerializer(many=True), **problems(404)},
+        examples=[
+            OpenApiExample(
+                "page",
+                response_only=True,
+                value={"next": None, "previous": None, "results": [EMPLOYER_EXAMPLE]},
+            )
+        ],
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -138,6 +153,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         operation_id="employers_retrieve",
         tags=["employers"],
         responses={200: EmployerSerializer, **problems(404)},
+        examples=[OpenApiExample("employer", response_only=True, value=EMPLOYER_EXAMPLE)],
     )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
@@ -208,9 +224,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         summary="File 05/SD-IVAN (change) for a carried employer",
         request=EmployerChangeSerializer,
         responses={200: EmployerSerializer, **problems(400, 404, 422)},
-        parameters=[
-            OpenApiParameter("unit_code", str, OpenApiParameter.PATH, description="Unit code")
-        ],
+        parameters=[UNIT_CODE],
         examples=[
             OpenApiExample(
                 "05/SD-IVAN",
@@ -250,9 +264,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         summary="File 06/NG-IVAN (stop) for a carried employer",
         request=EmployerStopSerializer,
         responses={200: EmployerSerializer, **problems(400, 404)},
-        parameters=[
-            OpenApiParameter("unit_code", str, OpenApiParameter.PATH, description="Unit code")
-        ],
+        parameters=[UNIT_CODE],
         examples=[
             OpenApiExample(
                 "06/NG-IVAN", request_only=True, value={"reason": "Đơn vị chuyển nhà cung cấp"}
@@ -317,7 +329,17 @@ class WebhookView(ProviderApiView):
         examples=[
             OpenApiExample(
                 "register", value={"url": "https://ivan.example.vn/hooks/bhxh"}, request_only=True
-            )
+            ),
+            OpenApiExample(
+                "registered",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "url": "https://ivan.example.vn/hooks/bhxh",
+                    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                    "created_at": "2026-11-22T08:15:02+07:00",
+                },
+            ),
         ],
     )
     def put(self, request):
@@ -340,6 +362,23 @@ class StatsView(ProviderApiView):
         operation_id="stats",
         tags=["provider"],
         responses={200: StatsSerializer, **problems(400)},
+        examples=[
+            OpenApiExample(
+                "30 days",
+                response_only=True,
+                value={
+                    "since": "2026-10-23T08:00:00+07:00",
+                    "calls": 18240,
+                    "refusals": 312,
+                    "refusals_by_code": [
+                        {"code": "ROW_BHXH_FORMAT", "count": 201},
+                        {"code": "CERT_NOT_REGISTERED", "count": 111},
+                    ],
+                    "latency_ms_p50": 38,
+                    "latency_ms_p95": 121,
+                },
+            )
+        ],
         parameters=[
             OpenApiParameter(
                 "days",
@@ -365,6 +404,7 @@ class StatsView(ProviderApiView):
         )
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
     """Unknown paths under the API answer a problem document, never an HTML page."""
     from .errors import problem_response
