@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
+from declarations.intake.errors import err
 from declarations.models import Employer
 from declarations.services import ServiceError
 
@@ -208,6 +209,10 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         employer = Employer.objects.filter(unit_code=data.pop("unit_code")).first()
         if employer is None:
             raise ApiProblem("IVAN_NOT_FOUND", 404)
+        if data["tax_code"].split("-")[0] != employer.tax_code.split("-")[0]:
+            raise _service_problem(
+                ServiceError(err("EMPLOYER_TAX_MISMATCH", value=data["tax_code"])), "tax_code"
+            )
         try:
             registration = services.employer_register(
                 provider=self.client.provider, employer=employer, data=data, cert_data=cert_data
@@ -305,14 +310,14 @@ def _certificate_bytes(text: str) -> bytes:
         ) from None
 
 
-def _service_problem(refusal: ServiceError) -> ApiProblem:
+def _service_problem(refusal: ServiceError, location: str = "certificate") -> ApiProblem:
     """Refusals of the registration services carry the intake's error codes."""
     from django.utils import translation
 
     errors = []
     for error in refusal.errors:
         item = error.as_dict(translation.get_language())
-        errors.append({"code": item["code"], "message": item["message"], "location": "certificate"})
+        errors.append({"code": item["code"], "message": item["message"], "location": location})
     return ApiProblem(errors[0]["code"], 422, errors=errors, detail=errors[0]["message"])
 
 

@@ -61,6 +61,13 @@ def test_register_accepts_base64_der_and_refuses_a_foreign_certificate(api, carr
         )
     assert (refused.value.status, refused.value.code) == (422, "CERT_MST_MISMATCH")
     with pytest.raises(ApiError) as refused:
+        client.register_employer(
+            certificate_pem=pki_demo.good.cert_pem,
+            unit_code="NEW003A",
+            **{**FIELDS, "tax_code": "0312345675"},
+        )
+    assert (refused.value.status, refused.value.code) == (422, "EMPLOYER_TAX_MISMATCH")
+    with pytest.raises(ApiError) as refused:
         client.register_employer(certificate_pem=b"garbage!", unit_code="NEW003A", **FIELDS)
     assert refused.value.status == 400
     with pytest.raises(ApiError) as refused:
