@@ -254,12 +254,8 @@ class DossierViewSet(ProviderViewSet):
                 forbidden = {e.code for e in result.errors} & FORBIDDEN_CODES
                 code = 403 if forbidden else 422
                 return Answer(code, refusal_body(result, code))
-            dossier = (
-                Dossier.objects.select_related("employer")
-                .prefetch_related("notices")
-                .get(pk=result.dossier.pk)
-            )
-            body = {**DossierSerializer(dossier).data, "duplicate": result.duplicate}
+            answer = DossierSerializer(result.dossier, context={"receipt": result.receipt})
+            body = {**answer.data, "duplicate": result.duplicate}
             return Answer(200 if result.duplicate else 201, body)
 
         try:

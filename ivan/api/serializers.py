@@ -107,7 +107,9 @@ class DossierSerializer(serializers.Serializer):
 
     @extend_schema_field(ReceiptSerializer(allow_null=True))
     def get_receipt(self, dossier):
-        receipt = next((n for n in dossier.notices.all() if n.kind == "receipt"), None)
+        receipt = self.context.get("receipt") or next(
+            (n for n in dossier.notices.all() if n.kind == "receipt"), None
+        )
         return ReceiptSerializer(receipt).data if receipt else None
 
 
