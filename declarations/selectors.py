@@ -29,8 +29,9 @@ def dossier_history(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> QuerySet[Dossier]:
-    """The dossiers ``user`` may see, searched and filtered (lịch sử giao dịch)."""
-    qs = scoped(user, Dossier.objects.select_related("employer"))
+    """The dossiers ``user`` may see, searched and filtered (lịch sử giao dịch); I-VAN
+    sandbox dossiers are never shown here."""
+    qs = scoped(user, Dossier.objects.select_related("employer")).filter(sandbox=False)
     if q:
         qs = qs.filter(
             Q(transaction_code__icontains=q)
@@ -49,11 +50,19 @@ def dossier_history(
 
 
 def dossier_get(*, user, pk: int) -> Dossier | None:
-    return scoped(user, Dossier.objects.select_related("employer")).filter(pk=pk).first()
+    return (
+        scoped(user, Dossier.objects.select_related("employer"))
+        .filter(pk=pk, sandbox=False)
+        .first()
+    )
 
 
 def notice_get(*, user, pk: int) -> Notice | None:
-    return scoped(user, Notice.objects.select_related("dossier__employer")).filter(pk=pk).first()
+    return (
+        scoped(user, Notice.objects.select_related("dossier__employer"))
+        .filter(pk=pk, dossier__sandbox=False)
+        .first()
+    )
 
 
 def registrations_pending(*, user) -> QuerySet[Registration]:

@@ -328,8 +328,12 @@ def dossier_receive(
     signed_at,
     trial,
     summary,
+    sandbox: bool = False,
 ) -> tuple[Dossier, Notice]:
-    """One transaction: dossier, files, receipt notice, audit entry, outbox e-mail."""
+    """One transaction: dossier, files, receipt notice, audit entry, outbox e-mail.
+
+    ``sandbox`` dossiers (an I-VAN sandbox client's) are stored flagged and get a real
+    receipt, but no e-mail to the employer and no place in any office queue."""
     with transaction.atomic():
         dossier = Dossier.objects.create(
             employer=employer,
@@ -348,6 +352,7 @@ def dossier_receive(
             envelope=data if len(data) <= _INLINE_BYTES else b"",
             worker_count=summary.get("workers", 0),
             summary=summary,
+            sandbox=sandbox,
         )
         if len(data) > _INLINE_BYTES:
             _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
@@ -379,7 +384,7 @@ def dossier_receive(
             kind=NoticeKind.RECEIPT,
             data={"files": len(files), "workers": summary.get("workers", 0)},
         )
-        if employer.contact_email:
+        if employer.contact_email and not sandbox:
             outbox_enqueue(
                 kind="email",
                 key=f"receipt-{dossier.transaction_code}",
@@ -404,6 +409,7 @@ def dossier_receive(
                 "procedure": procedure.code,
                 "channel": channel,
                 "trial": trial is not None,
+                "sandbox": sandbox,
             },
         )
     return dossier, receipt

@@ -8,5 +8,13 @@ class IvanConfig(AppConfig):
     verbose_name = "Nhà cung cấp I-VAN"
 
     def ready(self):
+        from accounts import hooks
+        from declarations import events
+
         from . import webhooks  # noqa: F401  (registers the outbox handler)
         from .api import schema  # noqa: F401  (OpenAPI description of provider auth)
+        from .notifications import on_dossier_event
+        from .services import user_tokens_revoke
+
+        events.subscribe(on_dossier_event)
+        hooks.register_token_revoker("ivan.oauth", user_tokens_revoke)

@@ -125,6 +125,45 @@ class IvanClient:
             if url and url.startswith(self.base_url):
                 url = url[len(self.base_url) :]
 
+    def submit_dossier_file(
+        self, envelope_xml: bytes, idempotency_key: str | None = None, name: str = "hoso.xml"
+    ) -> dict:
+        """The same as :meth:`submit_dossier`, as a multipart upload (field ``file``)."""
+        key = idempotency_key or str(uuid.uuid4())
+        return self.request(
+            "POST",
+            "dossiers",
+            files={"file": (name, envelope_xml, "application/xml")},
+            headers={"Idempotency-Key": key},
+        ).json()
+
+    def dossiers(self, **filters):
+        """Every dossier of your employers (newest first); filters: status, procedure,
+        unit_code, received_from, received_to."""
+        return self.iterate("dossiers", **filters)
+
+    def notices(self, *, after: int = 0, kind: str | None = None) -> tuple[list[dict], int]:
+        """Receipts and result notices with an id above ``after``, oldest first, and the
+        ``after`` to keep for the next pull (only what is new comes back then)."""
+        params = {"after": after, **({"kind": kind} if kind else {})}
+        page = self.request("GET", "notices", params=params).json()
+        return page["results"], page["after"]
+
+    def register_employer(self, *, certificate_pem: bytes, **fields) -> dict:
+        """File 04/ĐK-IVAN for an employer (unit_code, unit_name, address, tax_code, email,
+        phone, procedures, result_delivery, postal_address)."""
+        body = {**fields, "certificate": certificate_pem.decode("ascii")}
+        return self.request("POST", "employers/registrations", json=body).json()
+
+    def change_employer(self, unit_code: str, **changes) -> dict:
+        """File 05/SD-IVAN: contact_email, contact_phone, address, result_delivery,
+        postal_address, certificate (PEM text)."""
+        return self.request("POST", f"employers/{unit_code}/changes", json=changes).json()
+
+    def stop_employer(self, unit_code: str, reason: str = "") -> dict:
+        """File 06/NG-IVAN: the employer stops transacting through you."""
+        return self.request("POST", f"employers/{unit_code}/stop", json={"reason": reason}).json()
+
     def register_webhook(self, url: str) -> dict:
         """Register the receiving URL; keep the returned ``secret`` to verify deliveries."""
         return self.request("PUT", "webhook", json={"url": url}).json()

@@ -10,11 +10,20 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from accounts import audit
+from declarations.models import Employer, EStatus
 
-from .models import ApiClient, ClientSecret, Contract, ContractState, Provider, WebhookEndpoint
+from .models import (
+    ApiClient,
+    ClientSecret,
+    Contract,
+    ContractState,
+    EmployerChannel,
+    Provider,
+    WebhookEndpoint,
+)
 
 MAX_LIVE_SECRETS = 2
 
@@ -118,3 +127,110 @@ def webhook_register(*, actor, provider: Provider, url: str) -> WebhookEndpoint:
     )
     audit.record(actor, "ivan.webhook.registered", endpoint, None, {"url": url})
     return endpoint
+
+
+# --- employers through a provider (04/ĐK-IVAN, 05/SD-IVAN, 06/NG-IVAN) ------------------------
+class EmployerNotCarried(Exception):
+    """The employer transacts through another provider (or, for a change, through none)."""
+
+
+def carrier_id(employer) -> int | None:
+    channel = EmployerChannel.objects.filter(employer=employer).only("provider_id").first()
+    return channel.provider_id if channel else None
+
+
+@transaction.atomic
+def employer_register(*, provider: Provider, employer, data: dict, cert_data: bytes):
+    """A provider files 04/ĐK-IVAN for an employer it does not yet carry.
+
+    Refused when another provider carries the employer (it must stop there first, 06/NG-IVAN).
+    The registration names the provider; the office's approval makes it the employer's
+    channel (``registration_approve``), so the provider acts for it only once approved.
+    """
+    from declarations.services import registration_submit
+
+    Employer.objects.select_for_update().filter(pk=employer.pk).first()
+    if carrier_id(employer) not in (None, provider.pk):
+        raise EmployerNotCarried(employer.unit_code)
+    registration = registration_submit(
+        employer=employer, data={**data, "provider": provider}, cert_data=cert_data
+    )
+    audit.record(
+        None,
+        "ivan.employer.registration_filed",
+        registration,
+        employer.managing_office,
+        {"provider": provider.code, "employer": employer.unit_code},
+    )
+    return registration
+
+
+CHANGEABLE = ("contact_email", "contact_phone", "address", "result_delivery", "postal_address")
+
+
+@transaction.atomic
+def employer_change(*, provider: Provider, employer, data: dict, cert_data: bytes | None = None):
+    """05/SD-IVAN: change the contact, address, result delivery or the certificate of an
+    employer the provider carries. A new certificate is checked at once and replaces the
+    registered one (the old one stays valid for what it signed before)."""
+    from declarations.services import certificate_register
+
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    if carrier_id(employer) != provider.pk:
+        raise EmployerNotCarried(employer.unit_code)
+    before = {name: getattr(employer, name) for name in CHANGEABLE if name in data}
+    for name in before:
+        setattr(employer, name, data[name])
+    if before:
+        employer.save(update_fields=list(before))
+    certificate = None
+    if cert_data:
+        certificate = certificate_register(actor=None, employer=employer, data=cert_data)
+    audit.record(
+        None,
+        "ivan.employer.changed",
+        employer,
+        employer.managing_office,
+        {
+            "provider": provider.code,
+            "before": before,
+            "after": {name: data[name] for name in before},
+            "certificate": certificate and certificate.serial,
+        },
+    )
+    return employer
+
+
+@transaction.atomic
+def employer_stop(*, provider: Provider, employer, reason: str = ""):
+    """06/NG-IVAN: the employer stops transacting through the provider. Its channel is
+    removed (it may register again, through this or another provider) and its e-status
+    becomes stopped."""
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    if carrier_id(employer) != provider.pk:
+        raise EmployerNotCarried(employer.unit_code)
+    EmployerChannel.objects.filter(employer=employer).delete()
+    employer.e_status = EStatus.STOPPED
+    employer.e_stopped_on = timezone.localdate()
+    employer.save(update_fields=["e_status", "e_stopped_on"])
+    audit.record(
+        None,
+        "ivan.employer.stopped",
+        employer,
+        employer.managing_office,
+        {"provider": provider.code, "reason": reason[:300]},
+    )
+    return employer
+
+
+# --- accounts hook ----------------------------------------------------------------------------
+def user_tokens_revoke(*, user, actor, reason: str) -> int:
+    """Token revoker for ``accounts.hooks``: a locked person's own OAuth tokens go at once.
+
+    Provider API clients use the client-credentials grant: their tokens belong to the
+    provider's software, not to a person, so locking one operator does not stop the
+    provider's integration (suspending its contract does, ``contract_set_state``).
+    """
+    count, _ = AccessToken.objects.filter(user=user).delete()
+    refresh, _ = RefreshToken.objects.filter(user=user).delete()
+    return count + refresh

@@ -270,11 +270,11 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         raise Refused(err("PROC_UNKNOWN", value=facts["procedure"] or "—"))
     digest = hashlib.sha256(data).hexdigest()
     earlier = (
-        Dossier.objects.filter(employer=employer, content_sha256=digest)
+        Dossier.objects.filter(employer=employer, content_sha256=digest, sandbox=sandbox)
         .prefetch_related("notices")
         .first()
     )
-    if earlier is not None and not sandbox:
+    if earlier is not None and not (sandbox and channel != Channel.IVAN):
         receipt = next((n for n in earlier.notices.all() if n.kind == "receipt"), None)
         return IntakeResult(dossier=earlier, receipt=receipt, duplicate=True)
 
@@ -313,7 +313,9 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
     )
     if rule_errors:
         raise Refused(rule_errors)
-    if sandbox:
+    if sandbox and channel != Channel.IVAN:
+        # A check only (CLI --sandbox). An I-VAN sandbox client's dossier is stored, flagged
+        # ``sandbox``, with a real receipt, and never reaches an office queue.
         return IntakeResult(sandbox=True, summary=summary)
     from ..services import dossier_receive
 
@@ -331,6 +333,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         signed_at=signed_at,
         trial=trial,
         summary=summary,
+        sandbox=sandbox,
     )
     log.info(
         "intake_received",
@@ -340,4 +343,4 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         channel=channel,
         language=translation.get_language(),
     )
-    return IntakeResult(dossier=dossier, receipt=receipt, summary=summary)
+    return IntakeResult(dossier=dossier, receipt=receipt, summary=summary, sandbox=sandbox)

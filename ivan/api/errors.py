@@ -38,6 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Khóa Idempotency-Key đã được dùng cho một nội dung khác.",
         "The Idempotency-Key was already used with a different body.",
     ),
+    "IVAN_DOSSIER_REFUSED": ("Hồ sơ bị từ chối.", "The dossier was refused."),
     "IVAN_VALIDATION": ("Dữ liệu gửi lên không hợp lệ.", "The request data is invalid."),
     "IVAN_METHOD_NOT_ALLOWED": ("Phương thức không được hỗ trợ.", "Method not allowed."),
     "IVAN_UNSUPPORTED_MEDIA": (

@@ -1,5 +1,6 @@
 """Serializers of the I-VAN API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from declarations.models import Employer
@@ -83,3 +84,99 @@ class ProblemSerializer(serializers.Serializer):
 def problems(*statuses: int) -> dict:
     """OpenAPI responses for refusals: every call may answer 401, 403 and 429."""
     return {(s, "application/problem+json"): ProblemSerializer for s in (401, 403, 429, *statuses)}
+
+
+class ReceiptSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+
+
+class DossierSerializer(serializers.Serializer):
+    """A dossier as its provider sees it (receipt and status)."""
+
+    transaction_code = serializers.CharField()
+    unit_code = serializers.CharField(source="employer.unit_code")
+    procedure = serializers.CharField(source="procedure_code")
+    period = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    sandbox = serializers.BooleanField()
+    workers = serializers.IntegerField(source="worker_count")
+    result_held = serializers.BooleanField()
+    receipt = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReceiptSerializer(allow_null=True))
+    def get_receipt(self, dossier):
+        receipt = self.context.get("receipt") or next(
+            (n for n in dossier.notices.all() if n.kind == "receipt"), None
+        )
+        return ReceiptSerializer(receipt).data if receipt else None
+
+
+class SubmitAnswerSerializer(DossierSerializer):
+    duplicate = serializers.BooleanField()
+
+
+class DossierUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The signed envelope (Hoso) as an XML file.")
+
+
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    kind = serializers.CharField()
+    form_number = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    transaction_code = serializers.CharField(source="dossier.transaction_code")
+    unit_code = serializers.CharField(source="dossier.employer.unit_code")
+    data = serializers.JSONField()
+
+
+class NoticePageSerializer(serializers.Serializer):
+    results = NoticeSerializer(many=True)
+    after = serializers.IntegerField(help_text="Pass as ?after= on the next pull.")
+    has_more = serializers.BooleanField()
+
+
+class RegistrationRequestSerializer(serializers.Serializer):
+    """04/ĐK-IVAN filed by the provider for an employer."""
+
+    unit_code = serializers.RegexField(r"^[A-Za-z0-9]{1,12}$")
+    unit_name = serializers.CharField(max_length=255)
+    address = serializers.CharField(max_length=300)
+    tax_code = serializers.RegexField(r"^\d{10}(-\d{3})?$")
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.RegexField(r"^[0-9+ ()-]{6,20}$")
+    procedures = serializers.CharField(max_length=200)
+    result_delivery = serializers.ChoiceField(["office", "post"], default="office")
+    postal_address = serializers.CharField(max_length=300, required=False, default="")
+    certificate = serializers.CharField(
+        help_text="The employer's signing certificate, PEM or base64 DER."
+    )
+
+
+class RegistrationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    unit_code = serializers.CharField(source="employer.unit_code")
+    status = serializers.CharField()
+    cert_serial = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+
+
+class EmployerChangeSerializer(serializers.Serializer):
+    """05/SD-IVAN: only the fields sent change."""
+
+    contact_email = serializers.EmailField(max_length=254, required=False)
+    contact_phone = serializers.RegexField(r"^[0-9+ ()-]{6,20}$", required=False)
+    address = serializers.CharField(max_length=300, required=False)
+    result_delivery = serializers.ChoiceField(["office", "post"], required=False)
+    postal_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    certificate = serializers.CharField(
+        required=False, help_text="A renewed or replacement certificate, PEM or base64 DER."
+    )
+
+
+class EmployerStopSerializer(serializers.Serializer):
+    """06/NG-IVAN."""
+
+    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)

@@ -3,18 +3,24 @@ lists is narrowed by accounts.scope to the employers whose channel is that provi
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
+from declarations.intake.errors import err
 from declarations.models import Employer
+from declarations.services import ServiceError
 
 from .. import services
 from ..models import Contract
@@ -22,8 +28,12 @@ from ..selectors import provider_stats
 from .base import ProviderApiView, ProviderViewSet
 from .errors import ApiProblem
 from .serializers import (
+    EmployerChangeSerializer,
     EmployerSerializer,
+    EmployerStopSerializer,
     MeSerializer,
+    RegistrationRequestSerializer,
+    RegistrationSerializer,
     StatsSerializer,
     WebhookRequestSerializer,
     WebhookSerializer,
@@ -77,6 +87,25 @@ class MeView(ProviderApiView):
         return Response(MeSerializer(data).data)
 
 
+UNIT_CODE = OpenApiParameter(
+    "unit_code",
+    {"type": "string", "pattern": "^[A-Za-z0-9]{1,12}$"},
+    OpenApiParameter.PATH,
+    description="Unit code (mã đơn vị), e.g. TZH490L",
+)
+
+EMPLOYER_EXAMPLE = {
+    "unit_code": "TZH490L",
+    "name": "Công ty TNHH Thử nghiệm",
+    "tax_code": "0101300842",
+    "address": "12 Lê Lợi, Quận 1, TP Hồ Chí Minh",
+    "managing_office": "79-Q1",
+    "wage_zone": "I",
+    "e_status": "active",
+    "e_registered_on": "2026-01-05",
+}
+
+
 class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProviderViewSet):
     """Employers whose current e-transaction channel is the calling provider."""
 
@@ -85,7 +114,13 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
     queryset = Employer.objects.none()  # narrowed per provider in get_queryset
     lookup_field = "unit_code"
     lookup_value_regex = "[A-Za-z0-9]{1,12}"
-    required_scopes = {"list": ["employers:read"], "retrieve": ["employers:read"]}
+    required_scopes = {
+        "list": ["employers:read"],
+        "retrieve": ["employers:read"],
+        "register": ["employers:register"],
+        "change": ["employers:register"],
+        "stop": ["employers:register"],
+    }
 
     def get_queryset(self):
         return scoped_to_provider(
@@ -96,6 +131,13 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         operation_id="employers_list",
         tags=["employers"],
         responses={200: EmployerSerializer(many=True), **problems(404)},
+        examples=[
+            OpenApiExample(
+                "page",
+                response_only=True,
+                value={"next": None, "previous": None, "results": [EMPLOYER_EXAMPLE]},
+            )
+        ],
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -112,9 +154,171 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         operation_id="employers_retrieve",
         tags=["employers"],
         responses={200: EmployerSerializer, **problems(404)},
+        examples=[OpenApiExample("employer", response_only=True, value=EMPLOYER_EXAMPLE)],
     )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
+
+    # --- 04/ĐK-IVAN, 05/SD-IVAN, 06/NG-IVAN -------------------------------------------------
+    @extend_schema(
+        operation_id="employers_register",
+        tags=["employers"],
+        summary="File 04/ĐK-IVAN for an employer",
+        description="The office approves the registration; on approval the employer's "
+        "channel becomes the calling provider. Refused (403) when another provider carries "
+        "the employer: it must stop there first (06/NG-IVAN).",
+        request=RegistrationRequestSerializer,
+        responses={202: RegistrationSerializer, **problems(400, 404, 422)},
+        examples=[
+            OpenApiExample(
+                "04/ĐK-IVAN",
+                request_only=True,
+                value={
+                    "unit_code": "TZH490L",
+                    "unit_name": "Công ty TNHH Thử nghiệm",
+                    "address": "12 Lê Lợi, Quận 1, TP Hồ Chí Minh",
+                    "tax_code": "0101300842",
+                    "email": "ketoan@tzh490l.example.vn",
+                    "phone": "0283 822 1234",
+                    "procedures": "600, 600a",
+                    "result_delivery": "office",
+                    "postal_address": "",
+                    "certificate": "-----BEGIN CERTIFICATE-----\nMIIC…\n-----END CERTIFICATE-----",
+                },
+            ),
+            OpenApiExample(
+                "filed",
+                response_only=True,
+                status_codes=["202"],
+                value={
+                    "id": 318,
+                    "unit_code": "TZH490L",
+                    "status": "pending",
+                    "cert_serial": "5F1C0A2B",
+                    "submitted_at": "2026-11-22T08:15:02+07:00",
+                },
+            ),
+        ],
+    )
+    @action(detail=False, methods=["post"], url_path="registrations")
+    def register(self, request):
+        payload = RegistrationRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        cert_data = _certificate_bytes(data.pop("certificate"))
+        employer = Employer.objects.filter(unit_code=data.pop("unit_code")).first()
+        if employer is None:
+            raise ApiProblem("IVAN_NOT_FOUND", 404)
+        if data["tax_code"].split("-")[0] != employer.tax_code.split("-")[0]:
+            raise _service_problem(
+                ServiceError(err("EMPLOYER_TAX_MISMATCH", value=data["tax_code"])), "tax_code"
+            )
+        try:
+            registration = services.employer_register(
+                provider=self.client.provider, employer=employer, data=data, cert_data=cert_data
+            )
+        except services.EmployerNotCarried:
+            raise ApiProblem("IVAN_EMPLOYER_NOT_CARRIED", 403) from None
+        except ServiceError as refusal:
+            raise _service_problem(refusal) from None
+        return Response(RegistrationSerializer(registration).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        operation_id="employers_change",
+        tags=["employers"],
+        summary="File 05/SD-IVAN (change) for a carried employer",
+        request=EmployerChangeSerializer,
+        responses={200: EmployerSerializer, **problems(400, 404, 422)},
+        parameters=[UNIT_CODE],
+        examples=[
+            OpenApiExample(
+                "05/SD-IVAN",
+                request_only=True,
+                value={
+                    "contact_email": "nhansu@tzh490l.example.vn",
+                    "result_delivery": "post",
+                    "postal_address": "12 Lê Lợi, Quận 1, TP Hồ Chí Minh",
+                },
+            ),
+            OpenApiExample("changed", response_only=True, value=EMPLOYER_EXAMPLE),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="changes")
+    def change(self, request, unit_code=None):
+        employer = self.get_object()
+        payload = EmployerChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        cert = data.pop("certificate", None)
+        try:
+            employer = services.employer_change(
+                provider=self.client.provider,
+                employer=employer,
+                data=data,
+                cert_data=_certificate_bytes(cert) if cert else None,
+            )
+        except services.EmployerNotCarried:
+            raise ApiProblem("IVAN_EMPLOYER_NOT_CARRIED", 403) from None
+        except ServiceError as refusal:
+            raise _service_problem(refusal) from None
+        return Response(EmployerSerializer(employer).data)
+
+    @extend_schema(
+        operation_id="employers_stop",
+        tags=["employers"],
+        summary="File 06/NG-IVAN (stop) for a carried employer",
+        request=EmployerStopSerializer,
+        responses={200: EmployerSerializer, **problems(400, 404)},
+        parameters=[UNIT_CODE],
+        examples=[
+            OpenApiExample(
+                "06/NG-IVAN", request_only=True, value={"reason": "Đơn vị chuyển nhà cung cấp"}
+            ),
+            OpenApiExample(
+                "stopped",
+                response_only=True,
+                value={**EMPLOYER_EXAMPLE, "e_status": "stopped"},
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="stop")
+    def stop(self, request, unit_code=None):
+        employer = self.get_object()
+        payload = EmployerStopSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            employer = services.employer_stop(
+                provider=self.client.provider,
+                employer=employer,
+                reason=payload.validated_data["reason"],
+            )
+        except services.EmployerNotCarried:
+            raise ApiProblem("IVAN_EMPLOYER_NOT_CARRIED", 403) from None
+        return Response(EmployerSerializer(employer).data)
+
+
+def _certificate_bytes(text: str) -> bytes:
+    if "-----BEGIN" in text:
+        return text.encode("ascii", "ignore")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiProblem(
+            "IVAN_VALIDATION",
+            400,
+            errors=[{"code": "base64", "message": "PEM or base64 DER", "location": "certificate"}],
+        ) from None
+
+
+def _service_problem(refusal: ServiceError, location: str = "certificate") -> ApiProblem:
+    """Refusals of the registration services carry the intake's error codes."""
+    from django.utils import translation
+
+    errors = []
+    for error in refusal.errors:
+        item = error.as_dict(translation.get_language())
+        errors.append({"code": item["code"], "message": item["message"], "location": location})
+    return ApiProblem(errors[0]["code"], 422, errors=errors, detail=errors[0]["message"])
 
 
 class WebhookView(ProviderApiView):
@@ -130,7 +334,17 @@ class WebhookView(ProviderApiView):
         examples=[
             OpenApiExample(
                 "register", value={"url": "https://ivan.example.vn/hooks/bhxh"}, request_only=True
-            )
+            ),
+            OpenApiExample(
+                "registered",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "url": "https://ivan.example.vn/hooks/bhxh",
+                    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                    "created_at": "2026-11-22T08:15:02+07:00",
+                },
+            ),
         ],
     )
     def put(self, request):
@@ -153,6 +367,23 @@ class StatsView(ProviderApiView):
         operation_id="stats",
         tags=["provider"],
         responses={200: StatsSerializer, **problems(400)},
+        examples=[
+            OpenApiExample(
+                "30 days",
+                response_only=True,
+                value={
+                    "since": "2026-10-23T08:00:00+07:00",
+                    "calls": 18240,
+                    "refusals": 312,
+                    "refusals_by_code": [
+                        {"code": "ROW_BHXH_FORMAT", "count": 201},
+                        {"code": "CERT_NOT_REGISTERED", "count": 111},
+                    ],
+                    "latency_ms_p50": 38,
+                    "latency_ms_p95": 121,
+                },
+            )
+        ],
         parameters=[
             OpenApiParameter(
                 "days",
@@ -178,6 +409,7 @@ class StatsView(ProviderApiView):
         )
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
     """Unknown paths under the API answer a problem document, never an HTML page."""
     from .errors import problem_response

@@ -5,6 +5,7 @@ import pytest
 from ivan import services
 from ivan.client import IvanClient
 from ivan.models import Provider
+from tests.declarations.conftest import MST, Pki, dossier_xml, register_cert
 
 ALL_SCOPES = [
     "dossiers:submit",
@@ -42,5 +43,62 @@ def api(live_server, issue_client):
         )
         client.issued = issued
         return client
+
+    return make
+
+
+# --- signed dossiers for carried employers ----------------------------------------------------
+@pytest.fixture(scope="session")
+def pki_demo():
+    return Pki()
+
+
+@pytest.fixture
+def trusted(tmp_path, settings, pki_demo):
+    folder = tmp_path / "trusted-ca"
+    folder.mkdir()
+    (folder / "demo-ca.pem").write_bytes(pki_demo.ca.cert_pem)
+    (folder / "demo-ca.crl").write_bytes(pki_demo.crl)
+    settings.TRUSTED_CA_DIR = folder
+    return folder
+
+
+@pytest.fixture
+def carried(reference_data_tx, trusted, pki_demo):
+    """``carried("VNPT", "TZH490L")`` → an active employer (certificate registered) whose
+    channel is the provider (``code=None``: no provider)."""
+    from declarations.models import EStatus
+    from declarations.money_tables import money_tables_seed
+    from tests.factories import EmployerFactory, carry
+
+    money_tables_seed()
+
+    def make(code="VNPT", unit_code="TZH490L", **kwargs):
+        unit = EmployerFactory(
+            unit_code=unit_code,
+            tax_code=MST,
+            e_status=EStatus.ACTIVE,
+            contact_email=f"ketoan@{unit_code.lower()}.example.vn",
+            **kwargs,
+        )
+        register_cert(unit, pki_demo.good)
+        if code:
+            carry(unit, Provider.objects.get(code=code))
+        return unit
+
+    return make
+
+
+@pytest.fixture
+def sign(pki_demo):
+    """``sign(employer, rows=…, **dossier_xml kwargs)`` → signed envelope bytes."""
+    from declarations.intake.signing import sign_dossier
+
+    def make(employer, rows=None, **kwargs) -> bytes:
+        return sign_dossier(
+            dossier_xml(employer, rows, **kwargs),
+            key_pem=pki_demo.good.key_pem,
+            cert_pem=pki_demo.good.cert_pem,
+        )
 
     return make

@@ -46,3 +46,14 @@ def test_swagger_page_and_schema_are_served_without_a_cdn(client):
     assert b"cdn." not in page.content and b"/static/drf_spectacular_sidecar/" in page.content
     schema = client.get("/api/ivan/v1/openapi.json", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
+
+
+def test_every_call_has_examples():
+    doc = json.loads(COMMITTED.read_text())
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            body = op.get("requestBody", {}).get("content", {})
+            if body:
+                assert any("examples" in c for c in body.values()), (method, path)
+            answers = [c for r in op["responses"].values() for c in r.get("content", {}).values()]
+            assert any("examples" in c for c in answers), (method, path)

@@ -1,0 +1,64 @@
+"""``Idempotency-Key`` for provider calls: the first answer is stored and replayed.
+
+The record is inserted FIRST, inside the transaction that does the work: a concurrent
+repeat with the same key blocks on the unique constraint until the first commits, then
+reads and replays its answer (or, if the first rolled back, does the work itself). The same
+key with another body is refused (``IVAN_IDEMPOTENCY_CONFLICT``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from .models import ApiClient, IdempotencyRecord
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with a different request body."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: dict
+    replayed: bool = False
+
+
+def request_hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def idempotent_call(
+    *, client: ApiClient, key: str | None, fingerprint: str, work: Callable[[], Answer]
+) -> Answer:
+    """Run ``work`` once per (client, key); without a key, just run it."""
+    if not key:
+        return work()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    client=client, key=key, request_hash=fingerprint, status_code=0, response={}
+                )
+        except IntegrityError:
+            record = None
+        if record is None:
+            earlier = IdempotencyRecord.objects.select_for_update().get(client=client, key=key)
+            if earlier.request_hash != fingerprint:
+                raise IdempotencyConflict(key)
+            return Answer(earlier.status_code, earlier.response, replayed=True)
+        answer = work()
+        record.status_code = answer.status_code
+        record.response = answer.body
+        record.save(update_fields=["status_code", "response"])
+        return answer
