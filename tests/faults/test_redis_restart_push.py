@@ -1,0 +1,81 @@
+"""Redis (the broker) killed and restarted twice while a real worker pushes closures:
+queued messages die with it, the worker reconnects, the sweep (as beat sends it) finds
+what was left, and every record reaches the central store exactly once."""
+
+import pytest
+from django.conf import settings
+
+from central.models import CentralClosure
+from closure_sync.models import ClosureRecord, PushState
+from tests.closure_sync.helpers import confirmed_closures
+from tests.conftest import WorkerProcess, wait_until
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, databases=["default", "central"]),
+]
+
+RECORDS = 3000
+CHUNK = 50
+
+
+def _pushed():
+    return ClosureRecord.objects.filter(push_state=PushState.PUSHED).count()
+
+
+@pytest.fixture
+def private_broker(private_redis):
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager = False
+    app.conf.broker_url = private_redis.url
+    app.pool.force_close_all()
+    yield private_redis
+    app.pool.force_close_all()
+    app.conf.task_always_eager, app.conf.broker_url = previous
+
+
+def test_redis_restarted_during_pushes(
+    reference_data_tx, office, central, credentials_file, private_broker
+):
+    from closure_sync.tasks import closure_push_records, closure_push_sweep
+
+    records = confirmed_closures(RECORDS, office=office("0101"))
+    env = {
+        "CENTRAL_API_URL": central.url,
+        "CLOSURE_CREDENTIALS_FILE": str(credentials_file),
+        "CLOSURE_PUSH_BATCH_SIZE": "20",
+        "CLOSURE_PUSH_LEASE_SECONDS": "2",
+    }
+    worker = WorkerProcess(private_broker.url, env).start(concurrency=2)
+    try:
+        ids = [r.pk for r in records]
+        for i in range(0, len(ids), CHUNK):  # as confirmations send them, one task each
+            closure_push_records.delay(ids[i : i + CHUNK])
+        for threshold in (RECORDS // 5, RECORDS // 2):
+            wait_until(lambda t=threshold: _pushed() >= t, timeout=90, interval=0.02)
+            private_broker.restart(down_seconds=1.0)
+        assert _pushed() < RECORDS, "the restarts came too late to lose anything"
+        # Beat's next sweep (every minute in production) picks up what the broker lost.
+        wait_until(
+            lambda: _send(closure_push_sweep) and _pushed() == RECORDS, timeout=120, interval=2
+        )
+        assert worker.proc.poll() is None, "the worker did not survive the broker restarts"
+    finally:
+        worker.stop()
+    stored = CentralClosure.objects.using("central")
+    assert stored.count() == RECORDS
+    assert stored.values("reference").distinct().count() == RECORDS
+    local = dict(ClosureRecord.objects.values_list("reference", "central_receipt"))
+    assert dict(stored.values_list("reference", "receipt")) == local
+    assert settings.CELERY_TASK_DEFAULT_QUEUE  # the private broker carried the run's queue
+
+
+def _send(task) -> bool:
+    try:
+        task.delay()
+    except Exception:  # noqa: BLE001  (broker still coming back: try at the next poll)
+        return False
+    return True
