@@ -119,6 +119,7 @@ class Tally:
     faults: list[str] = field(default_factory=list)
     by_channel: Counter = field(default_factory=Counter)
     refusals: Counter = field(default_factory=Counter)
+    replayed: int = 0
 
 
 class World:
@@ -162,6 +163,7 @@ class World:
         self.officer = self.user("sim_tiepnhan", "receiving_officer", self.office)
         self.collector = self.user("sim_thu", "collection_officer", self.office)
         self.admin = self.user("sim_qtv", "provincial_admin", self.province)
+        self.it = self.user("sim_cntt", "it_staff", self.province)
         self.staff = [
             self.user(f"sim_canbo_{i}", "receiving_officer", self.office) for i in range(4)
         ]
@@ -382,6 +384,15 @@ class World:
         )
         self.tally.decisions += 1
 
+    def dead_letters_replay(self):
+        """IT staff's daily look at the outbox: replay what died while a receiver was down."""
+        from portal.outbox.models import OutboxMessage, OutboxState
+        from portal.outbox.services import outbox_replay
+
+        for message in OutboxMessage.objects.filter(state=OutboxState.DEAD):
+            outbox_replay(actor=self.it, message=message)
+            self.tally.replayed += 1
+
     def report_submit(self):
         from accounts.reports import previous_quarter, report_get, report_submit
 
@@ -441,6 +452,8 @@ class World:
                     for k, employer in enumerate(employers):
                         if self.rng.random() < 0.5:
                             self.dossier_file(employer, day * 1000 + k)
+                if local.weekday() < 5 and local.hour == 13:
+                    self.dead_letters_replay()
                 if local.hour == 11 and day % 30 == 5:
                     self.decisions_file(day)
                 if local.hour == 14 and local.day == 5 and local.month in (1, 4, 7, 10):
@@ -451,6 +464,8 @@ class World:
                 traveller.move_to(self.start + timedelta(days=self.days, hours=hour))
                 settings.CLOSURE_CENTRAL_URL = self.central_url
                 self.receiver.failing = False
+                if hour == 13:
+                    self.dead_letters_replay()
                 self.hourly()
             return self.tally_finish()
 
@@ -494,6 +509,7 @@ class World:
             "outbox rows not sent": OutboxMessage.objects.exclude(state=OutboxState.SENT).count(),
             "webhook events": t.webhook_events,
             "webhook events received": len(set(self.receiver.ids)),
+            "dead letters replayed by IT staff": t.replayed,
         }
         lost = (
             (counts["dossiers answered with a receipt"] - counts["dossiers stored"])

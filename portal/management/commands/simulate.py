@@ -34,6 +34,7 @@ class Command(BaseCommand):
             )
         from portal.simulation.year import World, table
 
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         settings.CELERY_TASK_ALWAYS_EAGER = True
         from portal.celery import app
@@ -58,6 +59,6 @@ class Command(BaseCommand):
             config = environ.Env.db_url_config(value)
             settings.DATABASES[alias].update(config)
             connections.settings[alias].update(config)
-            connections[alias].settings_dict.update(config)
+            del connections[alias]  # a new connection of the right backend on next use
         call_command("migrate", verbosity=0)
         call_command("migrate", database="central", verbosity=0)
