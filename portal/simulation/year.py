@@ -417,6 +417,12 @@ class World:
 
     # -- the run ------------------------------------------------------------------------------
     def run(self):
+        try:
+            return self._run()
+        finally:
+            self.shutdown()
+
+    def _run(self):
         with time_machine.travel(self.start, tick=False) as traveller:
             self.setup()
             employers = []
@@ -469,17 +475,25 @@ class World:
                 self.hourly()
             return self.tally_finish()
 
+    def shutdown(self):
+        """Stop the threads and the subscriber the run started (also after an error)."""
+        from declarations import events
+
+        if getattr(self, "_subscriber", None):
+            events.unsubscribe(self._subscriber)
+        for server in (getattr(self, "receiver", None), getattr(self, "central", None)):
+            if server is not None:
+                server.shutdown()
+
     def tally_finish(self):
         from accounts.models import PersonnelDecision
         from accounts.models.reports import AccountReport
         from accounts.reports import due_before
         from central.models import CentralClosure
         from closure_sync.models import ClosureRecord, PushState
-        from declarations import events
         from declarations.models import Dossier
         from portal.outbox.models import OutboxMessage, OutboxState
 
-        events.unsubscribe(self._subscriber)
         t = self.tally
         records = ClosureRecord.objects.filter(unit_code__startswith="SIM")
         pushed = records.filter(push_state=PushState.PUSHED)
@@ -521,8 +535,6 @@ class World:
         duplicated = counts["closures at central twice"] + max(
             0, counts["closures at central"] - counts["closures confirmed"]
         )
-        self.receiver.shutdown()
-        self.central.shutdown()
         return {"tally": t, "counts": counts, "lost": lost, "duplicated": duplicated}
 
 

@@ -32,17 +32,29 @@ class Command(BaseCommand):
                 "--database-url (and --central-database-url) of dedicated databases, or "
                 "--use-configured-database"
             )
+        from django.test.utils import override_settings
+
+        from portal.celery import app
         from portal.simulation.year import World, table
 
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client
-        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-        settings.CELERY_TASK_ALWAYS_EAGER = True
-        from portal.celery import app
-
+        eager = app.conf.task_always_eager
         app.conf.task_always_eager = True
-        result = World(
-            days=opts["days"], employers=opts["employers"], seed=opts["seed"], out=self.stdout.write
-        ).run()
+        # Every setting the run changes (trust store, central URL, credential files…) is
+        # put back when it ends.
+        try:
+            with override_settings(
+                ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],  # the test client
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                CELERY_TASK_ALWAYS_EAGER=True,
+            ):
+                result = World(
+                    days=opts["days"],
+                    employers=opts["employers"],
+                    seed=opts["seed"],
+                    out=self.stdout.write,
+                ).run()
+        finally:
+            app.conf.task_always_eager = eager
         self.stdout.write(table(result))
         if result["lost"] or result["duplicated"]:
             raise CommandError("something was lost or duplicated")
