@@ -24,6 +24,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        try:
+            import time_machine  # noqa: F401  (in the test extra: a proof tool, not a service)
+        except ImportError:
+            raise CommandError("simulate needs time-machine: pip install -e '.[test]'") from None
         if opts["database_url"]:
             self._switch(opts["database_url"], opts["central_database_url"])
         elif not opts["use_configured_database"]:
