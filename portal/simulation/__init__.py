@@ -1,0 +1,1 @@
+"""A simulated year of the portal (``manage.py simulate``): see ``year.py``."""
