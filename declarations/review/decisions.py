@@ -121,7 +121,7 @@ def _notice_issue(*, dossier, kind, decision: dict, actor) -> Notice:
                 ),
             },
         )
-    if kind == NoticeKind.ACCEPTED and employer.result_delivery == ResultDelivery.POST:
+    if kind == NoticeKind.ACCEPTED and employer.result_delivery == ResultDelivery.BY_POST:
         PostDispatch.objects.get_or_create(
             dossier=dossier,
             defaults={

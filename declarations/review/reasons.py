@@ -113,8 +113,8 @@ class DecisionRefused(Exception):
             "Choose at least one reason.",
         ),
         "REVIEW_REASON_UNKNOWN": (
-            "Lý do «{code}» không có trong danh mục hoặc không dùng cho quyết định này.",
-            "Reason «{code}» is not in the catalogue or does not fit this decision.",
+            "Lý do «{reason}» không có trong danh mục hoặc không dùng cho quyết định này.",
+            "Reason «{reason}» is not in the catalogue or does not fit this decision.",
         ),
         "REVIEW_NOTE_REQUIRED": (
             "Lý do «khác» cần ghi chú.",
@@ -147,7 +147,7 @@ def reasons_check(kind: str, codes, note: str) -> list[Reason]:
     for code in codes:
         reason = REASONS.get(code)
         if reason is None or reason.kind != kind:
-            raise DecisionRefused("REVIEW_REASON_UNKNOWN", code=code)
+            raise DecisionRefused("REVIEW_REASON_UNKNOWN", reason=code)
         chosen.append(reason)
     if any(r.code.endswith("99") for r in chosen) and not note.strip():
         raise DecisionRefused("REVIEW_NOTE_REQUIRED")
