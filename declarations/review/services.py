@@ -20,7 +20,9 @@ PERMISSION = "accounts.receive_dossiers"
 def dossier_assign(*, actor, dossier: Dossier, officer: User | None) -> Dossier:
     """Give an open dossier to ``officer`` (None: back to the office queue); claiming is
     assigning to oneself."""
-    dossier = Dossier.objects.select_for_update().select_related("office").get(pk=dossier.pk)
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",)).select_related("office").get(pk=dossier.pk)
+    )
     if dossier.status not in OPEN_STATUSES:
         raise DecisionRefused("REVIEW_TRANSITION_REFUSED", frm=dossier.get_status_display(), to="—")
     if officer is not None and not may(officer, PERMISSION, dossier.office):
@@ -49,7 +51,7 @@ def claims_hand_back(*, user, actor, reason: str) -> int:
     Registered with ``accounts.hooks.register_work_handback``; runs in the lock's transaction.
     """
     claimed = list(
-        Dossier.objects.select_for_update()
+        Dossier.objects.select_for_update(of=("self",))
         .filter(assigned_to=user, status__in=OPEN_STATUSES)
         .select_related("office")
     )
@@ -72,7 +74,7 @@ def dispatch_mark_sent(*, actor, dispatches) -> int:
     """Mark results of the day's post dispatch list as sent (đã gửi bưu điện)."""
     now = timezone.now()
     rows = list(
-        PostDispatch.objects.select_for_update()
+        PostDispatch.objects.select_for_update(of=("self",))
         .filter(pk__in=[d.pk for d in dispatches], sent_at__isnull=True)
         .select_related("office", "dossier")
     )
