@@ -55,15 +55,15 @@ def queue(request):
     page = Paginator(
         review.receiving_queue(user=request.user, filters=filters, today=today), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    counter = review.working_day_counter(calendar, [today, *(d.deadline for d in page)])
     for dossier in page:
         if dossier.deadline is None:
             dossier.time_left, dossier.flag = None, "paused"
             continue
+        dossier.time_left = counter[dossier.deadline] - counter[today]
         if dossier.deadline < today:
-            dossier.time_left = -calendar.working_days_between(dossier.deadline, today)
             dossier.flag = "overdue"
         else:
-            dossier.time_left = calendar.working_days_between(today, dossier.deadline)
             dossier.flag = "at-risk" if dossier.deadline <= risk_day else ""
     query = request.GET.copy()
     query.pop("page", None)

@@ -124,10 +124,22 @@ class Dossier(models.Model):
         verbose_name_plural = _("dossiers")
         ordering = ["-received_at"]
         indexes = [
-            # The receiving queue: one office's open dossiers by deadline.
+            # The receiving queue: open dossiers by deadline, per office (count, small
+            # offices) and across offices (the planner walks it in order for busy ones).
             models.Index(
-                fields=["office", "status", "deadline"],
+                fields=["office", "deadline", "received_at", "id"],
                 name="dossier_queue_idx",
+                condition=models.Q(sandbox=False, status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["deadline", "received_at", "id"],
+                name="dossier_open_deadline_idx",
+                condition=models.Q(sandbox=False, status__in=OPEN_STATUSES),
+            ),
+            # The office dashboard's counts by state.
+            models.Index(
+                fields=["office", "status"],
+                name="dossier_office_status_idx",
                 condition=models.Q(sandbox=False),
             ),
             # The dashboard's weekly on-time rate and the directors' report.

@@ -58,6 +58,21 @@ def at_risk_before(today: date, calendar: WorkingCalendar) -> date:
     return calendar.add_working_days(today, settings.REVIEW_AT_RISK_WORKING_DAYS)
 
 
+def working_day_counter(calendar: WorkingCalendar, days) -> dict[date, int]:
+    """Cumulative working days over the span of ``days``: ``c[b] - c[a]`` is the number of
+    working days after ``a`` up to ``b`` — one walk over the span for a whole page."""
+    days = [d for d in days if d is not None]
+    if not days:
+        return {}
+    lo, hi = min(days), max(days)
+    counter, count, day = {lo: 0}, 0, lo
+    while day < hi:
+        day += timedelta(days=1)
+        count += calendar.is_working_day(day)
+        counter[day] = count
+    return counter
+
+
 @dataclass
 class QueueFilters:
     procedure: str = ""
