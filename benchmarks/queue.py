@@ -58,7 +58,7 @@ def seed_dossiers(upto: int, start: int, hot_share: float, hot_office: int) -> N
               SELECT g,
                      CASE WHEN %(every)s > 0 AND g %% %(every)s = 0
                           THEN (%(hot_ids)s::int[])[1 + (g / %(every)s) %% %(hot_n)s]
-                          ELSE %(lo)s + (g * 7919) %% (%(hi)s - %(lo)s + 1)
+                          ELSE (%(lo)s + (g::bigint * 7919) %% (%(hi)s - %(lo)s + 1))::int
                      END AS employer_id,
                      now() - make_interval(mins => (g * 37) %% 525600) AS received_at,
                      g %% 100 AS bucket

@@ -391,7 +391,11 @@ def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reas
     from .models import TRANSITIONS
     from .review import decisions
 
-    dossier = Dossier.objects.select_for_update().select_related("employer").get(pk=dossier.pk)
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("employer")
+        .get(pk=dossier.pk)
+    )
     if to not in TRANSITIONS.get(dossier.status, set()):
         raise TransitionRefused(f"{dossier.status} → {to}")
     decision = decisions.decision_prepare(dossier=dossier, to=to, reasons=reasons, note=note)
