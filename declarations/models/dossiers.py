@@ -127,7 +127,7 @@ class Dossier(models.Model):
             # The receiving queue: open dossiers by deadline, per office (count, small
             # offices) and across offices (the planner walks it in order for busy ones).
             models.Index(
-                fields=["office", "deadline", "received_at", "id"],
+                fields=["office", "procedure_code", "status", "deadline"],
                 name="dossier_queue_idx",
                 condition=models.Q(sandbox=False, status__in=OPEN_STATUSES),
             ),
@@ -146,7 +146,8 @@ class Dossier(models.Model):
             models.Index(
                 fields=["office", "decided_at"],
                 name="dossier_decided_idx",
-                condition=models.Q(sandbox=False),
+                include=["on_time"],
+                condition=models.Q(sandbox=False, decided_at__isnull=False),
             ),
             models.Index(
                 fields=["office", "received_at"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
@@ -19,7 +19,6 @@ from accounts.models import Membership, Office
 from accounts.scope import office_ids_for, scoped
 
 from ..models import (
-    DECIDED_STATUSES,
     OPEN_STATUSES,
     Dossier,
     DossierStatus,
@@ -51,6 +50,15 @@ def staff_dossier_get(*, user, pk: int) -> Dossier | None:
         .filter(pk=pk, sandbox=False)
         .first()
     )
+
+
+def day_start(day: date):
+    """Local midnight of ``day`` (an indexable bound, unlike ``__date`` lookups)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def day_after(day: date):
+    return day_start(day + timedelta(days=1))
 
 
 def at_risk_before(today: date, calendar: WorkingCalendar) -> date:
@@ -172,7 +180,7 @@ def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> Off
     start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     decided = dict(
         (row["week"].date() if hasattr(row["week"], "date") else row["week"], row)
-        for row in base.filter(status__in=DECIDED_STATUSES, decided_at__date__gte=start)
+        for row in base.filter(decided_at__gte=day_start(start))
         .order_by()
         .annotate(week=TruncWeek("decided_at"))
         .values("week")
@@ -262,17 +270,13 @@ def period_report(*, user, date_from: date, date_to: date) -> PeriodReport:
     if ids is not None:
         base = base.filter(office_id__in=ids)
     received = (
-        base.filter(received_at__date__gte=date_from, received_at__date__lte=date_to)
+        base.filter(received_at__gte=day_start(date_from), received_at__lt=day_after(date_to))
         .order_by()
         .values_list("office_id", "procedure_code", "channel")
         .annotate(n=Count("pk"))
     )
     decided = (
-        base.filter(
-            status__in=DECIDED_STATUSES,
-            decided_at__date__gte=date_from,
-            decided_at__date__lte=date_to,
-        )
+        base.filter(decided_at__gte=day_start(date_from), decided_at__lt=day_after(date_to))
         .order_by()
         .values_list("office_id")
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(on_time=True)))
