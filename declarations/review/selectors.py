@@ -44,12 +44,9 @@ def staff_dossiers(*, user, permission: str = PERMISSION) -> QuerySet[Dossier]:
 
 
 def staff_dossier_get(*, user, pk: int) -> Dossier | None:
-    """One dossier the user may act on as receiving staff (None: not found or not theirs)."""
-    return (
-        scoped(user, Dossier.objects.select_related("employer", "office"), permission=PERMISSION)
-        .filter(pk=pk, sandbox=False)
-        .first()
-    )
+    """One dossier the user may act on as receiving staff (None: not found or not theirs);
+    the same reach as the queue."""
+    return staff_dossiers(user=user).select_related("employer", "office").filter(pk=pk).first()
 
 
 def day_start(day: date):
@@ -168,14 +165,14 @@ def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> Off
     today = today or timezone.localdate()
     calendar = WorkingCalendar.load()
     base = staff_dossiers(user=user)
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("*")))
     open_qs = base.filter(status__in=OPEN_STATUSES).order_by()
     risk = open_qs.aggregate(
-        overdue=Count("pk", filter=Q(deadline__lt=today)),
+        overdue=Count("*", filter=Q(deadline__lt=today)),
         at_risk=Count(
             "pk", filter=Q(deadline__gte=today, deadline__lte=at_risk_before(today, calendar))
         ),
-        paused=Count("pk", filter=Q(deadline__isnull=True)),
+        paused=Count("*", filter=Q(deadline__isnull=True)),
     )
     start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     decided = dict(
@@ -184,7 +181,7 @@ def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> Off
         .order_by()
         .annotate(week=TruncWeek("decided_at"))
         .values("week")
-        .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(on_time=True)))
+        .annotate(n=Count("*"), on_time=Count("*", filter=Q(on_time=True)))
     )
     series = []
     for i in range(weeks):

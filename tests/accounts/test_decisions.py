@@ -98,7 +98,7 @@ def test_lock_ends_sessions_and_tokens_at_once_and_hands_work_back(people, clien
         entry = AuditEntry.objects.get(action="account.locked")
         assert entry.data["sessions_ended"] == 1
         assert entry.data["tokens_revoked"] == {"test.tokens": 2}
-        assert entry.data["work_handed_back"] == {"test.claims": 3}
+        assert entry.data["work_handed_back"]["test.claims"] == 3  # other apps register too
     finally:
         hooks.unregister("test.tokens")
         hooks.unregister("test.claims")
