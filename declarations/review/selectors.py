@@ -168,11 +168,11 @@ def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> Off
     counts = dict(base.order_by().values_list("status").annotate(n=Count("*")))
     open_qs = base.filter(status__in=OPEN_STATUSES).order_by()
     risk = open_qs.aggregate(
-        overdue=Count("*", filter=Q(deadline__lt=today)),
+        overdue=Count("deadline", filter=Q(deadline__lt=today)),
         at_risk=Count(
             "pk", filter=Q(deadline__gte=today, deadline__lte=at_risk_before(today, calendar))
         ),
-        paused=Count("*", filter=Q(deadline__isnull=True)),
+        paused=Count("status", filter=Q(deadline__isnull=True)),
     )
     start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     decided = dict(
@@ -181,7 +181,7 @@ def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> Off
         .order_by()
         .annotate(week=TruncWeek("decided_at"))
         .values("week")
-        .annotate(n=Count("*"), on_time=Count("*", filter=Q(on_time=True)))
+        .annotate(n=Count("*"), on_time=Count("on_time", filter=Q(on_time=True)))
     )
     series = []
     for i in range(weeks):
