@@ -5,6 +5,30 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def deadlines_backfill(apps, schema_editor):
+    """Legal deadlines of the dossiers already received (no pause existed before)."""
+    from django.utils import timezone
+
+    from declarations.workdays import WorkingCalendar
+
+    Dossier = apps.get_model("declarations", "Dossier")
+    PublicHoliday = apps.get_model("declarations", "PublicHoliday")
+    ProcedureTimeLimit = apps.get_model("declarations", "ProcedureTimeLimit")
+    holidays, workdays = set(), set()
+    for day, kind in PublicHoliday.objects.values_list("day", "kind"):
+        (workdays if kind == "workday" else holidays).add(day)
+    calendar = WorkingCalendar(frozenset(holidays), frozenset(workdays))
+    limits = {}
+    for row in ProcedureTimeLimit.objects.filter(case="").order_by("valid_from"):
+        limits.setdefault(row.procedure_code, []).append((row.valid_from, row.working_days))
+    for dossier in Dossier.objects.filter(deadline__isnull=True).iterator():
+        received = timezone.localdate(dossier.received_at)
+        days = [n for since, n in limits.get(dossier.procedure_code, []) if since <= received]
+        if days:
+            dossier.deadline = calendar.deadline(dossier.received_at, days[-1])
+            dossier.save(update_fields=["deadline"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -131,4 +155,5 @@ class Migration(migrations.Migration):
         "FROM declarations_employer e WHERE d.employer_id = e.id AND d.office_id IS NULL",
         migrations.RunSQL.noop,
     ),
+    migrations.RunPython(deadlines_backfill, migrations.RunPython.noop),
 ]

@@ -230,3 +230,15 @@ def test_the_receiving_office_and_deadline_are_set_at_receipt(world):
     assert d.office == world.office_a
     # Tết Bính Ngọ: 14–22/02/2026 off (seeded); 5 working days from Mon 23/02 → Fri 27/02.
     assert d.deadline == date(2026, 2, 27)
+
+
+def test_the_migration_backfills_deadlines_of_dossiers_received_before(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("declarations.migrations.0008_review")
+    d = dossier_make(world.unit_a, received_at=at(2026, 1, 5))
+    Dossier.objects.filter(pk=d.pk).update(deadline=None)
+    migration.deadlines_backfill(apps, None)
+    assert Dossier.objects.get(pk=d.pk).deadline == date(2026, 1, 12)
