@@ -9,13 +9,19 @@ class DeclarationsConfig(AppConfig):
     verbose_name = "Hồ sơ giao dịch điện tử"
 
     def ready(self):
+        from accounts import hooks
         from portal import navigation
         from portal.navigation import NavItem
 
         from . import (
             navigation_district,  # noqa: F401  (registers the pages' nav entries)
+            navigation_review,  # noqa: F401  (registers the review pages' nav entries)
             tasks_district,  # noqa: F401  (registers the periodic summary task)
         )
+        from .review.services import claims_hand_back
+
+        # A locked person's claimed dossiers go back to the office queue.
+        hooks.register_work_handback("declarations.claims", claims_hand_back)
 
         for item in (
             NavItem(

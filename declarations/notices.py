@@ -20,6 +20,14 @@ TITLES = {
     "paper_receipt": "GIẤY TIẾP NHẬN HỒ SƠ",
     "e_filing": "THÔNG BÁO VỀ VIỆC NỘP HỒ SƠ ĐIỆN TỬ",
     "paper_set": "THÔNG BÁO TRẢ KẾT QUẢ (ĐÃ NHẬN HỒ SƠ GIẤY)",
+    "accepted": "THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
+    "rejected": "THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
+    "supplement": "THÔNG BÁO YÊU CẦU BỔ SUNG HỒ SƠ",
+}
+RESULTS = {
+    "accepted": "Hồ sơ được chấp nhận.",
+    "rejected": "Hồ sơ bị từ chối.",
+    "supplement": "Đề nghị đơn vị bổ sung hồ sơ; thời hạn giải quyết tạm dừng đến khi nhận đủ.",
 }
 
 
@@ -65,6 +73,17 @@ def notice_lines(notice) -> tuple[str, list[tuple[str, str]]]:
         )
     if notice.kind == "paper_set":
         lines.append(("Nội dung", "Đã nhận bộ hồ sơ giấy; kết quả được trả cho đơn vị."))
+    if notice.kind in RESULTS:
+        from .review.reasons import REASONS
+
+        lines.append(("Kết quả", RESULTS[notice.kind]))
+        for code in notice.data.get("reasons", []):
+            reason = REASONS.get(code)
+            lines.append(("Lý do", f"{code} — {reason.vi if reason else ''}".strip(" —")))
+        if notice.data.get("note"):
+            lines.append(("Ghi chú", notice.data["note"]))
+        if notice.data.get("decided_by"):
+            lines.append(("Cán bộ xử lý", notice.data["decided_by"]))
     lines.append(("Ngày lập", timezone.localtime(notice.issued_at).strftime("%d/%m/%Y %H:%M")))
     return TITLES.get(notice.kind, notice.get_kind_display()), lines
 

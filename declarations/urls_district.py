@@ -3,7 +3,7 @@ employer assignments, release deployments and difficulties."""
 
 from django.urls import path
 
-from . import views_adoption, views_difficulties
+from . import views_adoption, views_difficulties, views_review
 
 app_name = "district"
 
@@ -45,4 +45,16 @@ urlpatterns = [
         views_difficulties.attachment_download,
         name="difficulty_attachment",
     ),
+    path("tiep-nhan/", views_review.queue, name="review_queue"),
+    path("tiep-nhan/<int:pk>/", views_review.dossier, name="review_dossier"),
+    path("tiep-nhan/<int:pk>/chuyen", views_review.transition, name="review_transition"),
+    path("tiep-nhan/<int:pk>/nhan-xu-ly", views_review.claim, name="review_claim"),
+    path("tiep-nhan/<int:pk>/giao", views_review.assign, name="review_assign"),
+    path("bang-dieu-khien/", views_review.dashboard, name="review_dashboard"),
+    path("gui-buu-dien/", views_review.dispatch, name="review_dispatch"),
+    path("gui-buu-dien/nhan.pdf", views_review.dispatch_labels, name="review_dispatch_labels"),
+    path("gui-buu-dien/danh-sach.csv", views_review.dispatch_csv, name="review_dispatch_csv"),
+    path("bao-cao-dinh-ky/", views_review.report, name="review_report"),
+    path("bao-cao-dinh-ky/xlsx", views_review.report_xlsx, name="review_report_xlsx"),
+    path("bao-cao-dinh-ky/pdf", views_review.report_pdf, name="review_report_pdf"),
 ]

@@ -138,6 +138,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from declarations.demo import declarations_demo_seed
 
     declarations_demo_seed()  # demo PKI, certificates, signed dossiers through the CLI tools
+    from declarations.review.demo import review_demo_seed
+
+    review_demo_seed(actor=User.objects.get(username="tiepnhan_badinh"))  # the office queue
     from closure_sync.demo import seed_closures
 
     seed_closures(actor=admin)

@@ -18,6 +18,8 @@ from .difficulties import (
     DifficultyStatus,
 )
 from .dossiers import (
+    DECIDED_STATUSES,
+    OPEN_STATUSES,
     TRANSITIONS,
     Channel,
     Dossier,
@@ -30,6 +32,7 @@ from .employers import Employer, EmployerMember, EStatus, ResultDelivery, WageZo
 from .incidents import Incident, PaperCutoff
 from .rates import BaseSalary, ContributionRate, RegionalMinimumWage
 from .registrations import Registration, RegistrationStatus
+from .review import DossierPause, PostDispatch
 
 __all__ = [
     "AdoptionSnapshot",
@@ -45,7 +48,9 @@ __all__ = [
     "DifficultyCategory",
     "DifficultyNote",
     "DifficultyStatus",
+    "DECIDED_STATUSES",
     "Dossier",
+    "DossierPause",
     "DossierFile",
     "DossierStatus",
     "EStatus",
@@ -54,6 +59,8 @@ __all__ = [
     "EmployerMember",
     "Incident",
     "Notice",
+    "OPEN_STATUSES",
+    "PostDispatch",
     "NoticeKind",
     "PaperCutoff",
     "PortalRelease",

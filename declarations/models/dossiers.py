@@ -28,10 +28,19 @@ TRANSITIONS: dict[str, set[str]] = {
         DossierStatus.SUPPLEMENT_REQUESTED,
     },
     DossierStatus.SUPPLEMENT_REQUESTED: {DossierStatus.SUPPLEMENTED, DossierStatus.REJECTED},
-    DossierStatus.SUPPLEMENTED: {DossierStatus.IN_REVIEW},
+    DossierStatus.SUPPLEMENTED: {DossierStatus.IN_REVIEW, DossierStatus.REJECTED},
     DossierStatus.ACCEPTED: set(),
     DossierStatus.REJECTED: set(),
 }
+
+# Statuses still waiting for the office (the receiving queue); decisions end the clock.
+OPEN_STATUSES = (
+    DossierStatus.RECEIVED,
+    DossierStatus.IN_REVIEW,
+    DossierStatus.SUPPLEMENT_REQUESTED,
+    DossierStatus.SUPPLEMENTED,
+)
+DECIDED_STATUSES = (DossierStatus.ACCEPTED, DossierStatus.REJECTED)
 
 
 class Channel(models.TextChoices):
@@ -84,6 +93,26 @@ class Dossier(models.Model):
     envelope = models.BinaryField(_("envelope as received"), blank=True)
     worker_count = models.PositiveIntegerField(_("workers"), default=0)
     summary = models.JSONField(default=dict, blank=True)
+    # Review (xử lý hồ sơ): the receiving office (the employer's managing office at receipt,
+    # kept on the row so the queue needs no join), the legal deadline computed with
+    # declarations.workdays at receipt and whenever the clock pauses or resumes (None while
+    # a supplement is awaited), the officer who claimed it, and the decision.
+    office = models.ForeignKey(
+        "accounts.Office", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claimed_dossiers",
+        verbose_name=_("assigned to"),
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    on_time = models.BooleanField(_("decided on time"), null=True, blank=True)
+    decision = models.JSONField(default=dict, blank=True)
 
     class Scope:
         office = "employer__managing_office"
@@ -94,9 +123,50 @@ class Dossier(models.Model):
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         ordering = ["-received_at"]
+        indexes = [
+            # The receiving queue: open dossiers by deadline, per office (count, small
+            # offices) and across offices (the planner walks it in order for busy ones).
+            models.Index(
+                fields=["office", "procedure_code", "status", "deadline"],
+                name="dossier_queue_idx",
+                condition=models.Q(sandbox=False, status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["deadline", "received_at", "id"],
+                name="dossier_open_deadline_idx",
+                condition=models.Q(sandbox=False, status__in=OPEN_STATUSES),
+            ),
+            # The office dashboard's counts by state.
+            models.Index(
+                fields=["office", "status"],
+                name="dossier_office_status_idx",
+                condition=models.Q(sandbox=False),
+            ),
+            # The dashboard's weekly on-time rate and the directors' report.
+            models.Index(
+                fields=["office", "decided_at"],
+                name="dossier_decided_idx",
+                include=["on_time"],
+                condition=models.Q(sandbox=False, decided_at__isnull=False),
+            ),
+            models.Index(
+                fields=["office", "received_at"],
+                name="dossier_office_received_idx",
+                condition=models.Q(sandbox=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.transaction_code} ({self.procedure_code})"
+
+    def save(self, *args, **kwargs):
+        if self.office_id is None and self.employer_id is not None:
+            self.office_id = self.employer.managing_office_id
+        if self._state.adding and self.deadline is None and self.procedure_code:
+            from ..review.clock import deadline_compute
+
+            self.deadline = deadline_compute(self)
+        super().save(*args, **kwargs)
 
 
 class DossierFile(models.Model):
@@ -139,6 +209,9 @@ class NoticeKind(models.TextChoices):
     PAPER_RECEIPT = "paper_receipt", _("Paper receipt slip")
     E_FILING_REMINDER = "e_filing", _("Reminder to file electronically")
     PAPER_SET_RECEIVED = "paper_set", _("Paper set received, result released")
+    ACCEPTED = "accepted", _("Result notice: accepted")
+    REJECTED = "rejected", _("Result notice: rejected")
+    SUPPLEMENT = "supplement", _("Request for a supplement")
 
 
 class Notice(models.Model):

@@ -355,6 +355,8 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="BhxhDemo#2026")
 # Review time limits (declarations.workdays): a dossier received at or after this local
 # time counts from the next working day.
 REVIEW_OFFICE_CLOSES_AT = env.str("REVIEW_OFFICE_CLOSES_AT", default="17:00")
+# Open dossiers due within this many working days are highlighted as at risk.
+REVIEW_AT_RISK_WORKING_DAYS = _env_int("REVIEW_AT_RISK_WORKING_DAYS", 1)
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", REVIEW_OFFICE_CLOSES_AT):
     raise ImproperlyConfigured("REVIEW_OFFICE_CLOSES_AT must be HH:MM, e.g. 17:00")
 # --- accounts: lifecycle, reports, second factor, SSO -------------------------------------------

@@ -15,4 +15,5 @@ def test_seed_demo_sends_signed_demo_dossiers_once(db, tmp_path, settings):
     assert all(d.notices.filter(kind="receipt").exists() for d in dossiers)
     certs = RegisteredCertificate.objects.count()
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert Dossier.objects.count() == 2 and RegisteredCertificate.objects.count() == certs
+    assert dossiers.count() == 2 and RegisteredCertificate.objects.count() == certs
+    assert Dossier.objects.filter(transaction_code__startswith="DEMO-RV-").count() == 6

@@ -23,7 +23,11 @@ def test_status_changes_follow_the_map_and_are_audited(signed):
     dossier = intake_submit(data=signed(), channel="cli").dossier
     dossier = dossier_transition(actor=None, dossier=dossier, to=DossierStatus.IN_REVIEW)
     dossier = dossier_transition(
-        actor=None, dossier=dossier, to=DossierStatus.SUPPLEMENT_REQUESTED, note="Thiếu TK1-TS"
+        actor=None,
+        dossier=dossier,
+        to=DossierStatus.SUPPLEMENT_REQUESTED,
+        note="Thiếu TK1-TS",
+        reasons=["BS01"],  # a supplement request names its coded reasons
     )
     dossier = dossier_transition(actor=None, dossier=dossier, to=DossierStatus.SUPPLEMENTED)
     assert AuditEntry.objects.filter(action="dossier.status_changed").count() == 3
