@@ -86,5 +86,17 @@ set +e
 .venv/bin/python -m pytest "$@"
 status=$?
 set -e
+# Drop this run's throwaway databases even if a stray connection kept pytest from it.
+if [ -n "${DATABASE_URL:-}" ]; then
+  .venv/bin/python - "$PG_HOST" "$PG_PORT" "$run_id" <<'PY' || true
+import sys, psycopg
+with psycopg.connect(host=sys.argv[1], port=sys.argv[2], user="postgres", dbname="postgres",
+                     autocommit=True, connect_timeout=3) as conn:
+    names = [r[0] for r in conn.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"%bhxh%{sys.argv[3]}%",))]
+    for name in names:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+PY
+fi
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 exit $status
