@@ -467,4 +467,25 @@ def catalogue_markdown() -> str:
                 vi = spec.vi.replace("|", "\\|")
                 en = spec.en.replace("|", "\\|")
                 lines.append(f"| `{code}` | {vi} | {en} |")
+    from declarations.review.reasons import REASONS, DecisionRefused
+
+    lines += [
+        "",
+        "## Review decisions (district staff)",
+        "",
+        "| Code | Tiếng Việt | English |",
+        "| --- | --- | --- |",
+    ]
+    for code, (vi, en) in DecisionRefused.MESSAGES.items():
+        vi, en = vi.replace("|", "\\|"), en.replace("|", "\\|")
+        lines.append(f"| `{code}` | {vi} | {en} |")
+    lines += [
+        "",
+        "## Reasons given in rejection and supplement notices",
+        "",
+        "| Code | Tiếng Việt | English |",
+        "| --- | --- | --- |",
+    ]
+    for reason in REASONS.values():
+        lines.append(f"| `{reason.code}` | {reason.vi} | {reason.en} |")
     return "\n".join(lines) + "\n"
