@@ -58,7 +58,10 @@ def queue(request):
     counter = review.working_day_counter(calendar, [today, *(d.deadline for d in page)])
     for dossier in page:
         if dossier.deadline is None:
-            dossier.time_left, dossier.flag = None, "paused"
+            # No deadline: the clock is paused for a supplement, or the procedure has no
+            # legal time limit on record; only the first is shown as "paused".
+            paused = dossier.status == DossierStatus.SUPPLEMENT_REQUESTED
+            dossier.time_left, dossier.flag = None, "paused" if paused else ""
             continue
         dossier.time_left = counter[dossier.deadline] - counter[today]
         if dossier.deadline < today:
