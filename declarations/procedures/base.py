@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,14 +29,22 @@ class FormSpec:
 
 
 _schemas: dict[str, etree.XMLSchema] = {}
+# libxml2 cannot compile schemas in several threads at once (the first concurrent
+# submissions of a process failed with XMLSchemaParseError): one compiles, the others wait.
+_schemas_lock = threading.Lock()
 
 
 def xml_schema(name: str) -> etree.XMLSchema:
     """Load (once) one of our own XSDs, with a parser that cannot reach the network."""
-    if name not in _schemas:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-        _schemas[name] = etree.XMLSchema(etree.parse(str(SCHEMAS / name), parser))
-    return _schemas[name]
+    schema = _schemas.get(name)
+    if schema is None:
+        with _schemas_lock:
+            schema = _schemas.get(name)
+            if schema is None:
+                parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+                schema = etree.XMLSchema(etree.parse(str(SCHEMAS / name), parser))
+                _schemas[name] = schema
+    return schema
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,29 @@
+"""Our XSDs load safely when the first submissions of a process arrive together."""
+
+import threading
+
+from declarations.procedures import base
+
+
+def test_concurrent_first_loads_compile_each_schema_once(monkeypatch):
+    monkeypatch.setattr(base, "_schemas", {})
+    names = sorted(p.name for p in base.SCHEMAS.glob("*.xsd"))
+    results, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def load():
+        barrier.wait()
+        try:
+            results.append([base.xml_schema(n) for n in names])
+        except Exception as exc:  # noqa: BLE001  (collected and asserted below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    # Every thread got the very same compiled schema objects.
+    assert all(r == results[0] for r in results) and len(results) == 8
+    assert all(a is b for r in results for a, b in zip(r, results[0], strict=True))
