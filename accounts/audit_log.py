@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from . import scope
-from .audit import verify_chain
+from .audit import seal, verify_chain
 from .models import AuditEntry, AuditVerification, Office
 
 VIEW_AUDIT = "accounts.view_audit"
@@ -58,16 +58,18 @@ def audit_actions() -> list[str]:
     return list(AuditEntry.objects.values_list("action", flat=True).distinct().order_by("action"))
 
 
-@transaction.atomic
 def chain_check() -> AuditVerification:
-    """Verify the whole chain now and keep the result."""
-    report = verify_chain()
-    return AuditVerification.objects.create(
-        checked=report.checked,
-        last_verified_id=report.last_verified_id,
-        broken_id=report.broken_id,
-        reason=report.reason,
-    )
+    """Seal what is waiting, verify the whole chain now and keep the result."""
+    seal()
+    with transaction.atomic():
+        report = verify_chain()
+        return AuditVerification.objects.create(
+            checked=report.checked,
+            last_verified_id=report.last_verified_id,
+            broken_id=report.broken_id,
+            reason=report.reason,
+            pending=report.pending,
+        )
 
 
 def chain_status() -> AuditVerification | None:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import audit_log, lifecycle, reports
+from . import audit, audit_log, lifecycle, reports
 
 
 @shared_task(name="accounts.tasks.lifecycle_run", ignore_result=True)
@@ -19,3 +19,9 @@ def reports_remind() -> dict:
 @shared_task(name="accounts.tasks.audit_chain_check", ignore_result=True)
 def audit_chain_check() -> int | None:
     return audit_log.chain_check().broken_id
+
+
+@shared_task(name="accounts.tasks.audit_seal", ignore_result=True)
+def audit_seal() -> int:
+    """Chain the audit entries committed since the last run (every few seconds)."""
+    return audit.seal()

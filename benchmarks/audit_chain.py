@@ -1,13 +1,15 @@
-"""The audit hash chain's single head row: appends per second as writers are added.
+"""The audit log: appends per second as writers are added, with the sealer running.
 
     .venv/bin/python benchmarks/audit_chain.py [--seconds 5] [--writers 1,2,4,8,16]
 
-Every privileged action appends one entry through ``accounts.audit.record``, which locks
-the one ``AuditChainHead`` row (``SELECT … FOR UPDATE``) to chain the hash: appends are
-serialised across the whole deployment. Each writer thread commits one transaction per
-entry. Floor: the same transactions inserting a row of the same size into a table of their
-own without the head lock (what the database does when nothing serialises), at the same
-number of writers. Throwaway PostgreSQL database (PG_HOST/PG_PORT, default 127.0.0.1:5432).
+Every privileged action appends one entry through ``accounts.audit.record``, which only
+inserts (no lock); ``accounts.audit.seal`` chains the committed entries behind the writers.
+Each writer thread commits one transaction per entry while one sealer thread seals in a
+loop, as the beat job does. Floor: the same transactions inserting a row of the same size
+into a table of their own (what the database does when nothing else happens), at the same
+number of writers. Also reports the sealer's rate and how many entries were still waiting
+when the writers stopped. Throwaway PostgreSQL database (PG_HOST/PG_PORT, default
+127.0.0.1:5432).
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import intake as base  # noqa: E402  (throwaway database helpers)
+from benchmarks import intake as base  # noqa: E402  (throwaway database helpers)
 
 
 def rate(writers: int, seconds: float, work) -> float:
@@ -83,14 +84,37 @@ def main():
                     [f'{{"writer": {i}}}'],
                 )
 
-        print("| writers | chained appends/s | floor: unchained inserts/s | ratio |")
-        print("|---|---|---|---|")
-        for n in [int(x) for x in args.writers.split(",")]:
+        def with_sealer(n):
+            sealed, running = [0], threading.Event()
+            running.set()
+
+            def sealer():
+                while running.is_set():
+                    sealed[0] += audit.seal()
+                    time.sleep(0.05)
+                connection.close()
+
+            thread = threading.Thread(target=sealer)
+            t0 = time.perf_counter()
+            thread.start()
             c = rate(n, args.seconds, chained)
+            running.clear()
+            thread.join()
+            waiting = audit.verify_chain().pending
+            return c, sealed[0] / (time.perf_counter() - t0), waiting
+
+        print(
+            "| writers | appends/s (sealer running) | floor: plain inserts/s | ratio "
+            "| sealed/s | waiting at stop |"
+        )
+        print("|---|---|---|---|---|---|")
+        for n in [int(x) for x in args.writers.split(",")]:
+            c, s, waiting = with_sealer(n)
             p = rate(n, args.seconds, plain)
-            print(f"| {n} | {c:.0f} | {p:.0f} | {c / p:.2f} |")
+            print(f"| {n} | {c:.0f} | {p:.0f} | {c / p:.2f} | {s:.0f} | {waiting} |")
+        audit.seal()
         report = audit.verify_chain()
-        print(f"chain verifies: {report.ok} ({report.checked} entries)")
+        print(f"chain verifies: {report.ok} ({report.checked} entries, {report.pending} waiting)")
     finally:
         from django.db import connections
 

@@ -35,10 +35,9 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import intake as base  # noqa: E402  (the intake benchmark's set-up and HTTP helpers)
+from benchmarks import intake as base  # noqa: E402  (the intake benchmark's set-up and HTTP helpers)
 
 CENTRAL_DB = f"{base.DB_NAME}_central"
 

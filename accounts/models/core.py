@@ -250,8 +250,10 @@ class Membership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One audited event (nhật ký). Entries form a SHA-256 chain: each stores the hash of
-    the previous entry, so editing or deleting a row breaks every link after it."""
+    """One audited event (nhật ký). Entries form a SHA-256 chain: once sealed, each stores
+    its place ``seq`` and the hash of the previous entry, so editing or deleting a sealed row
+    breaks every link after it. Writers only insert; the sealer (``accounts.audit.seal``)
+    chains committed entries a few seconds later, so no writer waits on another."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -266,8 +268,9 @@ class AuditEntry(models.Model):
         Office, models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
     )
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    seq = models.BigIntegerField(_("place in the chain"), null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Scope:
         office = "office"
@@ -276,17 +279,26 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.action} {self.target_repr}"
 
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
+
 
 class AuditChainHead(models.Model):
-    """The single row holding the chain's last hash; locked while an entry is appended so
-    concurrent transactions chain one after another."""
+    """The single row holding the chain's end: locked only by the sealer, never by writers."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 

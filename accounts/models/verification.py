@@ -10,6 +10,7 @@ class AuditVerification(models.Model):
     last_verified_id = models.BigIntegerField(_("last verified entry"), null=True, blank=True)
     broken_id = models.BigIntegerField(_("first broken entry"), null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
+    pending = models.PositiveIntegerField(_("entries awaiting their seal"), default=0)
 
     class Meta:
         verbose_name = _("audit chain check")

@@ -151,8 +151,10 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.RunSQL(
-        "UPDATE declarations_dossier d SET office_id = e.managing_office_id "
-        "FROM declarations_employer e WHERE d.employer_id = e.id AND d.office_id IS NULL",
+        # Portable form: the embedded SQLite default runs this migration too.
+        "UPDATE declarations_dossier SET office_id = (SELECT e.managing_office_id "
+        "FROM declarations_employer e WHERE e.id = declarations_dossier.employer_id) "
+        "WHERE office_id IS NULL",
         migrations.RunSQL.noop,
     ),
     migrations.RunPython(deadlines_backfill, migrations.RunPython.noop),

@@ -261,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.reports_remind",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Chains fresh audit entries: writers only insert, so nobody waits on the chain's end.
+    "accounts-audit-seal": {
+        "task": "accounts.tasks.audit_seal",
+        "schedule": env.float("AUDIT_SEAL_SECONDS", default=5.0),
+    },
     "accounts-audit-chain-check": {
         "task": "accounts.tasks.audit_chain_check",
         "schedule": crontab(hour=2, minute=30),

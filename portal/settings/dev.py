@@ -5,3 +5,5 @@ from .base import *  # noqa: F403
 DEBUG = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# SQLite ignores the covering indexes' INCLUDE columns; PostgreSQL uses them.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

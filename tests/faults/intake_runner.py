@@ -141,7 +141,7 @@ def submit(work: Path, threads: int, budget: float) -> None:
 
 def check(work: Path) -> None:
     _django()
-    from accounts.audit import verify_chain
+    from accounts.audit import seal, verify_chain
     from accounts.models import AuditEntry
     from declarations.models import Dossier, Notice
     from portal.outbox.models import OutboxMessage
@@ -166,6 +166,7 @@ def check(work: Path) -> None:
     stored_receipts = set(
         Notice.objects.filter(pk__in=receipts, kind="receipt").values_list("pk", flat=True)
     )
+    seal()
     chain = verify_chain()
     report = {
         "submitted": len(outcomes),

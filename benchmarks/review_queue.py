@@ -7,7 +7,7 @@ about a fifth still open, the rest decided over the last year), then times the q
 a receiving officer of 7501 (p50 / p95 of repeated requests; default sort by deadline, and
 filtered by procedure) and the office dashboard. The database is dropped at the end.
 
-    .venv/bin/python benchmarks/queue.py [--sizes 10000 1000000] [--repeat 40]
+    .venv/bin/python benchmarks/review_queue.py [--sizes 10000 1000000] [--repeat 40]
 
 Floor: the same page at 10k dossiers. Targets: p95 ≤ 150 ms at 1M, and ≤ 1.5 × the 10k p95.
 """
