@@ -10,11 +10,19 @@ class IvanConfig(AppConfig):
     def ready(self):
         from accounts import hooks
         from declarations import events
+        from declarations.intake.errors import catalogue_section_register
 
         from . import webhooks  # noqa: F401  (registers the outbox handler)
         from .api import schema  # noqa: F401  (OpenAPI description of provider auth)
+        from .api.errors import MESSAGES
         from .notifications import on_dossier_event
         from .services import user_tokens_revoke
 
         events.subscribe(on_dossier_event)
         hooks.register_token_revoker("ivan.oauth", user_tokens_revoke)
+        catalogue_section_register(
+            "I-VAN API (problem documents)",
+            "The API answers `application/problem+json` with one of these codes; a refused "
+            "dossier (`IVAN_DOSSIER_REFUSED`) lists the intake codes above in `errors`.",
+            lambda: ((code, vi, en) for code, (vi, en) in MESSAGES.items()),
+        )

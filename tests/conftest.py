@@ -21,12 +21,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_reference_data():
-    # Transactional tests flush the tables, data migrations included: load them again.
+    # Transactional tests flush the tables, data migrations included (offices, roles,
+    # providers, holidays, review time limits, money tables): load them again.
     if not Role.objects.exists():
         call_command("loaddata", "offices", "roles", verbosity=0)
+    from declarations.calendar_seed import holidays_seed, time_limits_seed
+    from declarations.models import ContributionRate, ProcedureTimeLimit, PublicHoliday
+    from declarations.money_tables import money_tables_seed
     from ivan.reference import ensure_providers_2015
 
     ensure_providers_2015()
+    if not PublicHoliday.objects.exists():
+        holidays_seed(PublicHoliday)
+    if not ProcedureTimeLimit.objects.exists():
+        time_limits_seed(ProcedureTimeLimit)
+    if not ContributionRate.objects.exists():
+        money_tables_seed()
 
 
 @pytest.fixture

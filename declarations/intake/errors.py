@@ -441,6 +441,16 @@ class Refused(Exception):
         super().__init__(", ".join(e.code for e in self.errors))
 
 
+_EXTRA_SECTIONS: list[tuple[str, str, object]] = []
+
+
+def catalogue_section_register(title: str, intro: str, rows) -> None:
+    """Let another app add its codes to ``docs/errors.md``: ``rows()`` yields
+    ``(code, vietnamese, english)``. Called from the app's ``ready()``."""
+    if title not in {t for t, _, _ in _EXTRA_SECTIONS}:
+        _EXTRA_SECTIONS.append((title, intro, rows))
+
+
 def catalogue_markdown() -> str:
     """The text of ``docs/errors.md``."""
     titles = {
@@ -488,4 +498,10 @@ def catalogue_markdown() -> str:
     ]
     for reason in REASONS.values():
         lines.append(f"| `{reason.code}` | {reason.vi} | {reason.en} |")
+    for title, intro, rows in _EXTRA_SECTIONS:
+        lines += ["", f"## {title}", "", intro, "", "| Code | Tiếng Việt | English |"]
+        lines.append("| --- | --- | --- |")
+        for code, vi, en in rows():
+            vi, en = vi.replace("|", "\\|"), en.replace("|", "\\|")
+            lines.append(f"| `{code}` | {vi} | {en} |")
     return "\n".join(lines) + "\n"

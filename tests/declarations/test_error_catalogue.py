@@ -35,3 +35,11 @@ def test_every_code_has_both_languages_and_a_group():
     for code, spec in CATALOGUE.items():
         assert spec.vi and spec.en and spec.group, code
         assert re.fullmatch(r"[A-Z0-9_]+", code)
+
+
+def test_the_ivan_api_codes_are_in_the_catalogue():
+    from ivan.api.errors import MESSAGES
+
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    for code, (vi, en) in MESSAGES.items():
+        assert f"| `{code}` | {vi} | {en} |" in text

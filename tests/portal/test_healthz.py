@@ -33,9 +33,27 @@ def test_unreachable_broker_answers_503_naming_it(client, settings):
 def test_unapplied_migration_answers_503(client, monkeypatch):
     from portal import health
 
+    monkeypatch.setattr(health, "_migrated", set())  # a fresh process
     monkeypatch.setattr(
         health.MigrationExecutor, "migration_plan", lambda self, targets: [("fake", False)]
     )
     response = client.get("/healthz")
     assert response.status_code == 503
     assert "not applied" in response.json()["checks"]["migrations"]
+
+
+def test_the_migration_graph_is_loaded_once_per_process(client, monkeypatch):
+    from portal import health
+
+    monkeypatch.setattr(health, "_migrated", set())
+    plans = []
+    real_plan = health.MigrationExecutor.migration_plan
+
+    def counting_plan(self, targets):
+        plans.append(targets)
+        return real_plan(self, targets)
+
+    monkeypatch.setattr(health.MigrationExecutor, "migration_plan", counting_plan)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert len(plans) == 1
