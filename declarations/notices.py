@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -15,77 +15,130 @@ from reportlab.pdfgen import canvas
 
 from .procedures import procedure_get
 
+# Each text as (Vietnamese, English). The printed notice is the official Vietnamese one;
+# the screen shows the English translation to a user who chose English.
 TITLES = {
-    "receipt": "THÔNG BÁO TIẾP NHẬN HỒ SƠ ĐIỆN TỬ",
-    "paper_receipt": "GIẤY TIẾP NHẬN HỒ SƠ",
-    "e_filing": "THÔNG BÁO VỀ VIỆC NỘP HỒ SƠ ĐIỆN TỬ",
-    "paper_set": "THÔNG BÁO TRẢ KẾT QUẢ (ĐÃ NHẬN HỒ SƠ GIẤY)",
-    "accepted": "THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
-    "rejected": "THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
-    "supplement": "THÔNG BÁO YÊU CẦU BỔ SUNG HỒ SƠ",
+    "receipt": ("THÔNG BÁO TIẾP NHẬN HỒ SƠ ĐIỆN TỬ", "NOTICE OF RECEIPT OF AN ELECTRONIC DOSSIER"),
+    "paper_receipt": ("GIẤY TIẾP NHẬN HỒ SƠ", "DOSSIER RECEIPT SLIP"),
+    "e_filing": (
+        "THÔNG BÁO VỀ VIỆC NỘP HỒ SƠ ĐIỆN TỬ",
+        "NOTICE ON FILING DOSSIERS ELECTRONICALLY",
+    ),
+    "paper_set": (
+        "THÔNG BÁO TRẢ KẾT QUẢ (ĐÃ NHẬN HỒ SƠ GIẤY)",
+        "NOTICE OF RESULT RELEASE (PAPER SET RECEIVED)",
+    ),
+    "accepted": ("THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ", "NOTICE OF THE DOSSIER'S RESULT"),
+    "rejected": ("THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ", "NOTICE OF THE DOSSIER'S RESULT"),
+    "supplement": ("THÔNG BÁO YÊU CẦU BỔ SUNG HỒ SƠ", "REQUEST TO SUPPLEMENT THE DOSSIER"),
 }
 RESULTS = {
-    "accepted": "Hồ sơ được chấp nhận.",
-    "rejected": "Hồ sơ bị từ chối.",
-    "supplement": "Đề nghị đơn vị bổ sung hồ sơ; thời hạn giải quyết tạm dừng đến khi nhận đủ.",
+    "accepted": ("Hồ sơ được chấp nhận.", "The dossier is accepted."),
+    "rejected": ("Hồ sơ bị từ chối.", "The dossier is rejected."),
+    "supplement": (
+        "Đề nghị đơn vị bổ sung hồ sơ; thời hạn giải quyết tạm dừng đến khi nhận đủ.",
+        "Please supplement the dossier; the time limit is paused until it is complete.",
+    ),
+}
+LABELS = {
+    "number": ("Số thông báo", "Notice number"),
+    "unit": ("Đơn vị", "Employer"),
+    "tax_code": ("Mã số thuế", "Tax code"),
+    "transaction": ("Mã giao dịch", "Transaction code"),
+    "procedure": ("Thủ tục", "Procedure"),
+    "period": ("Kỳ kê khai", "Period"),
+    "received": ("Thời điểm tiếp nhận", "Received at"),
+    "channel": ("Kênh nộp", "Channel"),
+    "files": ("Số tệp", "Files"),
+    "workers": ("Số lao động", "Workers"),
+    "note": ("Lưu ý", "Note"),
+    "form": ("Mẫu", "Form"),
+    "incident": ("Sự cố", "Incident"),
+    "content": ("Nội dung", "Content"),
+    "result": ("Kết quả", "Result"),
+    "reason": ("Lý do", "Reason"),
+    "remark": ("Ghi chú", "Remark"),
+    "officer": ("Cán bộ xử lý", "Handled by"),
+    "issued": ("Ngày lập", "Issued on"),
+}
+TEXTS = {
+    "trial": (
+        "Hồ sơ nộp bằng mã thử nghiệm: kết quả chỉ trả khi nhận được 01 bộ hồ sơ giấy.",
+        "Sent with a trial credential: the result is released only when one paper set arrives.",
+    ),
+    "e_filing": (
+        "Hồ sơ giấy được nhận do sự cố đã ghi nhận. Lần sau đơn vị nộp hồ sơ điện tử.",
+        "The paper dossier was accepted because of a recorded incident. "
+        "Next time, please file electronically.",
+    ),
+    "paper_set": (
+        "Đã nhận bộ hồ sơ giấy; kết quả được trả cho đơn vị.",
+        "The paper set was received; the result is released to the employer.",
+    ),
 }
 
 
-def notice_lines(notice) -> tuple[str, list[tuple[str, str]]]:
-    """(title, [(label, value)]) of a notice, in Vietnamese as it is printed."""
+def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str]]]:
+    """(title, [(label, value)]) of a notice: Vietnamese as it is printed, or its English
+    translation when ``language`` is English."""
+    en = language.startswith("en")
+
+    def t(pair: tuple[str, str]) -> str:
+        return pair[1] if en else pair[0]
+
     dossier = notice.dossier
     procedure = procedure_get(dossier.procedure_code)
+    name = (procedure.name_en if en else procedure.name_vi) if procedure else ""
     lines = [
-        ("Số thông báo", notice.number),
-        ("Đơn vị", f"{dossier.employer.name} ({dossier.employer.unit_code})"),
-        ("Mã số thuế", dossier.employer.tax_code),
-        ("Mã giao dịch", dossier.transaction_code),
+        (t(LABELS["number"]), notice.number),
+        (t(LABELS["unit"]), f"{dossier.employer.name} ({dossier.employer.unit_code})"),
+        (t(LABELS["tax_code"]), dossier.employer.tax_code),
+        (t(LABELS["transaction"]), dossier.transaction_code),
+        (t(LABELS["procedure"]), f"{dossier.procedure_code} — {name}".strip(" —")),
+        (t(LABELS["period"]), dossier.period),
         (
-            "Thủ tục",
-            f"{dossier.procedure_code} — {procedure.name_vi if procedure else ''}".strip(" —"),
+            t(LABELS["received"]),
+            timezone.localtime(dossier.received_at).strftime("%d/%m/%Y %H:%M"),
         ),
-        ("Kỳ kê khai", dossier.period),
-        ("Thời điểm tiếp nhận", timezone.localtime(dossier.received_at).strftime("%d/%m/%Y %H:%M")),
-        ("Kênh nộp", dossier.get_channel_display()),
+        (t(LABELS["channel"]), _channel(dossier, en)),
     ]
     if notice.kind == "receipt":
         lines += [
-            ("Số tệp", str(notice.data.get("files", ""))),
-            ("Số lao động", str(notice.data.get("workers", dossier.worker_count))),
+            (t(LABELS["files"]), str(notice.data.get("files", ""))),
+            (t(LABELS["workers"]), str(notice.data.get("workers", dossier.worker_count))),
         ]
         if dossier.paper_required:
-            lines.append(
-                (
-                    "Lưu ý",
-                    "Hồ sơ nộp bằng mã thử nghiệm: kết quả chỉ trả khi nhận được 01 bộ hồ sơ giấy.",
-                )
-            )
+            lines.append((t(LABELS["note"]), t(TEXTS["trial"])))
     if notice.kind == "paper_receipt":
-        lines.append(("Mẫu", notice.form_number))
+        lines.append((t(LABELS["form"]), notice.form_number))
         if dossier.incident_id:
-            lines.append(("Sự cố", str(dossier.incident)))
+            lines.append((t(LABELS["incident"]), str(dossier.incident)))
     if notice.kind == "e_filing":
-        lines.append(
-            (
-                "Nội dung",
-                "Hồ sơ giấy được nhận do sự cố đã ghi nhận. Lần sau đơn vị nộp hồ sơ điện tử.",
-            )
-        )
+        lines.append((t(LABELS["content"]), t(TEXTS["e_filing"])))
     if notice.kind == "paper_set":
-        lines.append(("Nội dung", "Đã nhận bộ hồ sơ giấy; kết quả được trả cho đơn vị."))
+        lines.append((t(LABELS["content"]), t(TEXTS["paper_set"])))
     if notice.kind in RESULTS:
         from .review.reasons import REASONS
 
-        lines.append(("Kết quả", RESULTS[notice.kind]))
+        lines.append((t(LABELS["result"]), t(RESULTS[notice.kind])))
         for code in notice.data.get("reasons", []):
             reason = REASONS.get(code)
-            lines.append(("Lý do", f"{code} — {reason.vi if reason else ''}".strip(" —")))
+            text = (reason.en if en else reason.vi) if reason else ""
+            lines.append((t(LABELS["reason"]), f"{code} — {text}".strip(" —")))
         if notice.data.get("note"):
-            lines.append(("Ghi chú", notice.data["note"]))
+            lines.append((t(LABELS["remark"]), notice.data["note"]))
         if notice.data.get("decided_by"):
-            lines.append(("Cán bộ xử lý", notice.data["decided_by"]))
-    lines.append(("Ngày lập", timezone.localtime(notice.issued_at).strftime("%d/%m/%Y %H:%M")))
-    return TITLES.get(notice.kind, notice.get_kind_display()), lines
+            lines.append((t(LABELS["officer"]), notice.data["decided_by"]))
+    lines.append(
+        (t(LABELS["issued"]), timezone.localtime(notice.issued_at).strftime("%d/%m/%Y %H:%M"))
+    )
+    title = TITLES.get(notice.kind)
+    return (t(title) if title else notice.get_kind_display()), lines
+
+
+def _channel(dossier, en: bool) -> str:
+    with translation.override("en" if en else "vi"):
+        return str(dossier.get_channel_display())
 
 
 def _font() -> str:
@@ -100,7 +153,7 @@ def _font() -> str:
 
 
 def notice_pdf(notice) -> bytes:
-    """The notice as a one-page A4 PDF."""
+    """The notice as a one-page A4 PDF: the official Vietnamese text."""
     title, lines = notice_lines(notice)
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -262,9 +262,17 @@ def notice_view(request, pk: int):
     notice = selectors.notice_get(user=request.user, pk=pk)
     if notice is None:
         raise Http404
-    title, lines = notice_lines(notice)
+    language = translation.get_language() or "vi"
+    title, lines = notice_lines(notice, language)
     return render(
-        request, "declarations/notice.html", {"notice": notice, "title": title, "lines": lines}
+        request,
+        "declarations/notice.html",
+        {
+            "notice": notice,
+            "title": title,
+            "lines": lines,
+            "translated": language.startswith("en"),
+        },
     )
 
 

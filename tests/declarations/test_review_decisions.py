@@ -132,6 +132,12 @@ def test_a_rejection_issues_a_result_notice_with_its_reasons(world, published):
     assert texts[0].startswith("TC04 — Thông tin người lao động")
     assert ("Ghi chú", "Sai mã") in lines
     assert notice_pdf(notice).startswith(b"%PDF")
+    title_en, lines_en = notice_lines(notice, "en")
+    assert title_en == "NOTICE OF THE DOSSIER'S RESULT"
+    assert ("Result", "The dossier is rejected.") in lines_en
+    reasons_en = [v for k, v in lines_en if k == "Reason"]
+    assert [r.split(" — ")[0] for r in reasons_en] == ["TC04", "TC99"]
+    assert reasons_en[0] != texts[0]  # the reason's English text, not the Vietnamese
     mail = OutboxMessage.objects.get(key=f"notice-{notice.number}")
     assert mail.kind == "email"
     assert mail.payload["to"] == ["ketoan@dv.example.vn"]

@@ -83,6 +83,18 @@ def test_notice_html_and_pdf(member_client, signed):
     assert dossier.transaction_code in html and "THÔNG BÁO TIẾP NHẬN" in html
     pdf = member_client.get(reverse("declarations:notice_pdf", args=[notice.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert 'data-testid="notice-translated"' not in html
+
+
+def test_notice_on_screen_in_english_when_chosen(member_client, signed):
+    dossier = intake_submit(data=signed(), channel="cli").dossier
+    notice = dossier.notices.get()
+    member_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = member_client.get(reverse("declarations:notice", args=[notice.pk])).content.decode()
+    assert "NOTICE OF RECEIPT OF AN ELECTRONIC DOSSIER" in html
+    assert "Transaction code" in html and dossier.transaction_code in html
+    assert "THÔNG BÁO TIẾP NHẬN" not in html and "Mã giao dịch" not in html
+    assert 'data-testid="notice-translated"' in html
 
 
 def test_office_staff_see_their_offices_dossiers_only(client, signed, employer):
