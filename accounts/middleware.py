@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -57,3 +58,26 @@ class SecondFactorMiddleware:
         if match.view_name in EXEMPT_URL_NAMES:
             return False
         return otp_required_for(user) and not user.is_verified()
+
+
+class SessionRenewalMiddleware:
+    """Keep a signed-in session alive while it is used, without a write per request.
+
+    A session ends ``SESSION_IDLE_MINUTES`` after it was last saved. Saving it on every
+    request (``SESSION_SAVE_EVERY_REQUEST``) cost one database commit per page view; here it
+    is saved at most once per ``SESSION_RENEW_SECONDS``, so the idle limit holds to within
+    that interval."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty() and not session.modified:
+            now = int(time.time())
+            if now - int(session.get(self.KEY, 0)) >= settings.SESSION_RENEW_SECONDS:
+                session[self.KEY] = now
+        return response

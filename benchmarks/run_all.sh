@@ -23,7 +23,7 @@ run() {
   local name=$1; shift
   printf '\n## %s\n$ %s\n' "$name" "$*" | tee -a "$out"
   local t0=$SECONDS
-  "$@" 2>&1 | grep -v -e 'WARNING' -e '^\s*$' | tee -a "$out"
+  "$@" 2>&1 | grep -v -e 'WARNING' -e 'UserWarning' -e 'mw_instance = middleware' -e '^\s*$' | tee -a "$out"
   printf '(%s: %d s, load average %s)\n' "$name" $((SECONDS - t0)) "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
 }
 {

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,11 +174,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.CharacterClassValidator"},
 ]
 
-# Sessions end after SESSION_IDLE_MINUTES without a request (the cookie is renewed on
-# every request, so its age is the idle limit) and when the browser closes.
+# Sessions end after SESSION_IDLE_MINUTES without a request and when the browser closes.
+# accounts.middleware.SessionRenewalMiddleware renews a used session at most once every
+# SESSION_RENEW_SECONDS (not on every request: that was a database write per page view).
 SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = _env_int("SESSION_RENEW_SECONDS", 60, minimum=1)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

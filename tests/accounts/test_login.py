@@ -57,8 +57,30 @@ def test_lockout_of_one_user_does_not_lock_another(client):
 
 
 def test_session_expires_after_idle_time_and_is_renewed_by_requests():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60
+    assert settings.SESSION_RENEW_SECONDS < settings.SESSION_COOKIE_AGE
+
+
+def test_a_used_session_is_saved_at_most_once_per_renewal_interval(client):
+    import time_machine
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+        return [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+
+    user = UserFactory()
+    with time_machine.travel("2026-03-02 08:00 +0700", tick=False) as traveller:
+        client.force_login(user)
+        session_writes()
+        expiry = Session.objects.get().expire_date
+        assert session_writes() == []  # a page view seconds later writes nothing
+        traveller.shift(settings.SESSION_RENEW_SECONDS + 1)
+        assert len(session_writes()) == 1  # then the session is renewed
+        assert Session.objects.get().expire_date > expiry
 
 
 def test_idle_session_is_signed_out(client):
