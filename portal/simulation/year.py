@@ -530,6 +530,12 @@ class World:
             "webhook events received": len(set(self.receiver.ids)),
             "dead letters replayed by IT staff": t.replayed,
         }
+        from accounts.audit import seal, verify_chain
+
+        seal()
+        chain = verify_chain()
+        counts["audit entries in the chain"] = chain.checked
+        counts["audit chain broken at"] = chain.broken_id or "—"
         lost = (
             (counts["dossiers answered with a receipt"] - counts["dossiers stored"])
             + (counts["closures confirmed"] - counts["closures at central"])

@@ -22,6 +22,7 @@ def test_a_simulated_week(reference_data_tx, capsys, settings):
     print(out)
     assert "| **lost** | **0** |" in out
     assert "| **duplicated** | **0** |" in out
+    assert "| audit chain broken at | — |" in out
     assert "| receipts issued at once (same transaction) | " in out
     from declarations.models import Dossier
 
