@@ -21,14 +21,12 @@ class ProviderTokenAuthentication(OAuth2Authentication):
         if result is None:
             return None
         _user, token = result
-        client = (
-            ApiClient.objects.select_related("provider", "application")
-            .filter(application_id=token.application_id)
-            .first()
-        )
+        # Loaded with the token (ProviderOAuth2Validator._load_access_token): no query here.
+        client = getattr(token.application, "ivan_client", None)
         if client is None:
             return None
         request.ivan_client = client
+        request.ivan_contract_in_force = getattr(token, "ivan_contract_in_force", None)
         return (AnonymousUser(), token)
 
     def authenticate_header(self, request):
@@ -39,6 +37,15 @@ def api_client_of(request) -> ApiClient | None:
     return getattr(request, "ivan_client", None) or getattr(
         getattr(request, "_request", None), "ivan_client", None
     )
+
+
+def contract_in_force(request, client: ApiClient) -> bool:
+    """Whether the client's provider is under a contract in force, as loaded with the
+    token on this request (asked again only when the token came another way)."""
+    known = getattr(request, "ivan_contract_in_force", None)
+    if known is not None:
+        return known
+    return Contract.objects.in_force().filter(provider_id=client.provider_id).exists()
 
 
 class ProviderAccess(BasePermission):
@@ -53,7 +60,7 @@ class ProviderAccess(BasePermission):
         token = request.auth
         if client is None or token is None:
             raise ApiProblem("IVAN_UNAUTHENTICATED", 401)
-        if not Contract.objects.in_force().filter(provider_id=client.provider_id).exists():
+        if not contract_in_force(request, client):
             raise ApiProblem("IVAN_CONTRACT_INACTIVE", 401)
         action = getattr(view, "action", None) or request.method.lower()
         needed = set(view.required_scopes.get(action, view.required_scopes.get("*", [])))
