@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from ..models import ApiClient, Contract
+from ..ratelimit import parse_rate, rate_take
 from .errors import ApiProblem
 
 
@@ -76,23 +77,19 @@ class ProviderAccess(BasePermission):
         return True
 
 
-class ProviderRateThrottle(SimpleRateThrottle):
+class ProviderRateThrottle(BaseThrottle):
     """Requests per provider (all its clients together); the rate is the provider's own
-    ``api_rate`` or ``IVAN_DEFAULT_RATE``. DRF answers 429 with ``Retry-After``."""
+    ``api_rate`` or ``IVAN_DEFAULT_RATE``. DRF answers 429 with ``Retry-After``.
 
-    scope = "ivan"
+    Counted by ivan.ratelimit: one atomic Redis call per request, whatever the rate."""
 
     def allow_request(self, request, view):
         client = api_client_of(request)
         if client is None:
             return True
-        self.rate = client.provider.api_rate or settings.IVAN_DEFAULT_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        limit, period = parse_rate(client.provider.api_rate or settings.IVAN_DEFAULT_RATE)
+        self.verdict = rate_take(f"throttle_ivan_{client.provider_id}", limit, period)
+        return self.verdict.allowed
 
-    def get_rate(self):
-        return settings.IVAN_DEFAULT_RATE
-
-    def get_cache_key(self, request, view):
-        client = api_client_of(request)
-        return f"throttle_ivan_{client.provider_id}" if client else None
+    def wait(self):
+        return self.verdict.wait
