@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .models import WebhookEndpoint
+from .models import EmployerChannel, WebhookEndpoint
 from .webhooks import endpoint_event
 
 EVENTS = {"receipt.issued", "notice.issued", "dossier.status_changed", "result.released"}
@@ -41,7 +41,10 @@ def endpoints_of(dossier) -> list[WebhookEndpoint]:
     """The active webhook of each provider concerned (the one carrying the employer now,
     the one that submitted the dossier), in one query; the oldest one per provider, as
     ``webhook_event`` picks."""
-    concerned = Q(provider__employer_channels__employer_id=dossier.employer_id)
+    # A subquery, not a join: joined, each endpoint would come once per employer its
+    # provider carries.
+    carrier = EmployerChannel.objects.filter(employer_id=dossier.employer_id)
+    concerned = Q(provider_id__in=carrier.values("provider_id"))
     if dossier.provider_id:
         concerned |= Q(provider_id=dossier.provider_id)
     first: dict[int, WebhookEndpoint] = {}

@@ -94,3 +94,29 @@ def test_a_submit_costs_few_queries_outside_the_intake(bearer, carried, sign, mo
     outside = len(sqls) - intake_span[0]
     assert outside <= SUBMIT_OUTSIDE_INTAKE_MAX, "\n".join(sqls)
     assert sum('INSERT INTO "ivan_apicall"' in s for s in sqls) == 1
+
+
+def test_a_dossier_event_finds_the_providers_webhooks_in_one_query(carried):
+    from declarations.models import Dossier
+    from ivan.models import Provider, WebhookEndpoint
+    from ivan.notifications import endpoints_of
+
+    vnpt, ts24 = Provider.objects.get(code="VNPT"), Provider.objects.get(code="TS24")
+    unit = carried("VNPT", "VN0001A")
+    carried("VNPT", "VN0002A")
+    carried("VNPT", "VN0003A")
+    first = WebhookEndpoint.objects.create(provider=vnpt, url="https://a.example/h", secret="s")
+    WebhookEndpoint.objects.create(provider=vnpt, url="https://b.example/h", secret="s")
+    WebhookEndpoint.objects.create(
+        provider=vnpt, url="https://c.example/h", secret="s", active=False
+    )
+    theirs = WebhookEndpoint.objects.create(provider=ts24, url="https://t.example/h", secret="s")
+    WebhookEndpoint.objects.create(
+        provider=Provider.objects.get(code="EFY"), url="https://e.example/h", secret="s"
+    )
+    with CaptureQueriesContext(connection) as captured:
+        found = endpoints_of(Dossier(employer=unit, provider=ts24))
+    assert sorted(e.pk for e in found) == sorted([first.pk, theirs.pk])
+    assert len(captured.captured_queries) == 1
+    # Not joined to the channels: each endpoint would come once per carried employer.
+    assert "JOIN" not in captured.captured_queries[0]["sql"]
