@@ -1,7 +1,7 @@
 """I-VAN API under load: concurrent providers submit signed 50-row dossiers over HTTP to
 gunicorn on this machine (loopback), against a bare DRF endpoint on the same server.
 
-    .venv/bin/python benchmarks/ivan_load.py [--providers 4] [--connections 32]
+    .venv/bin/python -m benchmarks.ivan_load [--providers 4] [--connections 32]
         [--threads 2] [--duration 15] [--dossiers 1000] [--workers 4] [--rows 50]
 
 Needs Debian's ``wrk`` (``apt-get install wrk``). Uses a throwaway PostgreSQL database
@@ -15,8 +15,11 @@ Needs Debian's ``wrk`` (``apt-get install wrk``). Uses a throwaway PostgreSQL da
   pinned signatures + chain + CRL, 50-row rules, one transaction with dossier, files,
   receipt, audit entries, outbox, webhook event).
 
-Reports dossiers/s (new dossiers stored ÷ time), p50/p95/p99 latency, errors, and the ratio
-to the floor. Target: ≥ 100 dossiers/s with p95 ≤ 250 ms at 32 connections, no error.
+Reports dossiers/s (new dossiers stored ÷ time), p50/p95/p99 latency, errors, the ratio to
+the floor, and the CPU time per request of the gunicorn workers and of the database backends
+(steadier than throughput on shared CPUs). Target: ≥ 100 dossiers/s with p95 ≤ 250 ms at
+32 connections, no error. Run it as a module (``-m``): run as a script,
+``benchmarks/queue.py`` would shadow the standard library's ``queue``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.intake import (  # noqa: E402
+    DB_NAME,
     WORK,
     create_database,
     drop_database,
@@ -171,6 +175,44 @@ def dossiers_write(clients: list[dict], total: int, n_rows: int, threads: int) -
     return folder
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(master: int) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn workers and by the PostgreSQL backends of
+    the bench database: divided by the requests served, a cost per request that other
+    processes sharing the CPUs do not blur the way they blur throughput."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                workers.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [DB_NAME],
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    return {
+        **{f"w{pid}": _cpu_seconds(pid) for pid in workers},
+        **{f"b{pid}": _cpu_seconds(pid) for pid in backends},
+    }
+
+
+def cpu_ms_per_request(before: dict, after: dict, requests: int, kind: str) -> float:
+    used = sum(v - before.get(k, 0.0) for k, v in after.items() if k.startswith(kind))
+    return round(used * 1000 / max(requests, 1), 1)
+
+
 def wrk(url: str, folder: Path, *, threads: int, connections: int, duration: int, tag: str):
     command = [
         "wrk",
@@ -243,6 +285,7 @@ def main():
         for t in range(args.threads):
             (folder / f"manifest-{t}.txt").rename(folder / f"api-manifest-{t}.txt")
             (folder / f"floor-manifest-{t}.txt").rename(folder / f"manifest-{t}.txt")
+        cpu_0 = server_cpu(server.pid)
         floor = wrk(
             f"{base}/bench/floor",
             folder,
@@ -251,6 +294,7 @@ def main():
             duration=5,
             tag="floor",
         )
+        cpu_1 = server_cpu(server.pid)
         for t in range(args.threads):
             (folder / f"api-manifest-{t}.txt").replace(folder / f"manifest-{t}.txt")
 
@@ -266,6 +310,7 @@ def main():
             duration=args.duration,
             tag="api",
         )
+        cpu_2 = server_cpu(server.pid)
         stored = Dossier.objects.count() - before
         replayed = max(0, api["requests"] - IdempotencyRecord.objects.count())
         seconds = api["duration_us"] / 1e6
@@ -282,12 +327,17 @@ def main():
             "floor_p50_ms": floor["p50_us"] / 1000,
             "floor_p95_ms": floor["p95_us"] / 1000,
             "floor_p99_ms": floor["p99_us"] / 1000,
+            "floor_server_cpu_ms_per_request": cpu_ms_per_request(
+                cpu_0, cpu_1, floor["requests"], "w"
+            ),
             "api_requests": api["requests"],
             "dossiers_stored": stored,
             "dossiers_per_s": round(rate, 1),
             "p50_ms": api["p50_us"] / 1000,
             "p95_ms": api["p95_us"] / 1000,
             "p99_ms": api["p99_us"] / 1000,
+            "api_server_cpu_ms_per_request": cpu_ms_per_request(cpu_1, cpu_2, api["requests"], "w"),
+            "api_db_cpu_ms_per_request": cpu_ms_per_request(cpu_1, cpu_2, api["requests"], "b"),
             "errors": errors,
             "replayed_requests (bodies ran out)": replayed,
             "ratio_to_floor": round(rate / floor_rps, 4),

@@ -12,7 +12,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from .models import ApiClient, IdempotencyRecord
 
@@ -45,20 +46,32 @@ def idempotent_call(
     if not key:
         return work()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    client=client, key=key, request_hash=fingerprint, status_code=0, response={}
-                )
-        except IntegrityError:
-            record = None
-        if record is None:
+        record_id = _claim(client=client, key=key, fingerprint=fingerprint)
+        if record_id is None:
             earlier = IdempotencyRecord.objects.select_for_update().get(client=client, key=key)
             if earlier.request_hash != fingerprint:
                 raise IdempotencyConflict(key)
             return Answer(earlier.status_code, earlier.response, replayed=True)
         answer = work()
-        record.status_code = answer.status_code
-        record.response = answer.body
-        record.save(update_fields=["status_code", "response"])
+        IdempotencyRecord.objects.filter(pk=record_id).update(
+            status_code=answer.status_code, response=answer.body
+        )
         return answer
+
+
+# Waits, like a plain INSERT, for an uncommitted row with the same key; then inserts (it rolled
+# back) or does nothing (it committed), so no savepoint is needed to survive the conflict.
+_CLAIM = (
+    "INSERT INTO ivan_idempotencyrecord"
+    " (client_id, key, request_hash, status_code, response, created_at)"
+    " VALUES (%s, %s, %s, 0, %s, %s)"
+    " ON CONFLICT (client_id, key) DO NOTHING RETURNING id"
+)
+
+
+def _claim(*, client: ApiClient, key: str, fingerprint: str) -> int | None:
+    """Insert the (client, key) record; None when it exists."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM, [client.pk, key, fingerprint, "{}", timezone.now()])
+        row = cursor.fetchone()
+    return row[0] if row else None

@@ -7,8 +7,10 @@ the change, so nothing is sent for a change that rolled back.
 
 from __future__ import annotations
 
-from .models import EmployerChannel, Provider
-from .webhooks import webhook_event
+from django.db.models import Q
+
+from .models import EmployerChannel, WebhookEndpoint
+from .webhooks import endpoint_event
 
 EVENTS = {"receipt.issued", "notice.issued", "dossier.status_changed", "result.released"}
 
@@ -35,21 +37,29 @@ def dossier_payload(dossier, notice=None, data: dict | None = None) -> dict:
     return payload
 
 
-def providers_of(dossier) -> list[Provider]:
-    ids = {dossier.provider_id} if dossier.provider_id else set()
-    channel = EmployerChannel.objects.filter(employer_id=dossier.employer_id).first()
-    if channel is not None:
-        ids.add(channel.provider_id)
-    return list(Provider.objects.filter(pk__in=ids))
+def endpoints_of(dossier) -> list[WebhookEndpoint]:
+    """The active webhook of each provider concerned (the one carrying the employer now,
+    the one that submitted the dossier), in one query; the oldest one per provider, as
+    ``webhook_event`` picks."""
+    # A subquery, not a join: joined, each endpoint would come once per employer its
+    # provider carries.
+    carrier = EmployerChannel.objects.filter(employer_id=dossier.employer_id)
+    concerned = Q(provider_id__in=carrier.values("provider_id"))
+    if dossier.provider_id:
+        concerned |= Q(provider_id=dossier.provider_id)
+    first: dict[int, WebhookEndpoint] = {}
+    for endpoint in WebhookEndpoint.objects.filter(concerned, active=True).order_by("pk"):
+        first.setdefault(endpoint.provider_id, endpoint)
+    return list(first.values())
 
 
 def on_dossier_event(event: str, *, dossier, notice=None, data=None) -> None:
     """Queue one webhook per provider concerned (no-op when it registered no URL)."""
     if event not in EVENTS:
         return
-    providers = providers_of(dossier)
-    if not providers:
+    endpoints = endpoints_of(dossier)
+    if not endpoints:
         return
     payload = dossier_payload(dossier, notice, data)
-    for provider in providers:
-        webhook_event(provider=provider, event_type=event, data=payload)
+    for endpoint in endpoints:
+        endpoint_event(endpoint=endpoint, event_type=event, data=payload)

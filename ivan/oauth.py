@@ -3,9 +3,12 @@
 
 import base64
 import binascii
+import hashlib
 from urllib.parse import unquote_plus
 
 from django.contrib.auth.hashers import check_password
+from django.db.models import Exists, OuterRef
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from .models import ClientSecret, Contract
@@ -23,6 +26,25 @@ def _basic_credentials(validator, request) -> tuple[str, str] | None:
 
 
 class ProviderOAuth2Validator(OAuth2Validator):
+    def _load_access_token(self, token):
+        """The token with its application, API client and provider, and whether the
+        provider's contract is in force today (``ivan_contract_in_force``), in one query.
+
+        Nothing is cached across requests: a suspended or ended contract stops the very
+        next call. (Provider tokens have no user: ``token.user`` costs no query.)
+        """
+        checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        in_force = Contract.objects.in_force().filter(
+            provider_id=OuterRef("application__ivan_client__provider_id")
+        )
+        return (
+            get_access_token_model()
+            .objects.select_related("application__ivan_client__provider")
+            .annotate(ivan_contract_in_force=Exists(in_force))
+            .filter(token_checksum=checksum)
+            .first()
+        )
+
     def authenticate_client(self, request, *args, **kwargs):
         credentials = _basic_credentials(self, request)
         if credentials is None:

@@ -32,6 +32,13 @@ def webhook_event(*, provider: Provider, event_type: str, data: dict, event_id: 
     endpoint = WebhookEndpoint.objects.filter(provider=provider, active=True).first()
     if endpoint is None:
         return None
+    return endpoint_event(endpoint=endpoint, event_type=event_type, data=data, event_id=event_id)
+
+
+def endpoint_event(
+    *, endpoint: WebhookEndpoint, event_type: str, data: dict, event_id: str | None = None
+):
+    """Queue ``event_type`` for an active endpoint already at hand (see webhook_event)."""
     event_id = event_id or f"evt_{uuid.uuid4().hex}"
     body = json.dumps(
         {

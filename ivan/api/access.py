@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from ..models import ApiClient, Contract
+from ..ratelimit import parse_rate, rate_take
 from .errors import ApiProblem
 
 
@@ -21,14 +22,12 @@ class ProviderTokenAuthentication(OAuth2Authentication):
         if result is None:
             return None
         _user, token = result
-        client = (
-            ApiClient.objects.select_related("provider", "application")
-            .filter(application_id=token.application_id)
-            .first()
-        )
+        # Loaded with the token (ProviderOAuth2Validator._load_access_token): no query here.
+        client = getattr(token.application, "ivan_client", None)
         if client is None:
             return None
         request.ivan_client = client
+        request.ivan_contract_in_force = getattr(token, "ivan_contract_in_force", None)
         return (AnonymousUser(), token)
 
     def authenticate_header(self, request):
@@ -39,6 +38,15 @@ def api_client_of(request) -> ApiClient | None:
     return getattr(request, "ivan_client", None) or getattr(
         getattr(request, "_request", None), "ivan_client", None
     )
+
+
+def contract_in_force(request, client: ApiClient) -> bool:
+    """Whether the client's provider is under a contract in force, as loaded with the
+    token on this request (asked again only when the token came another way)."""
+    known = getattr(request, "ivan_contract_in_force", None)
+    if known is not None:
+        return known
+    return Contract.objects.in_force().filter(provider_id=client.provider_id).exists()
 
 
 class ProviderAccess(BasePermission):
@@ -53,7 +61,7 @@ class ProviderAccess(BasePermission):
         token = request.auth
         if client is None or token is None:
             raise ApiProblem("IVAN_UNAUTHENTICATED", 401)
-        if not Contract.objects.in_force().filter(provider_id=client.provider_id).exists():
+        if not contract_in_force(request, client):
             raise ApiProblem("IVAN_CONTRACT_INACTIVE", 401)
         action = getattr(view, "action", None) or request.method.lower()
         needed = set(view.required_scopes.get(action, view.required_scopes.get("*", [])))
@@ -69,23 +77,19 @@ class ProviderAccess(BasePermission):
         return True
 
 
-class ProviderRateThrottle(SimpleRateThrottle):
+class ProviderRateThrottle(BaseThrottle):
     """Requests per provider (all its clients together); the rate is the provider's own
-    ``api_rate`` or ``IVAN_DEFAULT_RATE``. DRF answers 429 with ``Retry-After``."""
+    ``api_rate`` or ``IVAN_DEFAULT_RATE``. DRF answers 429 with ``Retry-After``.
 
-    scope = "ivan"
+    Counted by ivan.ratelimit: one atomic Redis call per request, whatever the rate."""
 
     def allow_request(self, request, view):
         client = api_client_of(request)
         if client is None:
             return True
-        self.rate = client.provider.api_rate or settings.IVAN_DEFAULT_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        limit, period = parse_rate(client.provider.api_rate or settings.IVAN_DEFAULT_RATE)
+        self.verdict = rate_take(f"throttle_ivan_{client.provider_id}", limit, period)
+        return self.verdict.allowed
 
-    def get_rate(self):
-        return settings.IVAN_DEFAULT_RATE
-
-    def get_cache_key(self, request, view):
-        client = api_client_of(request)
-        return f"throttle_ivan_{client.provider_id}" if client else None
+    def wait(self):
+        return self.verdict.wait
