@@ -1,7 +1,7 @@
 """I-VAN API under load: concurrent providers submit signed 50-row dossiers over HTTP to
 gunicorn on this machine (loopback), against a bare DRF endpoint on the same server.
 
-    .venv/bin/python -m benchmarks.ivan_load [--providers 4] [--connections 32]
+    .venv/bin/python benchmarks/ivan_load.py [--providers 4] [--connections 32]
         [--threads 2] [--duration 15] [--dossiers 1000] [--workers 4] [--rows 50]
 
 Needs Debian's ``wrk`` (``apt-get install wrk``). Uses a throwaway PostgreSQL database
@@ -18,8 +18,7 @@ Needs Debian's ``wrk`` (``apt-get install wrk``). Uses a throwaway PostgreSQL da
 Reports dossiers/s (new dossiers stored ÷ time), p50/p95/p99 latency, errors, the ratio to
 the floor, and the CPU time per request of the gunicorn workers and of the database backends
 (steadier than throughput on shared CPUs). Target: ≥ 100 dossiers/s with p95 ≤ 250 ms at
-32 connections, no error. Run it as a module (``-m``): run as a script,
-``benchmarks/queue.py`` would shadow the standard library's ``queue``.
+32 connections, no error.
 """
 
 from __future__ import annotations
