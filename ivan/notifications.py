@@ -7,6 +7,8 @@ the change, so nothing is sent for a change that rolled back.
 
 from __future__ import annotations
 
+from declarations.models import Dossier, Employer
+
 from .models import EmployerChannel, Provider
 from .webhooks import webhook_event
 
@@ -37,10 +39,20 @@ def dossier_payload(dossier, notice=None, data: dict | None = None) -> dict:
 
 def providers_of(dossier) -> list[Provider]:
     ids = {dossier.provider_id} if dossier.provider_id else set()
-    channel = EmployerChannel.objects.filter(employer_id=dossier.employer_id).first()
+    channel = _channel_of(dossier)
     if channel is not None:
         ids.add(channel.provider_id)
-    return list(Provider.objects.filter(pk__in=ids))
+    return list(Provider.objects.filter(pk__in=ids)) if ids else []
+
+
+def _channel_of(dossier) -> EmployerChannel | None:
+    """The employer's channel, as intake already read it with the employer (no query), or
+    from the database."""
+    if Dossier.employer.is_cached(dossier):
+        employer = dossier.employer
+        if Employer.ivan_channel.is_cached(employer):
+            return getattr(employer, "ivan_channel", None)
+    return EmployerChannel.objects.filter(employer_id=dossier.employer_id).first()
 
 
 def on_dossier_event(event: str, *, dossier, notice=None, data=None) -> None:
