@@ -40,7 +40,7 @@ from . import envelope as env
 from .errors import IntakeError, Refused, err
 from .parsing import parse_untrusted, strip_bom
 from .signatures import signature_inspect, signature_verify
-from .trust import chain_check, validity_check
+from .trust import chain_check, trust_store, validity_check
 
 log = structlog.get_logger(__name__)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -185,8 +185,12 @@ def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCert
     return records[0]
 
 
-def signed_tree_check(root, *, container, employer, now, form=None, expect_cert=None, facts=None):
-    """Verify one signature the whole way; return (signed tree, certificate record, time)."""
+def signed_tree_check(
+    root, *, container, employer, now, form=None, expect_cert=None, facts=None, store=None
+):
+    """Verify one signature the whole way; return (signed tree, certificate record, time).
+
+    ``store``: the trust store, when the caller read it already for this dossier."""
     facts = facts or signature_inspect(root, container=container, form=form)
     at = facts.signing_time
     record = _pinned(employer, facts.certificate, at=at, form=form)
@@ -203,7 +207,7 @@ def signed_tree_check(root, *, container, employer, now, form=None, expect_cert=
         raise Refused(err("SIG_TIME_STALE", form=form, value=_vn_time(at), days=max_age.days))
     try:
         validity_check(cert, at=at)
-        chain_check(cert, at=at)
+        chain_check(cert, at=at, store=store)
     except Refused as refusal:
         raise Refused(
             [IntakeError(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
@@ -227,7 +231,7 @@ def _vn_time(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-def _forms_check(files, *, procedure, employer, now, trial, envelope_cert):
+def _forms_check(files, *, procedure, employer, now, trial, envelope_cert, store=None):
     """Parse, validate and verify every embedded XML form; every form's errors together."""
     forms: dict[str, list] = {}
     errors: list[IntakeError] = []
@@ -258,6 +262,7 @@ def _forms_check(files, *, procedure, employer, now, trial, envelope_cert):
                     form=spec.code,
                     expect_cert=envelope_cert,
                     facts=shape,
+                    store=store,
                 )
         except Refused as refusal:
             errors.extend(refusal.errors)
@@ -306,15 +311,21 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         receipt = next((n for n in earlier.notices.all() if n.kind == "receipt"), None)
         return IntakeResult(dossier=earlier, receipt=receipt, duplicate=True)
 
-    trial = None
+    trial = store = None
     record = signed_at = None
     if trial_secret:
         trial = _trial_check(employer, trial_secret, now)
         signed_root = root
     else:
         root = None  # the verifier parses the bytes again: one tree at a time
+        store = trust_store()  # read (or found unchanged) once for every signature here
         signed_root, record, signed_at = signed_tree_check(
-            strip_bom(data), container="CKy_Dvi", employer=employer, now=now, facts=shape
+            strip_bom(data),
+            container="CKy_Dvi",
+            employer=employer,
+            now=now,
+            facts=shape,
+            store=store,
         )
     signed_facts = env.envelope_facts(signed_root)
     if any(signed_facts[k] != facts[k] for k in ("unit_code", "tax_code", "procedure")):
@@ -336,6 +347,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         now=now,
         trial=trial is not None,
         envelope_cert=record,
+        store=store,
     )
     reference = reference_tables(employer.reference_stamp)
     rule_errors, summary = procedure.rules(
