@@ -1,6 +1,7 @@
 """Intake throughput against its floor, over HTTP, and peak memory for a 5 MB dossier.
 
     .venv/bin/python benchmarks/intake.py [--docs 200] [--http-docs 600] [--workers 4]
+        [--only in-process|http|memory ...]  (default: every part)
 
 Uses a throwaway PostgreSQL database (PG_HOST/PG_PORT, default 127.0.0.1:5432) and Redis
 (REDIS_URL, default redis://127.0.0.1:6379/0) for the outbox kicks, like production.
