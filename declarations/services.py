@@ -338,13 +338,19 @@ def dossier_receive(
     trial,
     summary,
     sandbox: bool = False,
+    reference=None,
 ) -> tuple[Dossier, Notice]:
     """One transaction: dossier, files, receipt notice, audit entry, outbox e-mail.
 
     ``sandbox`` dossiers (an I-VAN sandbox client's) are stored flagged and get a real
-    receipt, but no e-mail to the employer and no place in any office queue."""
+    receipt, but no e-mail to the employer and no place in any office queue. ``reference``
+    (:func:`~declarations.reference.reference_tables`) gives the deadline without a query."""
+    received_at = timezone.now()
+    deadline = reference.deadline(procedure.code, received_at) if reference else None
     with transaction.atomic():
         dossier = Dossier.objects.create(
+            received_at=received_at,
+            deadline=deadline,
             employer=employer,
             procedure_code=procedure.code,
             period=period,

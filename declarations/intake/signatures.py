@@ -23,10 +23,16 @@ from datetime import UTC, datetime
 import cryptography.exceptions
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.hashes import Hash
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lxml import etree
 from signxml import SignatureConfiguration, XMLVerifier
-from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+from signxml.algorithms import (
+    CanonicalizationMethod,
+    DigestAlgorithm,
+    SignatureMethod,
+    digest_algorithm_implementations,
+)
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import VerifyResult
 
@@ -77,6 +83,10 @@ class IvanCompatibleVerifier(XMLVerifier):
     does not use, so the references, and what they cover, are the same.
     """
 
+    # Large documents: the canonical form in chunks (see _c14n_chunks); small ones in one
+    # piece, which is quicker.
+    c14n_in_chunks = False
+
     def _verify_reference(
         self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
     ):
@@ -116,10 +126,15 @@ class IvanCompatibleVerifier(XMLVerifier):
             (a for a in algorithms if a in C14N_METHODS),
             self.config.default_reference_c14n_method.value,
         )
-        payload_c14n = self._c14n(root, algorithm=CanonicalizationMethod(c14n))
-        if base64.b64decode(digest_value.text) != self._get_digest(payload_c14n, digest_alg):
+        algorithm = CanonicalizationMethod(c14n)
+        if not self.c14n_in_chunks or self.excise_empty_xmlns_declarations or _beside_root(root):
+            payload_c14n = [self._c14n(root, algorithm=algorithm)]
+            digest = self._get_digest(payload_c14n[0], digest_alg)
+        else:
+            payload_c14n, digest = _c14n_chunks(root, algorithm, digest_alg)
+        if base64.b64decode(digest_value.text) != digest:
             raise InvalidDigest(f"Digest mismatch for reference {index} ()")
-        # The signed bytes are parsed by the caller once this document's tree is freed.
+        # The signed bytes (as chunks) are parsed by the caller once this tree is freed.
         key = signature_key_used.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
         return VerifyResult(payload_c14n, None, signature, signature_key=key)
 
@@ -131,6 +146,54 @@ class IvanCompatibleVerifier(XMLVerifier):
             except cryptography.exceptions.InvalidSignature as exc:
                 last = exc
         raise last
+
+
+def _beside_root(root) -> bool:
+    """A node beside the root (outside it) would be in the document's canonical form only."""
+    return root.getprevious() is not None or root.getnext() is not None
+
+
+CHUNKED_FROM_BYTES = 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class _Digesting:
+    """A file object that digests what is written and keeps it as a list of chunks of
+    about ``_CHUNK`` bytes (libxml2 writes 4 kB at a time: fewer feeds to the parser)."""
+
+    def __init__(self, digest_alg: DigestAlgorithm):
+        self.chunks: list[bytes] = []
+        self.pending = bytearray()
+        self.hasher = Hash(digest_algorithm_implementations[digest_alg]())
+
+    def write(self, data: bytes) -> None:
+        self.hasher.update(data)
+        self.pending += data
+        if len(self.pending) >= _CHUNK:
+            self.chunks.append(bytes(self.pending))
+            self.pending.clear()
+
+    def close(self) -> tuple[list[bytes], bytes]:
+        if self.pending:
+            self.chunks.append(bytes(self.pending))
+            self.pending.clear()
+        return self.chunks, self.hasher.finalize()
+
+
+def _c14n_chunks(root, algorithm: CanonicalizationMethod, digest_alg: DigestAlgorithm):
+    """The canonical form of the document of ``root`` (the same bytes as signxml's
+    ``_c14n(root)`` when nothing is beside the root) in chunks, and its digest.
+
+    ``etree.tostring`` builds it in libxml2's buffer and then copies it: twice its size at
+    once, next to the tree, for a large form. Written out in chunks, it is its size once,
+    and the chunks are fed to the parser of the signed tree one by one."""
+    out = _Digesting(digest_alg)
+    root.getroottree().write_c14n(
+        out,
+        exclusive=algorithm.value.startswith("http://www.w3.org/2001/10/xml-exc-c14n#"),
+        with_comments=algorithm.value.endswith("#WithComments"),
+    )
+    return out.close()
 
 
 def _signed_info_variants(signed_info_c14n: bytes):
@@ -275,8 +338,10 @@ def signature_verify(
         verification_time=at,
         default_reference_c14n_method=CanonicalizationMethod.CANONICAL_XML_1_0,
     )
+    verifier = IvanCompatibleVerifier()
+    verifier.c14n_in_chunks = isinstance(root, bytes) and len(root) >= CHUNKED_FROM_BYTES
     try:
-        result = IvanCompatibleVerifier().verify(
+        result = verifier.verify(
             root, x509_cert=certificate, expect_config=config, parser=hardened_parser()
         )
     except InvalidDigest:
@@ -291,7 +356,16 @@ def signature_verify(
         raise Refused(err("SIG_MALFORMED", form=form, detail=type(exc).__name__)) from None
     if result.signed_xml is not None:
         return result.signed_xml
+    # The result's signature element keeps the verifier's whole tree alive: let it go
+    # before the signed bytes become the next tree.
+    signed, result = result.signed_data, None
+    chunks = [signed] if isinstance(signed, bytes) else signed  # signxml's own path: bytes
+    signed = None
+    chunks.reverse()
+    parser = hardened_parser()
     try:
-        return etree.fromstring(result.signed_data, hardened_parser())
+        while chunks:
+            parser.feed(chunks.pop())  # each chunk freed once parsed
+        return parser.close()
     except etree.XMLSyntaxError:
         raise Refused(err("SIG_MALFORMED", form=form, detail="signed data is not XML")) from None

@@ -7,6 +7,7 @@ matters (the signing time), and no CRL of an issuer in the chain lists it.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -84,7 +85,11 @@ def _load_dir(path: Path) -> _Store:
 def _stamp(path: Path) -> tuple:
     if not path.is_dir():
         return ()
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.iterdir()))
+    stamp = []
+    for entry in os.scandir(path):
+        info = entry.stat()
+        stamp.append((entry.name, info.st_mtime_ns, info.st_size))
+    return tuple(sorted(stamp))
 
 
 def trust_store(directory: str | Path | None = None) -> _Store:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,19 +28,44 @@ def outbox_enqueue(
     """
     if kind not in HANDLERS:
         raise ValueError(f"no outbox handler for kind {kind!r}")
-    message, created = OutboxMessage.objects.get_or_create(
+    message = OutboxMessage(
+        kind=kind,
         key=key,
-        defaults={
-            "kind": kind,
-            "payload": payload,
-            "max_attempts": max_attempts or settings.OUTBOX_MAX_ATTEMPTS,
-        },
+        payload=payload,
+        max_attempts=max_attempts or settings.OUTBOX_MAX_ATTEMPTS,
     )
+    created = _insert_unless_key_exists(message)
+    if not created:
+        message = OutboxMessage.objects.get(key=key)
     if created:
         from .tasks import outbox_deliver
 
         transaction.on_commit(lambda: _kick(outbox_deliver, message.pk))
     return message
+
+
+def _insert_unless_key_exists(message: OutboxMessage) -> bool:
+    """INSERT … ON CONFLICT (key) DO NOTHING: one round trip, no savepoint, and safe when
+    two transactions enqueue the same key at once. Sets ``message.pk`` when inserted."""
+    meta = OutboxMessage._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    # Names from the model's metadata, values as parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(meta.get_field('key').column)}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk = row[0]
+    message._state.adding = False
+    return True
 
 
 def _kick(task, message_id: int) -> None:
