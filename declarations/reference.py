@@ -68,9 +68,15 @@ _cached: Reference | None = None
 _lock = threading.Lock()
 
 
+def stamp_sql() -> str:
+    """The stamp expression for this database. Only PostgreSQL computes it; elsewhere (the
+    embedded SQLite default of development) the stamp is empty and nothing is cached."""
+    return STAMP_SQL if connection.vendor == "postgresql" else "''"
+
+
 def reference_stamp() -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {STAMP_SQL}")
+        cursor.execute(f"SELECT {stamp_sql()}")
         return cursor.fetchone()[0]
 
 
@@ -78,9 +84,10 @@ def reference_tables(stamp: str | None = None) -> Reference:
     """The tables as of ``stamp`` (computed here when not given): the cached snapshot when
     its stamp matches, else read afresh (read after the stamp, so never older than it)."""
     global _cached
-    stamp = stamp or reference_stamp()
+    if stamp is None:
+        stamp = reference_stamp()
     cached = _cached
-    if cached is not None and cached.stamp == stamp:
+    if stamp and cached is not None and cached.stamp == stamp:
         return cached
     from .models import ProcedureTimeLimit
 
@@ -90,6 +97,7 @@ def reference_tables(stamp: str | None = None) -> Reference:
         )
     )
     fresh = Reference(stamp, MoneyTables.load(), WorkingCalendar.load(), limits)
-    with _lock:
-        _cached = fresh
+    if stamp:
+        with _lock:
+            _cached = fresh
     return fresh

@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..procedures import procedure_get
 from ..procedures.d02lt import parse_month
-from ..reference import STAMP_SQL, reference_tables
+from ..reference import reference_tables, stamp_sql
 from . import envelope as env
 from .errors import IntakeError, Refused, err
 from .parsing import parse_untrusted, strip_bom
@@ -125,7 +125,7 @@ def _employer_for(facts: dict, *, digest: str, sandbox: bool) -> Employer:
         Employer.objects.select_related("managing_office", "ivan_channel")
         .annotate(
             earlier_dossier_id=Subquery(earlier),
-            reference_stamp=RawSQL(STAMP_SQL, ()),  # noqa: S611  (a constant, no input)
+            reference_stamp=RawSQL(stamp_sql(), ()),  # noqa: S611  (a constant, no input)
         )
         .filter(unit_code=facts["unit_code"])
         .first()

@@ -85,5 +85,6 @@ def test_the_dev_command_starts_the_portal_on_a_fresh_sqlite_database(tmp_path):
         assert "donvi_" in output and "Portal: http://127.0.0.1:" in output
         assert "<form" in page
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
