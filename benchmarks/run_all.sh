@@ -14,7 +14,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   adoption=(--sizes 10000 100000 --repeat 5) closure=(--records 20000 --lookup-rows 200000 --lookups 100)
   mixed=(--levels 2,8 --seconds 4 --closures 5000 --dossiers 300)
 else
-  intake=(--docs 200 --big-docs 10 --http-docs 600) ivan=(--duration 15 --dossiers 2500)
+  intake=(--docs 200 --big-docs 10 --http-docs 600) ivan=(--duration 15 --dossiers 1500)
   audit=(--seconds 4 --writers 1,4,16) queue=(--sizes 10000 1000000 --repeat 40)
   adoption=(--sizes 10000 1000000 --repeat 20) closure=(--records 1000000 --lookup-rows 10000000 --lookups 1000)
   mixed=(--levels 2,4,8,16,32 --seconds 8 --closures 20000 --dossiers 1500)
@@ -35,8 +35,8 @@ run intake $py benchmarks/intake.py "${intake[@]}"
 run ivan_load $py benchmarks/ivan_load.py "${ivan[@]}"
 run audit_chain $py benchmarks/audit_chain.py "${audit[@]}"
 run review_queue $py benchmarks/review_queue.py "${queue[@]}"
-run adoption $py benchmarks/adoption.py "${adoption[@]}"
-run closure_push $py benchmarks/closure_push.py "${closure[@]}"
 run accounts_report env DATABASE_URL="postgres://postgres@${PG_HOST:-127.0.0.1}:${PG_PORT:-5432}/bhxh_bench_accounts" $py benchmarks/accounts_report.py
 run mixed_load $py benchmarks/mixed_load.py "${mixed[@]}"
+run closure_push $py benchmarks/closure_push.py "${closure[@]}"
+run adoption $py benchmarks/adoption.py "${adoption[@]}"
 echo "finished $(date -u '+%Y-%m-%d %H:%M UTC')" | tee -a "$out"
