@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from functools import wraps
 
+import orjson
 import structlog
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,16 +43,16 @@ def signed(view):
 def closures_batch(request):
     """Upsert a batch: ``{"records": [...]}`` → ``{"results": [...]}`` in the same order."""
     try:
-        body = json.loads(request.body)
+        body = orjson.loads(request.body)
         records = body["records"]
         if not isinstance(records, list):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (orjson.JSONDecodeError, KeyError, TypeError):
         return _error("central.batch.malformed", 'body must be {"records": [...]}', 400)
     if len(records) > settings.CENTRAL_MAX_BATCH:
         return _error("central.batch.too_large", "too many records in one batch", 413)
     results = services.closures_upsert(records=records, key_id=request.central_key.key_id)
-    return JsonResponse({"results": results})
+    return HttpResponse(orjson.dumps({"results": results}), content_type="application/json")
 
 
 def _date_param(request, name):

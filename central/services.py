@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date
 
+import orjson
 import psycopg
 from django.db import connections, transaction
 from django.utils import timezone
@@ -29,73 +29,107 @@ FIELDS = (
     "confirmed_by",
     "periods",
 )
+MAX_VERSION = 2**31 - 1  # the column is a PostgreSQL integer
+# Required text fields and their length limits, in the order they are checked.
+_TEXTS = (
+    ("reference", 60),
+    ("office_code", 12),
+    ("unit_code", 20),
+    ("book_number", 20),
+    ("si_number", 20),
+    ("full_name", 200),
+)
 
 
 class RecordInvalid(ValueError):
     pass
 
 
+# ISO dates already seen, normalised (a batch repeats the same few thousand days).
+_DATES: dict[str, str] = {}
+
+
 def _date(value, field, *, required):
-    if value in (None, ""):
+    if value is None or value == "":
         if required:
             raise RecordInvalid(f"{field} is required")
         return None
+    if type(value) is str:
+        clean = _DATES.get(value)
+        if clean is not None:
+            return clean
     try:
-        return date.fromisoformat(value).isoformat()
+        clean = date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
         raise RecordInvalid(f"{field} is not a date") from None
+    if len(_DATES) > 50_000:
+        _DATES.clear()
+    _DATES[value] = clean
+    return clean
 
 
 def _text(rec, field, limit, *, required=True):
     value = rec.get(field, "")
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
+    if (
+        type(value) is not str
+        or len(value) > limit
+        or (required and not value.strip())
+        or "\x00" in value  # PostgreSQL text cannot hold NUL
+    ):
         raise RecordInvalid(f"{field} is missing or too long")
     return value
 
 
+def _amount(value) -> str:
+    text = str(value)
+    if "\x00" in text:
+        raise RecordInvalid("a period amount is not a number")
+    return text
+
+
 def record_clean(rec) -> dict:
     """A pushed record checked and normalised; raises RecordInvalid."""
-    if not isinstance(rec, dict):
+    if type(rec) is not dict:
         raise RecordInvalid("record is not an object")
     version = rec.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    if type(version) is not int or not 1 <= version <= MAX_VERSION:
         raise RecordInvalid("version must be a positive integer")
     kind = rec.get("kind")
-    if kind not in KINDS:
+    if type(kind) is not str or kind not in KINDS:
         raise RecordInvalid("kind must be bhxh or bhtn")
     periods = rec.get("periods")
-    if not isinstance(periods, list) or not periods:
+    if type(periods) is not list or not periods:
         raise RecordInvalid("periods must be a non-empty list")
     clean_periods = []
     for p in periods:
-        if not isinstance(p, dict):
+        if type(p) is not dict:
             raise RecordInvalid("a period is not an object")
         start = _date(p.get("from"), "period from", required=True)
         end = _date(p.get("to"), "period to", required=True)
         if end < start:
             raise RecordInvalid("a period ends before it starts")
         clean_periods.append(
-            {"from": start, "to": end, "salary": str(p.get("salary")), "rate": str(p.get("rate"))}
+            {
+                "from": start,
+                "to": end,
+                "salary": _amount(p.get("salary")),
+                "rate": _amount(p.get("rate")),
+            }
         )
-    return {
-        "reference": _text(rec, "reference", 60),
-        "version": version,
-        "office_code": _text(rec, "office_code", 12),
-        "unit_code": _text(rec, "unit_code", 20),
-        "book_number": _text(rec, "book_number", 20),
-        "si_number": _text(rec, "si_number", 20),
-        "full_name": _text(rec, "full_name", 200),
-        "birth_date": _date(rec.get("birth_date"), "birth_date", required=False),
-        "kind": kind,
-        "confirmed_on": _date(rec.get("confirmed_on"), "confirmed_on", required=True),
-        "confirmed_by": _text(rec, "confirmed_by", 150, required=False),
-        "periods": clean_periods,
-    }
+    clean = {field: _text(rec, field, limit) for field, limit in _TEXTS}
+    clean["version"] = version
+    clean["birth_date"] = _date(rec.get("birth_date"), "birth_date", required=False)
+    clean["kind"] = kind
+    clean["confirmed_on"] = _date(rec.get("confirmed_on"), "confirmed_on", required=True)
+    clean["confirmed_by"] = _text(rec, "confirmed_by", 150, required=False)
+    clean["periods"] = clean_periods
+    return clean
 
 
 def record_digest(clean: dict) -> str:
-    canonical = json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8): the same bytes as
+    ``json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``."""
+    return hashlib.sha256(orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def receipt_for(reference: str, version: int, digest: str) -> str:
@@ -121,7 +155,7 @@ RETURNING reference, version
 _EXISTING = """
 SELECT c.reference, c.version, c.digest, c.receipt
 FROM central_centralclosure c
-JOIN jsonb_to_recordset(%s::jsonb) AS t(reference text, version int)
+JOIN unnest(%s::text[], %s::int[]) AS t(reference, version)
   ON c.reference = t.reference AND c.version = t.version
 """
 
@@ -147,55 +181,53 @@ def closures_upsert(*, records: list, key_id: str) -> list[dict]:
     Answers one result per record, in order: ``created`` (stored now), ``existing``
     (already there with the same content: same receipt), ``conflict`` (this version is
     already stored with other content) or ``rejected`` (invalid), with the receipt.
+    One statement inserts the whole batch; a version that is already stored is left as
+    it is and compared by its digest.
     """
     now = timezone.now()
     results: list[dict] = []
-    rows: list[tuple[int, dict, str, str]] = []
+    rows: dict[tuple[str, int], dict] = {}  # first occurrence of each key in the batch
+    keyed: list[tuple[int, tuple[str, int], str]] = []  # (position, key, digest)
     for i, rec in enumerate(records):
         try:
             clean = record_clean(rec)
         except RecordInvalid as exc:
-            ref = rec.get("reference", "") if isinstance(rec, dict) else ""
-            ver = rec.get("version") if isinstance(rec, dict) else None
+            ref = rec.get("reference", "") if type(rec) is dict else ""
+            ver = rec.get("version") if type(rec) is dict else None
             results.append(
                 {"reference": ref, "version": ver, "status": "rejected", "error": str(exc)}
             )
             continue
         digest = record_digest(clean)
-        receipt = receipt_for(clean["reference"], clean["version"], digest)
-        rows.append((i, clean, digest, receipt))
-        results.append(
-            {"reference": clean["reference"], "version": clean["version"], "receipt": receipt}
-        )
+        key = (clean["reference"], clean["version"])
+        keyed.append((i, key, digest))
+        results.append({"reference": key[0], "version": key[1]})
+        if key not in rows:
+            clean["digest"] = digest
+            clean["receipt"] = receipt_for(key[0], key[1], digest)
+            rows[key] = clean
     if not rows:
         return results
     with transaction.atomic(using=DB), bound_cursor(DB) as cur:
-        batch = json.dumps(
-            [{**c, "digest": digest, "receipt": receipt} for _, c, digest, receipt in rows],
-            ensure_ascii=False,
-        )
-        cur.execute(_INSERT, [key_id, now, batch])
-        created = {(r, v) for r, v in cur.fetchall()}
-        others = [(c["reference"], c["version"]) for _, c, _, _ in rows]
-        others = [k for k in others if k not in created]
+        cur.execute(_INSERT, [key_id, now, orjson.dumps(list(rows.values())).decode()])
+        created = set(cur.fetchall())
+        others = [k for k in rows if k not in created]
         stored = {}
         if others:
-            keys = [{"reference": r, "version": v} for r, v in others]
-            cur.execute(_EXISTING, [json.dumps(keys, ensure_ascii=False)])
+            cur.execute(_EXISTING, [[r for r, _ in others], [v for _, v in others]])
             stored = {(r, v): (d, rc) for r, v, d, rc in cur.fetchall()}
-        offices = sorted({c["office_code"] for _, c, _, _ in rows})
+        for key in created:
+            stored[key] = (rows[key]["digest"], rows[key]["receipt"])
+        offices = sorted({c["office_code"] for c in rows.values()})
         cur.execute(_USAGE, [key_id, now, offices])
-    for i, c, digest, _receipt in rows:
-        key = (c["reference"], c["version"])
-        if key in created:
-            results[i]["status"] = "created"
-        elif key in stored and stored[key][0] == digest:
-            results[i]["status"] = "existing"
-            results[i]["receipt"] = stored[key][1]
+    for i, key, digest in keyed:
+        result = results[i]
+        if key in stored and stored[key][0] == digest:
+            result["status"] = "created" if key in created else "existing"
+            result["receipt"] = stored[key][1]
         else:
-            results[i]["status"] = "conflict"
-            results[i]["error"] = "this version is already stored with other content"
-            results[i].pop("receipt", None)
+            result["status"] = "conflict"
+            result["error"] = "this version is already stored with other content"
     return results
 
 

@@ -7,6 +7,7 @@ import threading
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+import orjson
 from django.conf import settings
 
 from central.credentials import CredentialError, credential_file, request_sign
@@ -63,7 +64,9 @@ def _request(
     if response.status_code >= 500 or response.status_code == 429:
         raise CentralUnavailable(f"HTTP {response.status_code}")
     try:
-        data = response.json()
+        data = orjson.loads(response.content)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
     except ValueError as exc:
         raise CentralUnavailable(f"HTTP {response.status_code}: not JSON") from exc
     if response.status_code == 401 and data.get("code") in {

@@ -1,8 +1,10 @@
 """Manual push jobs and the backfill since 2008: chunked, resumable, with progress.
 
-A job walks the matching records in id order, one chunk at a time, and stores its cursor
-(the last id done) and its counters after every chunk; a job interrupted anywhere goes on
-from its cursor. Only one runner holds a job at a time (a conditional UPDATE on its state
+A job walks the matching records in id order, one chunk at a time. Each chunk is one local
+transaction: lock the rows (``FOR UPDATE SKIP LOCKED``), post them, mark them with the
+central store's receipts and store the job's cursor (the last id done) and counters; a
+job interrupted anywhere goes on from its cursor, and a chunk cut short leaves its rows
+as they were (the central store answers the same receipt when they come again). Only one runner holds a job at a time (a conditional UPDATE on its state
 and heartbeat); a runner that died leaves a stale heartbeat and the job can be taken again.
 """
 
@@ -24,7 +26,7 @@ from accounts import audit
 from accounts.models import Office
 
 from .models import ClosureRecord, JobKind, JobState, PushJob, PushState
-from .push import PUSHABLE, claimed_push, not_leased, records_claim
+from .push import PUSHABLE, claimed_push, not_leased, records_lock
 
 log = structlog.get_logger(__name__)
 
@@ -130,11 +132,11 @@ class _Progress:
         self.stop = False
 
     def claim(self, base: QuerySet, lane: int, chunk: int) -> list[int]:
+        """Lock the next chunk in the lane's open transaction."""
         with self.lock:
-            ids = records_claim(
+            ids = records_lock(
                 base.filter(pk__gt=self.job.cursor).filter(not_leased(timezone.now())),
                 limit=chunk,
-                order=("id",),
             )
             if ids:
                 self.running[lane] = min(ids)
@@ -191,8 +193,18 @@ def push_job_run(
 
     def lane(number: int) -> None:
         try:
-            while not progress.stop and (ids := progress.claim(base, number, chunk)):
-                progress.done(number, ids, claimed_push(ids))
+            while not progress.stop:
+                with transaction.atomic():
+                    if connection.vendor == "postgresql":
+                        # Losing this commit in a crash only means posting the chunk
+                        # again: do not wait for the WAL flush.
+                        with connection.cursor() as cur:
+                            cur.execute("SET LOCAL synchronous_commit TO OFF")
+                    ids = progress.claim(base, number, chunk)
+                    if not ids:
+                        break
+                    # The cursor and counters commit with the rows' new state.
+                    progress.done(number, ids, claimed_push(ids))
         except BaseException:
             progress.stop = True  # the other lanes finish their chunk and stop
             raise

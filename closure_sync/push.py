@@ -1,11 +1,15 @@
 """Pushing closure records to the central store: claim, post, record the outcome.
 
 Every path (the beat sweep, the push right after a confirmation, manual push jobs and the
-backfill) goes through :func:`records_claim` and :func:`claimed_push`. A claim is a
-conditional ``UPDATE`` of rows selected ``FOR UPDATE SKIP LOCKED`` that leases them to one
-worker; a worker killed mid-batch leaves the lease to expire and the rows are taken again.
-The central store is keyed by (reference, version) and answers the same receipt to a
-replay, so a batch posted twice is stored once.
+backfill) posts through :func:`claimed_push`; what differs is how rows are held while
+they are posted. The sweep and the kicks take a lease (:func:`records_claim`): a
+conditional ``UPDATE`` of rows selected ``FOR UPDATE SKIP LOCKED``; a worker killed
+mid-batch leaves the lease to expire and the rows are taken again. Jobs (manual pushes,
+the backfill) lock their chunk for the length of one transaction instead
+(:func:`records_lock`): no extra write per row, and a runner that dies releases its rows
+at once. Either way the central store is keyed by (reference, version) and answers the
+same receipt to a replay, so a batch posted twice is stored once, and a row is marked
+pushed only after the central store's answer.
 """
 
 from __future__ import annotations
@@ -81,6 +85,16 @@ def records_claim(queryset: QuerySet, *, limit: int, order=("push_deadline", "id
     return ids
 
 
+def records_lock(queryset: QuerySet, *, limit: int) -> list[int]:
+    """Lock up to ``limit`` rows of ``queryset`` in id order until the caller's
+    transaction ends (rows leased or locked by another worker are skipped)."""
+    return list(
+        queryset.order_by("id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("id", flat=True)[:limit]
+    )
+
+
 _PAYLOADS = f"""
 SELECT coalesce(json_agg(json_build_object(
     'id', c.id, 'reference', c.reference, 'version', c.version, 'office_code', o.code,
@@ -116,16 +130,17 @@ def payloads(ids: list[int]) -> list[dict]:
 
 
 def _mark_pushed(pairs: list[tuple[int, str]], now) -> None:
+    """One statement for the whole batch: each row gets its own receipt."""
     if not pairs:
         return
     with bound_cursor("default") as cur:
         cur.execute(
             f"""UPDATE {TABLE} c SET push_state = 'pushed', central_receipt = t.rc,
-                  pushed_at = coalesce(c.pushed_at, %s), push_attempts = c.push_attempts + 1, push_lease_until = NULL,
-                  push_next_at = NULL, push_error = ''
-                FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, rc text)
+                  pushed_at = coalesce(c.pushed_at, %s), push_attempts = c.push_attempts + 1,
+                  push_lease_until = NULL, push_next_at = NULL, push_error = ''
+                FROM unnest(%s::bigint[], %s::text[]) AS t(id, rc)
                 WHERE c.id = t.id AND c.push_state <> 'pushed'""",  # noqa: S608
-            [now, json.dumps([{"id": i, "rc": rc} for i, rc in pairs])],
+            [now, [i for i, _ in pairs], [rc for _, rc in pairs]],
         )
 
 
@@ -148,7 +163,7 @@ def _mark_failed(ids: list[int], error: str, now, *, retry: bool) -> None:
         cur.execute(
             f"""UPDATE {TABLE} c SET push_state = 'failed', push_attempts = c.push_attempts + 1,
                   push_next_at = {next_at}, push_lease_until = NULL, push_error = %s
-                WHERE c.id = ANY(%s) AND c.push_state = 'in_flight'""",  # noqa: S608
+                WHERE c.id = ANY(%s) AND c.push_state <> 'pushed'""",  # noqa: S608
             [*params, error[:2000], ids],
         )
 
@@ -215,10 +230,15 @@ def _schedule_retry(ids: list[int]) -> None:
     countdown = min(
         max((first - timezone.now()).total_seconds(), 1), settings.CELERY_MAX_COUNTDOWN - 1
     )
-    try:
-        closure_push_records.apply_async((ids,), countdown=countdown)
-    except Exception:  # noqa: BLE001
-        log.warning("closure_retry_schedule_failed", exc_info=True)
+
+    def send():
+        try:
+            closure_push_records.apply_async((ids,), countdown=countdown)
+        except Exception:  # noqa: BLE001
+            log.warning("closure_retry_schedule_failed", exc_info=True)
+
+    # A job holds its rows locked until its transaction ends: ask after that.
+    transaction.on_commit(send)
 
 
 def closure_push_due(*, batch_size: int | None = None, time_budget: float = 50.0) -> PushOutcome:

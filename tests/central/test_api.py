@@ -89,6 +89,83 @@ def test_invalid_records_are_rejected_one_by_one(client, keyfile):
     assert [r["status"] for r in resp.json()["results"]] == ["rejected", "created"]
 
 
+def test_a_batch_mixing_stored_new_and_updated_versions_stores_each_version_once(client, keyfile):
+    key = credential()
+    keyfile(key)
+    first, _ = post(client, key, {"records": [record("0101-A1"), record("0101-A2")]})
+    receipts = {r["reference"]: r["receipt"] for r in first.json()["results"]}
+    batch = [
+        record("0101-A1"),  # stored already, same content
+        record("0101-A2", version=2, full_name="Nguyễn Thị Lanh"),  # a correction
+        record("0101-A3"),  # new
+        record("0101-A1"),  # the same version twice in one batch
+        record("0101-A3", full_name="Khác"),  # the new one again, other content
+    ]
+    resp, _ = post(client, key, {"records": batch})
+    results = resp.json()["results"]
+    statuses = [r["status"] for r in results]
+    assert statuses == ["existing", "created", "created", "existing", "conflict"]
+    assert results[0]["receipt"] == results[3]["receipt"] == receipts["0101-A1"]
+    assert "receipt" not in results[4]
+    stored = CentralClosure.objects.using("central")
+    assert sorted(stored.values_list("reference", "version")) == [
+        ("0101-A1", 1),
+        ("0101-A2", 1),
+        ("0101-A2", 2),
+        ("0101-A3", 1),
+    ]
+    assert stored.get(reference="0101-A3").full_name == "Nguyễn Thị Lan"
+    assert stored.get(reference="0101-A3").receipt == results[2]["receipt"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"version": 2**31},  # above the integer column
+        {"version": True},
+        {"full_name": "Nguyễn\x00Lan"},  # PostgreSQL text holds no NUL
+        {"kind": ["bhxh"]},
+        {"periods": [{"from": "2019-01-01", "to": "2019-01-01", "salary": "5\x00", "rate": "8"}]},
+        {"confirmed_on": "20/11/2026"},
+        {"unit_code": 7},
+    ],
+)
+def test_a_hostile_record_is_rejected_alone_without_a_server_error(client, keyfile, bad):
+    key = credential()
+    keyfile(key)
+    resp, _ = post(client, key, {"records": [record("0101-BAD", **bad), record("0101-OK")]})
+    assert resp.status_code == 200
+    assert [r["status"] for r in resp.json()["results"]] == ["rejected", "created"]
+    assert list(CentralClosure.objects.using("central").values_list("reference", flat=True)) == [
+        "0101-OK"
+    ]
+
+
+def test_a_body_that_is_not_a_records_object_is_refused_with_a_stable_code(client, keyfile):
+    key = credential()
+    keyfile(key)
+    for body in ([record()], {"records": {"0": record()}}, "records"):
+        resp, _ = post(client, key, body)
+        assert resp.status_code == 400
+        assert resp.json()["code"] == "central.batch.malformed"
+    raw = b'{"records": [{"reference": "\\ud800"}]}'  # a lone surrogate is not UTF-8
+    headers = request_sign(credential=key, method="POST", path=BATCH, body=raw)
+    resp = client.post(BATCH, data=raw, content_type="application/json", headers=headers)
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "central.batch.malformed"
+
+
+def test_the_digest_is_the_canonical_json_of_the_clean_record():
+    """Receipts already issued stay valid: the digest keeps its byte-exact definition."""
+    import hashlib
+
+    from central.services import record_clean, record_digest
+
+    clean = record_clean(record(full_name='Nguyễn "Thị" Lan\t𝔘', confirmed_by="thu_badinh"))
+    canonical = json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert record_digest(clean) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def test_a_replayed_request_is_refused(client, keyfile):
     key = credential()
     keyfile(key)
