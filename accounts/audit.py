@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from portal.db import rows_insert
+
 from .models import AuditChainHead, AuditEntry, Office, User
 
 GENESIS_HASH = "0" * 64
@@ -86,7 +88,7 @@ def record(
     """
     actor = actor if (actor is not None and getattr(actor, "pk", None)) else None
     target_type, target_id, target_repr = _describe_target(target)
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         at=timezone.now(),
         actor_id=actor.pk if actor else None,
         actor_repr=(actor.get_username() if actor else "system")[:200],
@@ -97,6 +99,8 @@ def record(
         office_id=office.pk if office else None,
         data=json.loads(_canonical_json(data or {})),
     )
+    rows_insert([entry])
+    return entry
 
 
 def _hash_of(entry: AuditEntry, prev_hash: str) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Role, User
 from accounts.services import membership_grant
+from portal.db import rows_insert
 from portal.outbox.services import outbox_enqueue
 
 from . import events
@@ -281,13 +282,15 @@ def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = 
     """A notice numbered after its dossier's unique transaction code."""
     prefix = {"receipt": "TB", "paper_receipt": "GN", "e_filing": "HD", "paper_set": "KQ"}[kind]
     suffix = "" if kind != "paper_set" else f"-{secrets.token_hex(3).upper()}"
-    return Notice.objects.create(
+    notice = Notice(
         dossier=dossier,
         kind=kind,
         number=f"{prefix}-{dossier.transaction_code}{suffix}",
         form_number=form_number,
         data=data or {},
     )
+    rows_insert([notice])
+    return notice
 
 
 # Up to this size bytes go in the INSERT itself (one statement); larger ones are written
@@ -346,53 +349,55 @@ def dossier_receive(
     receipt, but no e-mail to the employer and no place in any office queue. ``reference``
     (:func:`~declarations.reference.reference_tables`) gives the deadline without a query."""
     received_at = timezone.now()
-    deadline = reference.deadline(procedure.code, received_at) if reference else None
+    dossier = Dossier(
+        received_at=received_at,
+        employer=employer,
+        office_id=employer.managing_office_id,
+        procedure_code=procedure.code,
+        period=period,
+        transaction_code=transaction_code_new(),
+        channel=channel,
+        provider=provider,
+        submitted_by=actor if getattr(actor, "pk", None) else None,
+        certificate=certificate,
+        signed_at=signed_at,
+        trial_credential=trial,
+        paper_required=trial is not None,
+        result_held=trial is not None,
+        content_sha256=digest,
+        envelope=data if len(data) <= _INLINE_BYTES else b"",
+        worker_count=summary.get("workers", 0),
+        summary=summary,
+        sandbox=sandbox,
+    )
+    if reference is not None:
+        dossier.deadline = reference.deadline(procedure.code, received_at)
+    else:
+        from .review.clock import deadline_compute
+
+        dossier.deadline = deadline_compute(dossier)
     with transaction.atomic():
-        dossier = Dossier.objects.create(
-            received_at=received_at,
-            deadline=deadline,
-            employer=employer,
-            procedure_code=procedure.code,
-            period=period,
-            transaction_code=transaction_code_new(),
-            channel=channel,
-            provider=provider,
-            submitted_by=actor if getattr(actor, "pk", None) else None,
-            certificate=certificate,
-            signed_at=signed_at,
-            trial_credential=trial,
-            paper_required=trial is not None,
-            result_held=trial is not None,
-            content_sha256=digest,
-            envelope=data if len(data) <= _INLINE_BYTES else b"",
-            worker_count=summary.get("workers", 0),
-            summary=summary,
-            sandbox=sandbox,
-        )
+        # What Dossier.save() adds (office, deadline) is set above: one INSERT per table.
+        rows_insert([dossier])
         if len(data) > _INLINE_BYTES:
             _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
             dossier.envelope = data
-        stored = DossierFile.objects.bulk_create(
-            [
-                DossierFile(
-                    dossier=dossier,
-                    position=position,
-                    form_code=f.form_code,
-                    name=f.name[:255],
-                    kind=f.kind,
-                    size=len(f.content),
-                    sha256=hashlib.sha256(f.content).hexdigest(),
-                    content=f.content
-                    if f.kind == "xml" and len(f.content) <= _INLINE_BYTES
-                    else b"",
-                )
-                for position, f in enumerate(files)
-            ]
-        )
+        stored = [
+            DossierFile(
+                dossier=dossier,
+                position=position,
+                form_code=f.form_code,
+                name=f.name[:255],
+                kind=f.kind,
+                size=len(f.content),
+                sha256=hashlib.sha256(f.content).hexdigest(),
+                content=f.content if f.kind == "xml" and len(f.content) <= _INLINE_BYTES else b"",
+            )
+            for position, f in enumerate(files)
+        ]
+        rows_insert(stored)
         for record, f in zip(stored, files, strict=True):
             if f.kind == "xml" and len(f.content) > _INLINE_BYTES:
-                if record.pk is None:
-                    record = DossierFile.objects.get(dossier=dossier, position=record.position)
                 _bytes_store("declarations_dossierfile", "content", record.pk, f.content)
         receipt = _notice_create(
             dossier=dossier,

@@ -7,14 +7,16 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts import audit
+from portal.db import rows_insert
 
 from .handlers import HANDLERS, PermanentFailure
 from .models import OutboxMessage, OutboxState
+from .waker import waker
 
 log = structlog.get_logger(__name__)
 
@@ -47,28 +49,15 @@ def outbox_enqueue(
 def _insert_unless_key_exists(message: OutboxMessage) -> bool:
     """INSERT … ON CONFLICT (key) DO NOTHING: one round trip, no savepoint, and safe when
     two transactions enqueue the same key at once. Sets ``message.pk`` when inserted."""
-    meta = OutboxMessage._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
-    # Names from the model's metadata, values as parameters.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote(meta.get_field('key').column)}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    message.pk = row[0]
-    message._state.adding = False
-    return True
+    return rows_insert([message], conflict="key") != [None]
 
 
 def _kick(task, message_id: int) -> None:
+    """Have the committed row delivered now: at once in-process (eager tasks), else by a
+    wake-up the process's waker sends in the background."""
+    if not task.app.conf.task_always_eager:
+        waker().wake(message_id)
+        return
     # A broker hiccup must not fail the request that committed the row: the sweep
     # will find it.
     try:
@@ -105,7 +94,9 @@ def _due_filter(now):
     )
 
 
-def outbox_claim(*, message_id: int | None = None, limit: int = 1) -> list[OutboxMessage]:
+def outbox_claim(
+    *, message_id: int | None = None, message_ids: list[int] | None = None, limit: int = 1
+) -> list[OutboxMessage]:
     """Take due rows for delivery (``SELECT … FOR UPDATE SKIP LOCKED``) and lease them.
 
     A leased row belongs to this worker until the lease ends; a worker that dies mid-send
@@ -116,6 +107,8 @@ def outbox_claim(*, message_id: int | None = None, limit: int = 1) -> list[Outbo
         qs = OutboxMessage.objects.filter(_due_filter(now))
         if message_id is not None:
             qs = qs.filter(pk=message_id)
+        if message_ids is not None:
+            qs = qs.filter(pk__in=message_ids)
         rows = list(
             qs.order_by("next_attempt_at", "id").select_for_update(skip_locked=True)[:limit]
         )

@@ -1,0 +1,87 @@
+"""The outbox's wake-ups: handed to a background thread and sent in batches."""
+
+import os
+import threading
+
+import pytest
+from django.db import transaction
+
+from portal.outbox import waker as waker_module
+from portal.outbox.models import OutboxMessage, OutboxState
+from portal.outbox.services import outbox_enqueue
+from portal.outbox.waker import Waker
+from tests.conftest import wait_until
+
+
+def test_ids_committed_close_together_go_in_one_message():
+    sent = []
+    w = Waker(sent.append, linger=0.2)
+    for i in range(5):
+        w.wake(i)
+    assert w.flush(5)
+    assert sent == [[0, 1, 2, 3, 4]]
+    w.wake(9)
+    assert w.flush(5)
+    assert sent[-1] == [9]
+
+
+def test_a_failed_send_does_not_stop_the_next_ones():
+    calls = []
+
+    def send(ids):
+        calls.append(ids)
+        if len(calls) == 1:
+            raise ConnectionError("broker down")
+
+    w = Waker(send, linger=0)
+    w.wake(1)
+    assert w.flush(5)
+    w.wake(2)
+    assert w.flush(5)
+    assert calls == [[1], [2]]
+
+
+def test_a_batch_is_capped_and_the_rest_follows():
+    sent = []
+    gate = threading.Event()
+
+    def send(ids):
+        gate.wait(5)
+        sent.append(ids)
+
+    w = Waker(send, linger=0.5)
+    for i in range(waker_module.MAX_BATCH + 3):
+        w.wake(i)
+    gate.set()
+    assert w.flush(5)
+    assert [len(b) for b in sent] == [waker_module.MAX_BATCH, 3]
+    assert [i for b in sent for i in b] == list(range(waker_module.MAX_BATCH + 3))
+
+
+def test_a_forked_process_starts_its_own_sender():
+    sent = []
+    w = Waker(sent.append, linger=0)
+    w.wake(1)
+    assert w.flush(5)
+    w._pid = os.getpid() + 1  # as a child process sees the parent's waker after fork
+    w.wake(2)
+    assert w.flush(5)
+    assert sent == [[1], [2]]
+
+
+@pytest.mark.worker
+def test_committed_rows_reach_the_worker_through_one_batched_wake_up(celery_worker_process):
+    worker = celery_worker_process(loglevel="INFO")
+    with transaction.atomic():
+        for i in range(4):
+            outbox_enqueue(
+                kind="email",
+                key=f"waker-mail-{i}",
+                payload={"to": ["ketoan@example.vn"], "subject": f"Số {i}", "body": "b"},
+            )
+    wait_until(
+        lambda: OutboxMessage.objects.filter(state=OutboxState.SENT).count() == 4, timeout=60
+    )
+    log = worker.log_text()
+    assert "portal.outbox.tasks.outbox_deliver_many" in log, log[-2000:]
+    assert "portal.outbox.tasks.outbox_deliver[" not in log, log[-2000:]
