@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from declarations.models import Dossier
+
 from .models import EmployerChannel, WebhookEndpoint
 from .webhooks import endpoint_event
 
@@ -41,6 +43,8 @@ def endpoints_of(dossier) -> list[WebhookEndpoint]:
     """The active webhook of each provider concerned (the one carrying the employer now,
     the one that submitted the dossier), in one query; the oldest one per provider, as
     ``webhook_event`` picks."""
+    if dossier.provider_id is None and _carries_none(dossier):
+        return []
     # A subquery, not a join: joined, each endpoint would come once per employer its
     # provider carries.
     carrier = EmployerChannel.objects.filter(employer_id=dossier.employer_id)
@@ -51,6 +55,16 @@ def endpoints_of(dossier) -> list[WebhookEndpoint]:
     for endpoint in WebhookEndpoint.objects.filter(concerned, active=True).order_by("pk"):
         first.setdefault(endpoint.provider_id, endpoint)
     return list(first.values())
+
+
+def _carries_none(dossier) -> bool:
+    """True when the dossier's employer, as already loaded with its I-VAN channel (intake
+    reads it), has none: no provider to tell, no query. False when not known."""
+    if not Dossier.employer.is_cached(dossier):
+        return False
+    employer = dossier.employer
+    channel = EmployerChannel.employer.field.remote_field
+    return channel.is_cached(employer) and channel.get_cached_value(employer) is None
 
 
 def on_dossier_event(event: str, *, dossier, notice=None, data=None) -> None:

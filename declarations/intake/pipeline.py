@@ -18,7 +18,7 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from lxml import etree
@@ -39,7 +39,7 @@ from ..reference import reference_tables, stamp_sql
 from . import envelope as env
 from .errors import IntakeError, Refused, err
 from .parsing import parse_untrusted, strip_bom
-from .signatures import signature_inspect, signature_verify
+from .signatures import CHUNKED_FROM_BYTES, signature_inspect, signature_verify
 from .trust import chain_check, trust_store, validity_check
 
 log = structlog.get_logger(__name__)
@@ -94,6 +94,10 @@ def intake_submit(
         return IntakeResult(errors=refusal.errors, sandbox=sandbox)
 
 
+# Below this size a document is verified on the tree intake parsed (no second parse); from
+# it, on its bytes, so that two trees of it never live at once.
+IN_PLACE_BELOW_BYTES = CHUNKED_FROM_BYTES
+
 # A large dossier's trees leave the C heap full of free holes the database driver's send
 # buffer cannot reuse; hand them back first, so the write does not add to the peak.
 TRIM_FROM_BYTES = 1024 * 1024
@@ -114,19 +118,32 @@ def _schema_errors(schema: etree.XMLSchema, root, code: str, form: str | None = 
     return found
 
 
-def _employer_for(facts: dict, *, digest: str, sandbox: bool) -> Employer:
+def _employer_for(facts: dict, *, digest: str, sandbox: bool, signer=None) -> Employer:
     """The employer named by the envelope, in one round trip with what intake needs next:
     its I-VAN channel, the id of an earlier dossier with the same bytes
-    (``earlier_dossier_id``) and the reference tables' stamp (``reference_stamp``)."""
+    (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and, given
+    the envelope's ``signer`` (:class:`~.signatures.SignatureFacts`), the registered
+    certificate it was made with, in force at its signing time (see :func:`_pinned`)."""
     earlier = Dossier.objects.filter(
         employer=OuterRef("pk"), content_sha256=digest, sandbox=sandbox
     ).values("pk")[:1]
+    annotations = {
+        "earlier_dossier_id": Subquery(earlier),
+        "reference_stamp": RawSQL(stamp_sql(), ()),  # noqa: S611  (a constant, no input)
+    }
+    fingerprint = None
+    if signer is not None:
+        fingerprint = _fingerprint(signer.certificate)
+        registered = (
+            RegisteredCertificate.objects.filter(employer=OuterRef("pk"), fingerprint=fingerprint)
+            .filter(Q(replaced_at__isnull=True) | Q(replaced_at__gt=signer.signing_time))
+            .order_by("-registered_at")
+        )
+        annotations["pinned_id"] = Subquery(registered.values("pk")[:1])
+        annotations["pinned_replaced_at"] = Subquery(registered.values("replaced_at")[:1])
     employer = (
         Employer.objects.select_related("managing_office", "ivan_channel")
-        .annotate(
-            earlier_dossier_id=Subquery(earlier),
-            reference_stamp=RawSQL(stamp_sql(), ()),  # noqa: S611  (a constant, no input)
-        )
+        .annotate(**annotations)
         .filter(unit_code=facts["unit_code"])
         .first()
     )
@@ -134,7 +151,15 @@ def _employer_for(facts: dict, *, digest: str, sandbox: bool) -> Employer:
         raise Refused(err("EMPLOYER_UNKNOWN", value=facts["unit_code"] or "—"))
     if mst_check.compact(facts["tax_code"] or "") != mst_check.compact(employer.tax_code):
         raise Refused(err("EMPLOYER_TAX_MISMATCH", value=facts["tax_code"] or "—"))
+    if fingerprint is not None:
+        employer.pinned_fingerprint = fingerprint
     return employer
+
+
+def _fingerprint(certificate) -> str:
+    return RegisteredCertificate.fingerprint_of(
+        certificate.public_bytes(serialization.Encoding.DER)
+    )
 
 
 def _channel_check(*, employer, channel, provider, actor) -> None:
@@ -169,9 +194,22 @@ def _trial_check(employer, secret: str, now: datetime) -> TrialCredential:
 
 
 def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCertificate:
-    """The employer's registered certificate the signature was made with, in force at ``at``."""
+    """The employer's registered certificate the signature was made with, in force at ``at``.
+
+    The envelope's signer came with the employer (``_employer_for``); a signature by the
+    same certificate needs no query, only its own time checked against the replacement."""
     der = certificate.public_bytes(serialization.Encoding.DER)
     fingerprint = RegisteredCertificate.fingerprint_of(der)
+    if getattr(employer, "pinned_fingerprint", None) == fingerprint:
+        replaced_at = employer.pinned_replaced_at
+        if employer.pinned_id is None or (replaced_at is not None and at >= replaced_at):
+            raise Refused(err("CERT_NOT_REGISTERED", form=form))
+        # The other fields stay deferred: read from the database if anything asks.
+        return RegisteredCertificate.from_db(
+            Employer.objects.db,
+            ["id", "employer_id", "der", "fingerprint", "replaced_at"],
+            [employer.pinned_id, employer.pk, der, fingerprint, replaced_at],
+        )
     registered = getattr(employer, "_registered_certificates", None)
     if registered is None:
         registered = employer._registered_certificates = list(employer.certificates.all())
@@ -253,9 +291,10 @@ def _forms_check(files, *, procedure, employer, now, trial, envelope_cert, store
             if schema_errors:
                 raise Refused(schema_errors)
             if not trial:
-                root = None  # the verifier parses the bytes again: one tree at a time
+                if len(f.content) >= IN_PLACE_BELOW_BYTES:
+                    root = None  # the verifier parses the bytes again: one tree at a time
                 root, _record, _at = signed_tree_check(
-                    strip_bom(f.content),
+                    strip_bom(f.content) if root is None else root,
                     container="Cky",
                     employer=employer,
                     now=now,
@@ -295,7 +334,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
     env.files_count_check(root, max_files=settings.INTAKE_MAX_FILES)
     facts = env.envelope_facts(root)
     digest = hashlib.sha256(data).hexdigest()
-    employer = _employer_for(facts, digest=digest, sandbox=sandbox)
+    employer = _employer_for(facts, digest=digest, sandbox=sandbox, signer=shape)
     _channel_check(employer=employer, channel=channel, provider=provider, actor=actor)
     procedure = procedure_get(facts["procedure"])
     if procedure is None:
@@ -317,10 +356,11 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         trial = _trial_check(employer, trial_secret, now)
         signed_root = root
     else:
-        root = None  # the verifier parses the bytes again: one tree at a time
+        if len(data) >= IN_PLACE_BELOW_BYTES:
+            root = None  # the verifier parses the bytes again: one tree at a time
         store = trust_store()  # read (or found unchanged) once for every signature here
         signed_root, record, signed_at = signed_tree_check(
-            strip_bom(data),
+            strip_bom(data) if root is None else root,
             container="CKy_Dvi",
             employer=employer,
             now=now,

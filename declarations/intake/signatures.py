@@ -86,6 +86,15 @@ class IvanCompatibleVerifier(XMLVerifier):
     # Large documents: the canonical form in chunks (see _c14n_chunks); small ones in one
     # piece, which is quicker.
     c14n_in_chunks = False
+    # Set by get_root when verifying intake's own tree in place (see signature_verify).
+    in_place = False
+
+    def get_root(self, data):
+        """Intake's own tree (from ``parse_untrusted``) is verified as it is, not copied."""
+        if isinstance(data, etree._Element) and data.getparent() is None:
+            self.in_place = True
+            return data
+        return super().get_root(data)
 
     def _verify_reference(
         self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
@@ -134,8 +143,13 @@ class IvanCompatibleVerifier(XMLVerifier):
             payload_c14n, digest = _c14n_chunks(root, algorithm, digest_alg)
         if base64.b64decode(digest_value.text) != digest:
             raise InvalidDigest(f"Digest mismatch for reference {index} ()")
-        # The signed bytes (as chunks) are parsed by the caller once this tree is freed.
         key = signature_key_used.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        if self.in_place:
+            # The tree just digested, signature removed, *is* the signed document: with no
+            # comment, PI or DTD in it (parse_untrusted refuses them) nothing in it was left
+            # out of the canonical form, so parsing that form again would rebuild this tree.
+            return VerifyResult(payload_c14n, root, signature, signature_key=key)
+        # The signed bytes (as chunks) are parsed by the caller once this tree is freed.
         return VerifyResult(payload_c14n, None, signature, signature_key=key)
 
     def _verify_signature_with_pubkey(self, *, signed_info_c14n: bytes, **kwargs):
@@ -323,11 +337,14 @@ def signature_verify(
 ) -> etree._Element:
     """Verify the signature at ``<root>/<container>`` with the pinned ``certificate``.
 
-    ``root`` is the parsed document or its bytes (parsed by the verifier with the hardened
-    parser: the caller then need not keep a tree of its own meanwhile).
+    ``root`` is the document as :func:`~.parsing.parse_untrusted` parsed it (verified in
+    place: the signature is removed from it and the same tree returned) or its bytes
+    (parsed by the verifier with the hardened parser; large documents go this way, so the
+    caller need not keep a tree of its own meanwhile).
 
-    Returns the signed document as the verifier rebuilt it from what was digested (the
-    signature itself removed, comments excised): the only tree the pipeline reads next.
+    Returns the signed document: the tree that was digested, or the one rebuilt from what
+    was digested (the signature itself removed, comments excised). It is the only tree the
+    pipeline reads next.
     """
     config = SignatureConfiguration(
         require_x509=True,
