@@ -13,7 +13,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 # KEYS: current window, previous window; ARGV: limit, weight of the previous window, ttl.
@@ -47,7 +47,8 @@ def rate_take(
     key: str, limit: int, period: int, *, now: float | None = None, cache=None
 ) -> Verdict:
     """Count one request under ``key`` if the limit allows it."""
-    cache = cache or default_cache
+    # The backend itself: django.core.cache.cache is a proxy, never an instance of it.
+    cache = cache or caches["default"]
     now = time.time() if now is None else now
     window, into = divmod(now, period)
     weight = 1 - into / period

@@ -63,3 +63,33 @@ def test_concurrent_requests_on_redis_never_lose_a_count(redis_url):
     with ThreadPoolExecutor(8) as pool:
         verdicts = list(pool.map(take, range(80)))
     assert verdicts.count(True) == 25
+
+
+def test_the_configured_redis_cache_takes_the_atomic_path(redis_url, settings, monkeypatch):
+    """Without ``cache=`` (as the API throttle calls it) the Redis backend configured in
+    CACHES is used through its script, not through get/add/incr."""
+    from django.core.cache import caches
+
+    from ivan import ratelimit
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-ratelimit-{uuid.uuid4().hex}",
+        }
+    }
+    scripted = []
+    real = ratelimit._redis_take
+    monkeypatch.setattr(
+        ratelimit, "_redis_take", lambda *args: scripted.append(args[1]) or real(*args)
+    )
+    monkeypatch.setattr(ratelimit, "_cache_take", None)  # the other path would fail here
+
+    def take(_):
+        return rate_take("api", 25, PERIOD, now=START + 5).allowed
+
+    with ThreadPoolExecutor(8) as pool:
+        verdicts = list(pool.map(take, range(60)))
+    assert verdicts.count(True) == 25 and len(scripted) == 60
+    assert isinstance(caches["default"], RedisCache)
