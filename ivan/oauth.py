@@ -8,8 +8,11 @@ from urllib.parse import unquote_plus
 
 from django.contrib.auth.hashers import check_password
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from portal.db import PreparedQuery
 
 from .models import ClientSecret, Contract
 
@@ -25,6 +28,23 @@ def _basic_credentials(validator, request) -> tuple[str, str] | None:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
+def _token_query(*, checksum, day):
+    in_force = Contract.objects.in_force(on=day).filter(
+        provider_id=OuterRef("application__ivan_client__provider_id")
+    )
+    return (
+        get_access_token_model()
+        .objects.select_related("application__ivan_client__provider")
+        .annotate(ivan_contract_in_force=Exists(in_force))
+        .filter(token_checksum=checksum)
+        .order_by("pk")[:1]
+    )
+
+
+# Compiled once per process: every API call makes this lookup.
+_TOKEN_QUERY = PreparedQuery(_token_query)
+
+
 class ProviderOAuth2Validator(OAuth2Validator):
     def _load_access_token(self, token):
         """The token with its application, API client and provider, and whether the
@@ -34,16 +54,7 @@ class ProviderOAuth2Validator(OAuth2Validator):
         next call. (Provider tokens have no user: ``token.user`` costs no query.)
         """
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        in_force = Contract.objects.in_force().filter(
-            provider_id=OuterRef("application__ivan_client__provider_id")
-        )
-        return (
-            get_access_token_model()
-            .objects.select_related("application__ivan_client__provider")
-            .annotate(ivan_contract_in_force=Exists(in_force))
-            .filter(token_checksum=checksum)
-            .first()
-        )
+        return _TOKEN_QUERY.first(checksum=checksum, day=timezone.localdate())
 
     def authenticate_client(self, request, *args, **kwargs):
         credentials = _basic_credentials(self, request)

@@ -24,6 +24,8 @@ from django.utils import timezone, translation
 from lxml import etree
 from stdnum.vn import mst as mst_check
 
+from portal.db import PreparedQuery
+
 from ..models import (
     Channel,
     Dossier,
@@ -118,12 +120,7 @@ def _schema_errors(schema: etree.XMLSchema, root, code: str, form: str | None = 
     return found
 
 
-def _employer_for(facts: dict, *, digest: str, sandbox: bool, signer=None) -> Employer:
-    """The employer named by the envelope, in one round trip with what intake needs next:
-    its I-VAN channel, the id of an earlier dossier with the same bytes
-    (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and, given
-    the envelope's ``signer`` (:class:`~.signatures.SignatureFacts`), the registered
-    certificate it was made with, in force at its signing time (see :func:`_pinned`)."""
+def _employer_query(*, unit_code, digest, sandbox, fingerprint, signed_at):
     earlier = Dossier.objects.filter(
         employer=OuterRef("pk"), content_sha256=digest, sandbox=sandbox
     ).values("pk")[:1]
@@ -131,21 +128,39 @@ def _employer_for(facts: dict, *, digest: str, sandbox: bool, signer=None) -> Em
         "earlier_dossier_id": Subquery(earlier),
         "reference_stamp": RawSQL(stamp_sql(), ()),  # noqa: S611  (a constant, no input)
     }
-    fingerprint = None
-    if signer is not None:
-        fingerprint = _fingerprint(signer.certificate)
+    if fingerprint is not None:
         registered = (
             RegisteredCertificate.objects.filter(employer=OuterRef("pk"), fingerprint=fingerprint)
-            .filter(Q(replaced_at__isnull=True) | Q(replaced_at__gt=signer.signing_time))
+            .filter(Q(replaced_at__isnull=True) | Q(replaced_at__gt=signed_at))
             .order_by("-registered_at")
         )
         annotations["pinned_id"] = Subquery(registered.values("pk")[:1])
         annotations["pinned_replaced_at"] = Subquery(registered.values("replaced_at")[:1])
-    employer = (
+    return (
         Employer.objects.select_related("managing_office", "ivan_channel")
         .annotate(**annotations)
-        .filter(unit_code=facts["unit_code"])
-        .first()
+        .filter(unit_code=unit_code)
+        .order_by("pk")[:1]
+    )
+
+
+# Compiled once per process: building this query cost more than running it.
+_EMPLOYER_QUERY = PreparedQuery(_employer_query)
+
+
+def _employer_for(facts: dict, *, digest: str, sandbox: bool, signer=None) -> Employer:
+    """The employer named by the envelope, in one round trip with what intake needs next:
+    its I-VAN channel, the id of an earlier dossier with the same bytes
+    (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and, given
+    the envelope's ``signer`` (:class:`~.signatures.SignatureFacts`), the registered
+    certificate it was made with, in force at its signing time (see :func:`_pinned`)."""
+    fingerprint = _fingerprint(signer.certificate) if signer is not None else None
+    employer = _EMPLOYER_QUERY.first(
+        unit_code=facts["unit_code"] or "",
+        digest=digest,
+        sandbox=sandbox,
+        fingerprint=fingerprint,
+        signed_at=signer.signing_time if signer is not None else None,
     )
     if employer is None:
         raise Refused(err("EMPLOYER_UNKNOWN", value=facts["unit_code"] or "—"))

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from accounts import audit
+from portal.db import rows_insert
 
 from ..models import ApiCall
 from .access import ProviderAccess, ProviderRateThrottle, ProviderTokenAuthentication, api_client_of
@@ -40,12 +41,16 @@ class ProviderApiMixin:
             action = getattr(self, "action", None) or request.method.lower()
             name = f"{self.__class__.__name__}.{action}"
             error_code = getattr(response, "error_code", "") or ""
-            ApiCall.objects.create(
-                client=client,
-                action=name,
-                status_code=response.status_code,
-                error_code=error_code,
-                duration_ms=int((time.monotonic() - started) * 1000),
+            rows_insert(
+                [
+                    ApiCall(
+                        client=client,
+                        action=name,
+                        status_code=response.status_code,
+                        error_code=error_code,
+                        duration_ms=int((time.monotonic() - started) * 1000),
+                    )
+                ]
             )
             audit.record(
                 None,

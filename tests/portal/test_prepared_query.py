@@ -1,0 +1,119 @@
+"""``PreparedQuery``: a lookup compiled once, with the rows the ORM itself would give."""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from portal.db import PreparedQuery
+from tests.factories import OfficeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _entries(*, action, since, office_code):
+    later = AuditEntry.objects.filter(action=OuterRef("action"), at__gt=OuterRef("at"))
+    queryset = AuditEntry.objects.select_related("actor", "office").annotate(
+        later_at=Subquery(later.order_by("at").values("at")[:1]),
+        same_action=Count("pk", filter=Q(action=action)),
+    )
+    if office_code is None:
+        queryset = queryset.filter(office__isnull=True)
+    else:
+        queryset = queryset.filter(office__code=office_code)
+    return queryset.filter(action=action, at__gte=since).order_by("at", "pk")[:1]
+
+
+@pytest.fixture
+def entries():
+    now = timezone.now()
+    north, south = OfficeFactory(code="9001"), OfficeFactory(code="9002")
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    made = {}
+    for name, at, actor, office, action in [
+        ("old", now - timedelta(days=3), alice, north, "dossier.accepted"),
+        ("north", now - timedelta(days=1), alice, north, "dossier.accepted"),
+        ("south", now - timedelta(hours=5), bob, south, "dossier.accepted"),
+        ("other", now - timedelta(hours=1), bob, north, "dossier.rejected"),
+        ("nowhere", now - timedelta(hours=2), None, None, "dossier.accepted"),
+    ]:
+        made[name] = AuditEntry.objects.create(
+            at=at, actor=actor, office=office, action=action, data={"name": name}
+        )
+    return now, made
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"action": "dossier.accepted", "office_code": "9001", "days": 2},
+        {"action": "dossier.accepted", "office_code": "9001", "days": 5},
+        {"action": "dossier.accepted", "office_code": "9002", "days": 2},
+        {"action": "dossier.rejected", "office_code": "9001", "days": 2},
+        {"action": "dossier.accepted", "office_code": None, "days": 2},
+        {"action": "dossier.accepted", "office_code": "9002", "days": 0},
+    ],
+)
+def test_finds_what_the_orm_finds_related_objects_and_annotations_included(
+    entries, values, django_assert_num_queries
+):
+    now, _made = entries
+    args = {
+        "action": values["action"],
+        "office_code": values["office_code"],
+        "since": now - timedelta(days=values["days"]),
+    }
+    prepared = PreparedQuery(_entries)
+    prepared.first(**args)  # compiled here; the next call must reuse it
+    with django_assert_num_queries(1):
+        found = prepared.first(**args)
+    expected = _entries(**args).first()
+    if expected is None:
+        assert found is None
+        return
+    assert found.pk == expected.pk and found.data == expected.data and found.at == expected.at
+    assert found.later_at == expected.later_at
+    assert found.same_action == expected.same_action
+    with django_assert_num_queries(0):  # came with the row
+        assert getattr(found.actor, "username", None) == getattr(expected.actor, "username", None)
+        assert getattr(found.office, "code", None) == values["office_code"]
+    assert not found._state.adding
+
+
+def test_compiled_once_per_shape_then_only_run(entries, django_assert_num_queries):
+    now, made = entries
+    built = []
+
+    def build(**values):
+        built.append(values["office_code"])
+        return _entries(**values)
+
+    prepared = PreparedQuery(build)
+    since = now - timedelta(days=2)
+    assert (
+        prepared.first(action="dossier.accepted", since=since, office_code="9001") == made["north"]
+    )
+    assert (
+        prepared.first(action="dossier.accepted", since=since, office_code="9002") == made["south"]
+    )
+    assert (
+        prepared.first(action="dossier.rejected", since=since, office_code="9001") == made["other"]
+    )
+    # None is a shape of its own (the query itself differs), compiled once too.
+    assert (
+        prepared.first(action="dossier.accepted", since=since, office_code=None) == made["nowhere"]
+    )
+    assert (
+        prepared.first(action="dossier.accepted", since=since, office_code=None) == made["nowhere"]
+    )
+    assert len(built) == 2 and built[1] is None and built[0] != "9001"  # stand-ins, not values
+    with django_assert_num_queries(1):
+        assert prepared.first(action="nothing", since=since, office_code="9001") is None
+
+
+def test_a_value_the_query_transforms_is_refused():
+    prepared = PreparedQuery(lambda *, name: AuditEntry.objects.filter(action__icontains=name))
+    with pytest.raises(ValueError, match="name"):
+        prepared.first(name="dossier")
