@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from declarations.models import Dossier
+from portal.db import PreparedQuery
 
 from .models import EmployerChannel, WebhookEndpoint
 from .webhooks import endpoint_event
@@ -45,16 +46,27 @@ def endpoints_of(dossier) -> list[WebhookEndpoint]:
     ``webhook_event`` picks."""
     if dossier.provider_id is None and _carries_none(dossier):
         return []
-    # A subquery, not a join: joined, each endpoint would come once per employer its
-    # provider carries.
-    carrier = EmployerChannel.objects.filter(employer_id=dossier.employer_id)
-    concerned = Q(provider_id__in=carrier.values("provider_id"))
-    if dossier.provider_id:
-        concerned |= Q(provider_id=dossier.provider_id)
     first: dict[int, WebhookEndpoint] = {}
-    for endpoint in WebhookEndpoint.objects.filter(concerned, active=True).order_by("pk"):
+    endpoints = _ENDPOINTS_QUERY.all(
+        employer_id=dossier.employer_id, provider_id=dossier.provider_id or None
+    )
+    for endpoint in endpoints:
         first.setdefault(endpoint.provider_id, endpoint)
     return list(first.values())
+
+
+def _endpoints_query(*, employer_id, provider_id):
+    # A subquery, not a join: joined, each endpoint would come once per employer its
+    # provider carries.
+    carrier = EmployerChannel.objects.filter(employer_id=employer_id)
+    concerned = Q(provider_id__in=carrier.values("provider_id"))
+    if provider_id is not None:
+        concerned |= Q(provider_id=provider_id)
+    return WebhookEndpoint.objects.filter(concerned, active=True).order_by("pk")
+
+
+# Compiled once per process: every dossier event asks it.
+_ENDPOINTS_QUERY = PreparedQuery(_endpoints_query)
 
 
 def _carries_none(dossier) -> bool:

@@ -91,6 +91,14 @@ class PreparedQuery:
 
     def first(self, **values):
         """The first instance the query finds with these values, or None."""
+        found = self._run(values, first=True)
+        return found[0] if found else None
+
+    def all(self, **values) -> list:
+        """Every instance the query finds with these values."""
+        return self._run(values, first=False)
+
+    def _run(self, values: dict, *, first: bool) -> list:
         shape = tuple(
             (name, value if value is None or isinstance(value, bool) else type(value))
             for name, value in sorted(values.items())
@@ -107,14 +115,14 @@ class PreparedQuery:
             params[position] = connection.ops.adapt_unknown_value(values[name])
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchmany(1)
+            rows = cursor.fetchmany(1) if first else cursor.fetchall()
         if not rows:
-            return None
+            return []
         compiler = copy.copy(compiler)
         compiler.connection = connection  # connections are per thread
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
-        return next(iter(self._instances(compiler, rows)))
+        return list(self._instances(compiler, rows))
 
     def _compile(self, values: dict) -> tuple:
         stand_ins = {

@@ -117,3 +117,18 @@ def test_a_value_the_query_transforms_is_refused():
     prepared = PreparedQuery(lambda *, name: AuditEntry.objects.filter(action__icontains=name))
     with pytest.raises(ValueError, match="name"):
         prepared.first(name="dossier")
+
+
+def test_all_gives_every_row_in_the_query_order(entries, django_assert_num_queries):
+    now, made = entries
+
+    def build(*, action, since):
+        return AuditEntry.objects.filter(action=action, at__gte=since).order_by("-at")
+
+    prepared = PreparedQuery(build)
+    prepared.all(action="dossier.accepted", since=now)
+    with django_assert_num_queries(1):
+        found = prepared.all(action="dossier.accepted", since=now - timedelta(days=5))
+    assert found == [made["nowhere"], made["south"], made["north"], made["old"]]
+    assert prepared.all(action="dossier.rejected", since=now - timedelta(days=5)) == [made["other"]]
+    assert prepared.all(action="dossier.accepted", since=now) == []
