@@ -1,10 +1,11 @@
 """The small reference tables every dossier reads — money tables (rates, base salary,
 regional minimum wage), procedure time limits, the working calendar — cached per process.
 
-The cache is keyed on a stamp of the tables' whole contents that PostgreSQL computes
-(:data:`STAMP_SQL`) inside a query intake makes anyway (the employer lookup): a change made
-anywhere (admin, migration, raw SQL, another process) gives another stamp, and the next
-dossier reads the tables afresh, without an extra round trip when nothing changed.
+The cache is keyed on a stamp of the tables that PostgreSQL keeps (a trigger on each table
+writes a new one in the transaction that changes it) and that intake reads inside a query
+it makes anyway (the employer lookup, :data:`STAMP_SQL`): a change made anywhere (admin,
+migration, raw SQL, another process) gives another stamp, and the next dossier reads the
+tables afresh, without an extra round trip when nothing changed.
 """
 
 from __future__ import annotations
@@ -18,25 +19,9 @@ from django.db import connection
 from .rates import MoneyTables
 from .workdays import WorkingCalendar, _local_date
 
-# The columns the snapshot reads, per table.
-_TABLES = {
-    "declarations_contributionrate": "valid_from, fund, party, percent",
-    "declarations_basesalary": "valid_from, amount",
-    "declarations_regionalminimumwage": "valid_from, zone, amount",
-    "declarations_proceduretimelimit": 'procedure_code, "case", valid_from, working_days',
-    "declarations_publicholiday": "day, kind",
-}
-# Those columns of every row, as text, in id order: any insert, update or delete changes it.
-# (Built from the constant names above only.)
-STAMP_SQL = (
-    "md5("  # noqa: S608
-    + " || '|' || ".join(
-        f"(SELECT coalesce(md5(string_agg(concat_ws(';', id, {columns}), ',' ORDER BY id)), '')"  # noqa: S608
-        f" FROM {table})"
-        for table, columns in _TABLES.items()
-    )
-    + ")"
-)
+# The one row PostgreSQL's triggers renew whenever any of the tables changes (migration
+# declarations 0011); empty when absent, which caches nothing.
+STAMP_SQL = "coalesce((SELECT stamp FROM declarations_referencestamp WHERE id = 1), '')"
 
 
 @dataclass(frozen=True)

@@ -376,7 +376,9 @@ def dossier_receive(
         from .review.clock import deadline_compute
 
         dossier.deadline = deadline_compute(dossier)
-    with transaction.atomic():
+    # Inside a caller's transaction (the I-VAN API's idempotency record) no savepoint: no
+    # caller goes on after a failure here, so it only cost two round trips.
+    with transaction.atomic(savepoint=False):
         # What Dossier.save() adds (office, deadline) is set above: one INSERT per table.
         rows_insert([dossier])
         if len(data) > _INLINE_BYTES:

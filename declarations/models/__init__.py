@@ -31,6 +31,7 @@ from .dossiers import (
 from .employers import Employer, EmployerMember, EStatus, ResultDelivery, WageZone
 from .incidents import Incident, PaperCutoff
 from .rates import BaseSalary, ContributionRate, RegionalMinimumWage
+from .reference import ReferenceStamp
 from .registrations import Registration, RegistrationStatus
 from .review import DossierPause, PostDispatch
 
@@ -66,6 +67,7 @@ __all__ = [
     "PortalRelease",
     "ProcedureTimeLimit",
     "PublicHoliday",
+    "ReferenceStamp",
     "RegionalMinimumWage",
     "RegisteredCertificate",
     "Registration",
