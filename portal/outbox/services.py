@@ -94,9 +94,7 @@ def _due_filter(now):
     )
 
 
-def outbox_claim(
-    *, message_id: int | None = None, message_ids: list[int] | None = None, limit: int = 1
-) -> list[OutboxMessage]:
+def outbox_claim(*, message_id: int | None = None, limit: int = 1) -> list[OutboxMessage]:
     """Take due rows for delivery (``SELECT … FOR UPDATE SKIP LOCKED``) and lease them.
 
     A leased row belongs to this worker until the lease ends; a worker that dies mid-send
@@ -107,8 +105,6 @@ def outbox_claim(
         qs = OutboxMessage.objects.filter(_due_filter(now))
         if message_id is not None:
             qs = qs.filter(pk=message_id)
-        if message_ids is not None:
-            qs = qs.filter(pk__in=message_ids)
         rows = list(
             qs.order_by("next_attempt_at", "id").select_for_update(skip_locked=True)[:limit]
         )

@@ -13,13 +13,6 @@ def outbox_deliver(message_id: int) -> None:
         services.outbox_deliver(message)
 
 
-@shared_task(name="portal.outbox.tasks.outbox_deliver_many", ignore_result=True)
-def outbox_deliver_many(message_ids: list[int]) -> None:
-    """Deliver those of ``message_ids`` still due (a batch of wake-ups, see ``waker``)."""
-    for message in services.outbox_claim(message_ids=message_ids, limit=len(message_ids)):
-        services.outbox_deliver(message)
-
-
 @shared_task(name="portal.outbox.tasks.outbox_sweep", ignore_result=True)
 def outbox_sweep() -> int:
     """Deliver every due row in batches; a lost or failed kick only delays a message."""

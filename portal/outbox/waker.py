@@ -1,10 +1,13 @@
-"""Wake-ups for the outbox relay, sent from a background thread in batches.
+"""Wake-ups for the outbox relay, sent from a background thread.
 
 A committed outbox row is delivered by the next sweep anyway; the wake-up (a Celery
 message naming the row) only makes that immediate. Sending it cost about 2 ms of the
 request that committed the row, once per row. Here the request hands the id over and goes
-on; a thread per process waits ``OUTBOX_WAKE_LINGER_MS`` for more ids and sends them in one
-message. A wake-up lost in a crash only leaves its row to the sweep, as before.
+on; a thread per process waits ``OUTBOX_WAKE_LINGER_MS`` for more ids and sends their
+messages together, through one producer. Still one message per row: the worker's processes
+deliver them side by side, and a worker killed mid-delivery strands only what it held, not
+a whole batch (``tests/faults/test_worker_kill_webhooks.py``). A wake-up lost in a crash
+only leaves its row to the sweep, as before.
 """
 
 from __future__ import annotations
@@ -65,9 +68,11 @@ class Waker:
 
 
 def _send(ids: list[int]) -> None:
-    from .tasks import outbox_deliver_many
+    from .tasks import outbox_deliver
 
-    outbox_deliver_many.delay(ids)
+    with outbox_deliver.app.producer_or_acquire() as producer:
+        for message_id in ids:
+            outbox_deliver.apply_async((message_id,), producer=producer)
 
 
 _waker: Waker | None = None
