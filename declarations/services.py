@@ -348,11 +348,9 @@ def dossier_receive(
     ``sandbox`` dossiers (an I-VAN sandbox client's) are stored flagged and get a real
     receipt, but no e-mail to the employer and no place in any office queue. ``reference``
     (:func:`~declarations.reference.reference_tables`) gives the deadline without a query."""
-    received_at = timezone.now()
     dossier = Dossier(
-        received_at=received_at,
+        received_at=timezone.now(),
         employer=employer,
-        office_id=employer.managing_office_id,
         procedure_code=procedure.code,
         period=period,
         transaction_code=transaction_code_new(),
@@ -370,17 +368,11 @@ def dossier_receive(
         summary=summary,
         sandbox=sandbox,
     )
-    if reference is not None:
-        dossier.deadline = reference.deadline(procedure.code, received_at)
-    else:
-        from .review.clock import deadline_compute
-
-        dossier.deadline = deadline_compute(dossier)
+    dossier.derived_fill(reference)  # what Dossier.save() would add: office, deadline
     # Inside a caller's transaction (the I-VAN API's idempotency record) no savepoint: no
     # caller goes on after a failure here, so it only cost two round trips.
     with transaction.atomic(savepoint=False):
-        # What Dossier.save() adds (office, deadline) is set above: one INSERT per table.
-        rows_insert([dossier])
+        rows_insert([dossier])  # one INSERT per table, save() not needed (see above)
         if len(data) > _INLINE_BYTES:
             _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
             dossier.envelope = data

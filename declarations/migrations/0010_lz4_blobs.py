@@ -10,7 +10,7 @@ from django.db import migrations
 COLUMNS = [("declarations_dossier", "envelope"), ("declarations_dossierfile", "content")]
 
 
-def lz4_on(apps, schema_editor):
+def _compression_set(schema_editor, method: str) -> None:
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
@@ -19,25 +19,23 @@ def lz4_on(apps, schema_editor):
         if not cursor.fetchone()[0]:
             return
         for table, column in COLUMNS:
-            cursor.execute("SAVEPOINT lz4")
+            cursor.execute("SAVEPOINT compression")
             try:
-                cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION lz4')
+                cursor.execute(
+                    f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION {method}'
+                )
             except Exception:  # noqa: BLE001  (built without LZ4: pglz stays)
-                cursor.execute("ROLLBACK TO SAVEPOINT lz4")
+                cursor.execute("ROLLBACK TO SAVEPOINT compression")
             else:
-                cursor.execute("RELEASE SAVEPOINT lz4")
+                cursor.execute("RELEASE SAVEPOINT compression")
+
+
+def lz4_on(apps, schema_editor):
+    _compression_set(schema_editor, "lz4")
 
 
 def lz4_off(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('server_version_num')::int >= 140000")
-        if not cursor.fetchone()[0]:
-            return
-        for table, column in COLUMNS:
-            cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION pglz')
+    _compression_set(schema_editor, "pglz")
 
 
 class Migration(migrations.Migration):

@@ -160,13 +160,23 @@ class Dossier(models.Model):
         return f"{self.transaction_code} ({self.procedure_code})"
 
     def save(self, *args, **kwargs):
+        self.derived_fill()
+        super().save(*args, **kwargs)
+
+    def derived_fill(self, reference=None) -> None:
+        """Set what a new dossier takes from elsewhere: its office (the employer's managing
+        office) and its legal deadline, from ``reference`` (a snapshot of the reference
+        tables, :func:`~declarations.reference.reference_tables`) when given, which needs
+        no query."""
         if self.office_id is None and self.employer_id is not None:
             self.office_id = self.employer.managing_office_id
         if self._state.adding and self.deadline is None and self.procedure_code:
-            from ..review.clock import deadline_compute
+            if reference is not None:
+                self.deadline = reference.deadline(self.procedure_code, self.received_at)
+            else:
+                from ..review.clock import deadline_compute
 
-            self.deadline = deadline_compute(self)
-        super().save(*args, **kwargs)
+                self.deadline = deadline_compute(self)
 
 
 class DossierFile(models.Model):
