@@ -10,7 +10,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+# RIGHT leaves room for half of the last axis label, centred on the plot's edge ("12/2026").
+LEFT, RIGHT, TOP, BOTTOM = 48, 32, 16, 40
 
 
 def _num(value: float) -> str:
