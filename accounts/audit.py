@@ -86,9 +86,24 @@ def record(
     ``data`` any JSON-serialisable facts (stored as the canonical JSON round-trip so the
     hash recomputes identically after reading it back).
     """
+    entry = entry_build(actor, action, target, office, data)
+    rows_insert([entry])
+    return entry
+
+
+def entry_build(
+    actor: User | None,
+    action: str,
+    target=None,
+    office: Office | None = None,
+    data: dict | None = None,
+) -> AuditEntry:
+    """The entry :func:`record` would write, unsaved: for a caller that writes it in one
+    statement with the row it describes, not saved yet (``target_id`` linked to that row's
+    key, see :func:`portal.db.rows_insert_linked`)."""
     actor = actor if (actor is not None and getattr(actor, "pk", None)) else None
     target_type, target_id, target_repr = _describe_target(target)
-    entry = AuditEntry(
+    return AuditEntry(
         at=timezone.now(),
         actor_id=actor.pk if actor else None,
         actor_repr=(actor.get_username() if actor else "system")[:200],
@@ -99,8 +114,6 @@ def record(
         office_id=office.pk if office else None,
         data=json.loads(_canonical_json(data or {})),
     )
-    rows_insert([entry])
-    return entry
 
 
 def _hash_of(entry: AuditEntry, prev_hash: str) -> str:

@@ -18,8 +18,8 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Role, User
 from accounts.services import membership_grant
-from portal.db import rows_insert
-from portal.outbox.services import outbox_enqueue
+from portal.db import Linked, rows_insert, rows_insert_linked
+from portal.outbox.services import outbox_enqueue, outbox_enqueued, outbox_message_build
 
 from . import events
 from .intake.errors import Refused, err
@@ -289,7 +289,8 @@ def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = 
         form_number=form_number,
         data=data or {},
     )
-    rows_insert([notice])
+    if dossier.pk is not None:  # else written with its dossier (dossier_receive)
+        rows_insert([notice])
     return notice
 
 
@@ -369,63 +370,68 @@ def dossier_receive(
         sandbox=sandbox,
     )
     dossier.derived_fill(reference)  # what Dossier.save() would add: office, deadline
+    stored = [
+        DossierFile(
+            dossier=dossier,
+            position=position,
+            form_code=f.form_code,
+            name=f.name[:255],
+            kind=f.kind,
+            size=len(f.content),
+            sha256=hashlib.sha256(f.content).hexdigest(),
+            content=f.content if f.kind == "xml" and len(f.content) <= _INLINE_BYTES else b"",
+        )
+        for position, f in enumerate(files)
+    ]
+    receipt = _notice_create(
+        dossier=dossier,
+        kind=NoticeKind.RECEIPT,
+        data={"files": len(files), "workers": summary.get("workers", 0)},
+    )
+    rows = [Linked(stored, link="dossier"), Linked([receipt], link="dossier")]
+    message = None
+    if employer.contact_email and not sandbox:
+        message = outbox_message_build(
+            kind="email",
+            key=f"receipt-{dossier.transaction_code}",
+            payload={
+                "to": [employer.contact_email],
+                "subject": f"Thông báo tiếp nhận hồ sơ {dossier.transaction_code}",
+                "body": render_to_string(
+                    procedure.notice_template,
+                    {"dossier": dossier, "procedure": procedure, "receipt": receipt},
+                ),
+            },
+        )
+        rows.append(Linked([message], conflict="key"))
+    entry = audit.entry_build(
+        actor,
+        "dossier.received",
+        dossier,
+        employer.managing_office,
+        {
+            "transaction_code": dossier.transaction_code,
+            "procedure": procedure.code,
+            "channel": channel,
+            "trial": trial is not None,
+            "sandbox": sandbox,
+        },
+    )
+    rows.append(Linked([entry], link="target_id"))
     # Inside a caller's transaction (the I-VAN API's idempotency record) no savepoint: no
     # caller goes on after a failure here, so it only cost two round trips.
     with transaction.atomic(savepoint=False):
-        rows_insert([dossier])  # one INSERT per table, save() not needed (see above)
+        # Dossier, files, receipt, e-mail and audit entry: one statement, one round trip.
+        rows_insert_linked(dossier, *rows)
+        if message is not None:
+            outbox_enqueued(message)
         if len(data) > _INLINE_BYTES:
             _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
             dossier.envelope = data
-        stored = [
-            DossierFile(
-                dossier=dossier,
-                position=position,
-                form_code=f.form_code,
-                name=f.name[:255],
-                kind=f.kind,
-                size=len(f.content),
-                sha256=hashlib.sha256(f.content).hexdigest(),
-                content=f.content if f.kind == "xml" and len(f.content) <= _INLINE_BYTES else b"",
-            )
-            for position, f in enumerate(files)
-        ]
-        rows_insert(stored)
         for record, f in zip(stored, files, strict=True):
             if f.kind == "xml" and len(f.content) > _INLINE_BYTES:
                 _bytes_store("declarations_dossierfile", "content", record.pk, f.content)
-        receipt = _notice_create(
-            dossier=dossier,
-            kind=NoticeKind.RECEIPT,
-            data={"files": len(files), "workers": summary.get("workers", 0)},
-        )
-        if employer.contact_email and not sandbox:
-            outbox_enqueue(
-                kind="email",
-                key=f"receipt-{dossier.transaction_code}",
-                payload={
-                    "to": [employer.contact_email],
-                    "subject": f"Thông báo tiếp nhận hồ sơ {dossier.transaction_code}",
-                    "body": render_to_string(
-                        procedure.notice_template,
-                        {"dossier": dossier, "procedure": procedure, "receipt": receipt},
-                    ),
-                },
-            )
         events.publish("receipt.issued", dossier=dossier, notice=receipt)
-        # Last, so the audit chain's head stays locked for as short a time as possible.
-        audit.record(
-            actor,
-            "dossier.received",
-            dossier,
-            employer.managing_office,
-            {
-                "transaction_code": dossier.transaction_code,
-                "procedure": procedure.code,
-                "channel": channel,
-                "trial": trial is not None,
-                "sandbox": sandbox,
-            },
-        )
     return dossier, receipt
 
 

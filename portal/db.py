@@ -5,7 +5,9 @@ log, the outbox).
 intake path that was about 1 ms of Python per row, more than the database's own work.
 :func:`rows_insert` writes the same rows with one ``INSERT … RETURNING`` whose SQL is built
 once per model and shape from the model's metadata: field defaults, ``pre_save`` (auto
-dates) and each field's own conversion to the database still apply. What it skips:
+dates) and each field's own conversion to the database still apply.
+:func:`rows_insert_linked` writes a row and the rows that point at it (a dossier, its files,
+its receipt, its audit entry…) in one statement. What it skips:
 ``save()`` overrides and the ``pre_save``/``post_save`` signals (the portal registers none
 for models), so a caller inserting a model with its own ``save()`` does its work itself.
 :class:`PreparedQuery` does for a lookup what :func:`rows_insert` does for an INSERT.
@@ -18,9 +20,51 @@ import datetime
 import functools
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connections, models, router
 from django.db.models.query import get_related_populators
+
+
+def hot_cursor(connection):
+    """A cursor for the statements run on every request of the hot paths.
+
+    On PostgreSQL its statements are prepared (parsed and planned once per connection;
+    planning the intake's employer lookup cost more than running it) and its parameters
+    bound by the server: bytes travel as they are, not as hex inside the SQL text, which
+    the server would parse back. Django's own cursors bind on the client (its default);
+    this one is wrapped like them (query log, database errors as Django's)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparation off (threshold None), which ignores even an
+        # explicit prepare=True. A threshold no query reaches prepares only these ones.
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_prepared_cursor_class()(raw))
+
+
+_NEVER_BY_COUNT = 2**62
+
+
+@functools.cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # psycopg leaves ``_query`` unset for a prepared statement; Django's query log
+            # (and the tests' query counts) read the statement from it.
+            super()._send_query_prepared(name, pgq, binary=binary)
+            self._query = pgq
+
+    return PreparedCursor
 
 
 @functools.cache
@@ -55,7 +99,7 @@ def rows_insert(objs: list[models.Model], *, conflict: str | None = None) -> lis
     connection = connections[using]
     sql, fields = _insert_sql(model, using, len(objs), conflict)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
     if len(keys) != len(objs):  # a conflict skipped the one row
@@ -65,6 +109,118 @@ def rows_insert(objs: list[models.Model], *, conflict: str | None = None) -> lis
         obj._state.adding = False
         obj._state.db = using
     return keys
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Rows of one model written with their parent by :func:`rows_insert_linked`.
+
+    ``link``: the name of the field that takes the parent's primary key, a foreign key to
+    it or a text field (an audit entry's ``target_id``); ``conflict``: as for
+    :func:`rows_insert` (one row)."""
+
+    objs: list
+    link: str | None = None
+    conflict: str | None = None
+
+
+def rows_insert_linked(parent: models.Model, *groups: Linked) -> None:
+    """INSERT the unsaved ``parent`` and every group of rows, each row's ``link`` filled
+    with the parent's new primary key; set every primary key (``None`` for a row a conflict
+    skipped).
+
+    On PostgreSQL it is one statement (data-modifying ``WITH`` queries): one round trip for
+    what took one per table, and atomic even outside a transaction. Elsewhere, one INSERT
+    per group, in the caller's transaction."""
+    groups = tuple(g for g in groups if g.objs)
+    for group in groups:
+        if group.conflict and len(group.objs) != 1:
+            raise ValueError("conflict= takes one row")
+        if group.link:
+            type(group.objs[0])._meta.get_field(group.link)  # FieldDoesNotExist before any write
+    model = type(parent)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        rows_insert([parent])
+        for group in groups:
+            _link_fill(group, parent.pk)
+            rows_insert(group.objs, conflict=group.conflict)
+        return
+    shape = (model, tuple((type(g.objs[0]), len(g.objs), g.link, g.conflict) for g in groups))
+    sql, fields_of = _linked_sql(shape, using)
+    params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in fields_of[0]]
+    for group, fields in zip(groups, fields_of[1:], strict=True):
+        params += [
+            f.get_db_prep_save(f.pre_save(obj, True), connection)
+            for obj in group.objs
+            for f in fields
+        ]
+    with hot_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    keys: dict[int, list] = {}
+    for index, key in rows:
+        keys.setdefault(index, []).append(key)
+    _saved(parent, keys[0][0], using)
+    for index, group in enumerate(groups, start=1):
+        _link_fill(group, parent.pk)
+        found = keys.get(index, [])
+        if len(found) != len(group.objs):  # a conflict skipped the one row
+            continue
+        for obj, key in zip(group.objs, found, strict=True):
+            _saved(obj, key, using)
+
+
+def _saved(obj, key, using) -> None:
+    obj.pk = key
+    obj._state.adding = False
+    obj._state.db = using
+
+
+def _link_fill(group: Linked, key) -> None:
+    if group.link is None:
+        return
+    field = type(group.objs[0])._meta.get_field(group.link)
+    value = key if field.is_relation else str(key)
+    for obj in group.objs:
+        setattr(obj, field.attname, value)
+
+
+@functools.cache
+def _linked_sql(shape: tuple, using: str) -> tuple[str, list]:
+    parent_model, children = shape
+    quote = connections[using].ops.quote_name
+    parent_sql, parent_fields = _insert_sql(parent_model, using, 1, None)
+    if not isinstance(parent_model._meta.pk, models.AutoField | models.BigAutoField):
+        raise ValueError("rows_insert_linked needs an integer primary key on the parent")
+    parent_pk = quote(parent_model._meta.pk.column)
+    ctes = [f"p0 AS ({parent_sql})"]
+    selects = [f"SELECT 0, {parent_pk} FROM p0"]  # noqa: S608  (names from the models' metadata)
+    fields_of = [parent_fields]
+    for index, (model, count, link, conflict) in enumerate(children, start=1):
+        meta = model._meta
+        if not isinstance(meta.pk, models.AutoField | models.BigAutoField):
+            raise ValueError(f"rows_insert_linked needs an integer primary key on {meta.label}")
+        columns = [f for f in meta.concrete_fields if not f.primary_key]
+        linked = meta.get_field(link) if link else None
+        if linked is not None and linked not in columns:
+            raise ValueError(f"{meta.label}.{link} is not a column")
+        key = f"(SELECT {parent_pk} FROM p0)"  # noqa: S608  (names from the models' metadata)
+        if linked is not None and not linked.is_relation:
+            key = f"(SELECT CAST({parent_pk} AS text) FROM p0)"  # noqa: S608  (names from the models' metadata)
+        row = "(" + ", ".join(key if f is linked else "%s" for f in columns) + ")"
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608  (names from the models' metadata, values as parameters)
+            f"VALUES {', '.join([row] * count)}"
+        )
+        if conflict:
+            sql += f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING"
+        pk = quote(meta.pk.column)
+        ctes.append(f"p{index} AS ({sql} RETURNING {pk})")
+        selects.append(f"SELECT {index}, {pk} FROM p{index}")  # noqa: S608  (names from the models' metadata)
+        fields_of.append([f for f in columns if f is not linked])
+    return "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects), fields_of
 
 
 class PreparedQuery:
@@ -113,7 +269,7 @@ class PreparedQuery:
         params = list(params)
         for position, name in slots:
             params[position] = connection.ops.adapt_unknown_value(values[name])
-        with connection.cursor() as cursor:
+        with hot_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchmany(1) if first else cursor.fetchall()
         if not rows:

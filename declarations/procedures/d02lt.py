@@ -62,9 +62,7 @@ def d02lt_rows(root: etree._Element) -> Iterator[dict]:
     """The rows of a D02-LT list as dicts of stripped text, with their line numbers, one at a
     time (a 7,000-row list as dicts would weigh more than its tree)."""
     for index, node in enumerate(root.iterfind("NoiDung/LaoDong"), start=1):
-        row = {
-            child.tag: (child.text or "").strip() for child in node if isinstance(child.tag, str)
-        }
+        row = {child.tag: (child.text or "").strip() for child in node.iterchildren(etree.Element)}
         row["_line"] = node.sourceline
         row["_stt"] = int(row["STT"]) if row.get("STT", "").isdigit() else index
         yield row
@@ -84,6 +82,11 @@ def d02lt_rules_check(
     seen: dict[str, int] = {}
     total_salary = 0
     missing_tables: set[tuple[str, str]] = set()
+    # Most values repeat from row to row (months, allowances, rates): each text is read once.
+    month_of = _Memo(parse_month)
+    amount_of = _Memo(_amount)
+    date_ok = _Memo(_is_date)
+    rate_of = _Memo(_rate)
     for row in d02lt_rows(roots[0]):
         count += 1
         stt, line = row["_stt"], row["_line"]
@@ -109,28 +112,28 @@ def d02lt_rules_check(
             add("ROW_REQUIRED", "CMND")
         birth = row.get("NgaySinh", "")
         if birth:
-            if not _is_date(birth):
+            if not date_ok(birth):
                 add("ROW_DATE_FORMAT", "NgaySinh", value=birth)
         elif procedure.checks_salary:
             add("ROW_REQUIRED", "NgaySinh")
         gender = row.get("GioiTinh", "")
         if gender and gender not in {"0", "1"}:
             add("ROW_GENDER", "GioiTinh", value=gender)
-        start = parse_month(row.get("TuThang", ""))
+        start = month_of(row.get("TuThang", ""))
         if start is None:
             add("ROW_MONTH_FORMAT", "TuThang", value=row.get("TuThang") or "—")
         end_text = row.get("DenThang", "")
-        end = parse_month(end_text) if end_text else None
+        end = month_of(end_text) if end_text else None
         if end_text and end is None:
             add("ROW_MONTH_FORMAT", "DenThang", value=end_text)
         if start and end and start > end:
             add("ROW_MONTH_ORDER", "DenThang", start=row["TuThang"], end=end_text)
-        salary = _amount(row.get("TienLuong", ""))
+        salary = amount_of(row.get("TienLuong", ""))
         if salary is None:
             add("ROW_AMOUNT_FORMAT", "TienLuong", value=row.get("TienLuong"))
         allowances = 0
         for name in ALLOWANCES:
-            value = _amount(row.get(name, ""))
+            value = amount_of(row.get(name, ""))
             if value is None:
                 add("ROW_AMOUNT_FORMAT", name, value=row.get(name))
             else:
@@ -157,9 +160,8 @@ def d02lt_rules_check(
                 add("ROW_SALARY_ABOVE_CAP", "TienLuong", value=_vnd(wage), cap=_vnd(20 * base))
         rate_text = row.get("TyleDong", "")
         if rate_text or procedure.checks_salary:
-            try:
-                rate = Decimal(rate_text.replace(",", "."))
-            except InvalidOperation:
+            rate = rate_of(rate_text)
+            if rate is None:
                 add("ROW_RATE_FORMAT", "TyleDong", value=rate_text or "—")
             else:
                 expected = tables.total_rate(on) if on else None
@@ -184,6 +186,28 @@ def d02lt_rules_check(
         errors.append(err("TABLE_MISSING", form=form, table=table, month=month))
     summary = {"workers": count, "total_salary": total_salary}
     return errors, summary
+
+
+def _rate(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+class _Memo(dict):
+    """``function(text)`` read once per distinct text (within one list)."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __call__(self, text):
+        try:
+            return self[text]
+        except KeyError:
+            value = self[text] = self.function(text)
+            return value
 
 
 def _plain(value: Decimal) -> str:

@@ -28,21 +28,35 @@ def outbox_enqueue(
 
     Enqueuing the same ``key`` twice returns the first row unchanged.
     """
+    message = outbox_message_build(kind=kind, key=key, payload=payload, max_attempts=max_attempts)
+    _insert_unless_key_exists(message)
+    return outbox_enqueued(message)
+
+
+def outbox_message_build(
+    *, kind: str, key: str, payload: dict, max_attempts: int | None = None
+) -> OutboxMessage:
+    """The row :func:`outbox_enqueue` would write, unsaved: for a caller that writes it in
+    one statement with its data (``conflict="key"``, see
+    :func:`portal.db.rows_insert_linked`) and then calls :func:`outbox_enqueued`."""
     if kind not in HANDLERS:
         raise ValueError(f"no outbox handler for kind {kind!r}")
-    message = OutboxMessage(
+    return OutboxMessage(
         kind=kind,
         key=key,
         payload=payload,
         max_attempts=max_attempts or settings.OUTBOX_MAX_ATTEMPTS,
     )
-    created = _insert_unless_key_exists(message)
-    if not created:
-        message = OutboxMessage.objects.get(key=key)
-    if created:
-        from .tasks import outbox_deliver
 
-        transaction.on_commit(lambda: _kick(outbox_deliver, message.pk))
+
+def outbox_enqueued(message: OutboxMessage) -> OutboxMessage:
+    """After ``message``'s INSERT … ON CONFLICT (key) DO NOTHING: the relay kicked once the
+    transaction commits, or, when the key was there already, that first row."""
+    if message.pk is None:
+        return OutboxMessage.objects.get(key=message.key)
+    from .tasks import outbox_deliver
+
+    transaction.on_commit(lambda: _kick(outbox_deliver, message.pk))
     return message
 
 
