@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -33,23 +34,34 @@ def memberships_of(user, on=None) -> list[Membership]:
     day = on or timezone.localdate()
     cache = user.__dict__.setdefault("_scope_memberships", {})
     if day not in cache:
-        cache[day] = list(
-            Membership.objects.active(day)
-            .filter(user=user)
-            .select_related("role", "office")
-            .prefetch_related("role__group__permissions__content_type")
+        memberships = list(
+            Membership.objects.active(day).filter(user=user).select_related("role", "office")
         )
+        _permissions_attach(memberships)
+        cache[day] = memberships
     return cache[day]
+
+
+def _permissions_attach(memberships: list[Membership]) -> None:
+    """Set ``permission_codes`` ("app_label.codename") on each membership, from its role's
+    group, in one query for all of them."""
+    codes: dict[int, set[str]] = {m.role.group_id: set() for m in memberships}
+    if codes:
+        rows = Group.permissions.through.objects.filter(group_id__in=codes).values_list(
+            "group_id", "permission__content_type__app_label", "permission__codename"
+        )
+        for group_id, app_label, codename in rows:
+            codes[group_id].add(f"{app_label}.{codename}")
+    for m in memberships:
+        m.permission_codes = frozenset(codes[m.role.group_id])
 
 
 def _role_has(membership: Membership, permission: str | None) -> bool:
     if permission is None:
         return True
-    app_label, _, codename = permission.partition(".")
-    return any(
-        p.codename == codename and p.content_type.app_label == app_label
-        for p in membership.role.group.permissions.all()
-    )
+    if not hasattr(membership, "permission_codes"):  # not from memberships_of
+        _permissions_attach([membership])
+    return permission in membership.permission_codes
 
 
 def _expand(office_ids: Iterable[int]) -> set[int]:
@@ -155,6 +167,25 @@ def scoped(user, queryset: QuerySet, *, permission: str | None = None, on=None) 
     narrowed = queryset.filter(condition)
     # A path through a many-valued relation (unit → its users) can repeat rows.
     return narrowed.distinct() if through_people else narrowed
+
+
+def may_reach(user, obj, *, permission: str | None = None) -> bool:
+    """Is ``obj`` among ``scoped(user, <its model>, permission=…)``? Remembered on the user
+    object, which lives for one request, like its memberships."""
+    memo = user.__dict__.setdefault("_scope_reach", {})
+    key = (obj._meta.label, obj.pk, permission)
+    if key not in memo:
+        memo[key] = scoped(
+            user, type(obj)._default_manager.filter(pk=obj.pk), permission=permission
+        ).exists()
+    return memo[key]
+
+
+def reach_remember(user, obj, *, permission: str | None = None) -> None:
+    """Record that ``obj`` was found through ``scoped(user, …, permission=…)``, so a later
+    :func:`may_reach` for it asks nothing more."""
+    if obj is not None and getattr(user, "is_authenticated", False):
+        user.__dict__.setdefault("_scope_reach", {})[(obj._meta.label, obj.pk, permission)] = True
 
 
 def scoped_to_provider(provider_id: int, queryset: QuerySet) -> QuerySet:

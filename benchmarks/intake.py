@@ -246,9 +246,22 @@ def upload(opener, token: str, base: str, data: bytes) -> int:
         },
     )
     try:
-        return opener.open(request).status
+        status = opener.open(request).status
     except urllib.error.HTTPError as exc:
-        return exc.code
+        status = exc.code
+    _message_consume(opener)
+    return status
+
+
+def _message_consume(opener) -> None:
+    """A browser shows the "received" message on the page it is redirected to, which takes
+    it out of the messages cookie; this client does not load that page, so it drops the
+    cookie itself (else every upload would carry all the earlier messages back)."""
+    for handler in opener.handlers:
+        if isinstance(handler, urllib.request.HTTPCookieProcessor):
+            for cookie in list(handler.cookiejar):
+                if cookie.name == "messages":
+                    handler.cookiejar.clear(cookie.domain, cookie.path, cookie.name)
 
 
 def http_rate(employer, dossiers: list[bytes], workers: int, clients: int) -> tuple[float, int]:

@@ -6,18 +6,18 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from accounts.scope import scoped
+from accounts.scope import reach_remember, scoped
 
 from .models import Dossier, Employer, Notice, Registration, RegistrationStatus
+
+SUBMIT = "accounts.submit_dossiers"
 
 
 def employer_of(user) -> Employer | None:
     """The unit an employer user acts for (the first one, when several)."""
-    return (
-        scoped(user, Employer.objects.all(), permission="accounts.submit_dossiers")
-        .order_by("unit_code")
-        .first()
-    )
+    employer = scoped(user, Employer.objects.all(), permission=SUBMIT).order_by("unit_code").first()
+    reach_remember(user, employer, permission=SUBMIT)  # intake checks the same, no query
+    return employer
 
 
 def dossier_history(

@@ -178,20 +178,14 @@ def _fingerprint(certificate) -> str:
 
 
 def _channel_check(*, employer, channel, provider, actor) -> None:
-    from accounts.scope import scoped
+    from accounts.scope import may_reach
 
     if channel == Channel.IVAN:
         carried = getattr(getattr(employer, "ivan_channel", None), "provider_id", None)
         if provider is None or carried != provider.pk:
             raise Refused(err("CHANNEL_FORBIDDEN"))
     elif channel == Channel.PORTAL:
-        if actor is None or not (
-            scoped(
-                actor,
-                Employer.objects.filter(pk=employer.pk),
-                permission="accounts.submit_dossiers",
-            ).exists()
-        ):
+        if actor is None or not may_reach(actor, employer, permission="accounts.submit_dossiers"):
             raise Refused(err("CHANNEL_FORBIDDEN"))
     elif channel != Channel.CLI:
         raise Refused(err("CHANNEL_FORBIDDEN"))

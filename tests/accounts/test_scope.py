@@ -148,3 +148,38 @@ def test_model_without_scope_cannot_be_listed():
 
     with pytest.raises(TypeError):
         scope.scoped(UserFactory(), Office.objects.all())
+
+
+def test_may_reach_answers_as_scoped_and_asks_once_per_request(world, django_assert_num_queries):
+    emp, _vnpt, _ts24 = world
+    user = employer_user(emp["hn_badinh"])
+    fresh = type(user).objects.get(pk=user.pk)  # a request's user object: nothing cached
+    submit = "accounts.submit_dossiers"
+    assert scope.may_reach(fresh, emp["hn_badinh"], permission=submit)
+    assert not scope.may_reach(fresh, emp["hn_dongda"], permission=submit)
+    with django_assert_num_queries(0):  # remembered on the user object
+        assert scope.may_reach(fresh, emp["hn_badinh"], permission=submit)
+        assert not scope.may_reach(fresh, emp["hn_dongda"], permission=submit)
+    stranger = UserFactory()
+    assert not scope.may_reach(stranger, emp["hn_badinh"], permission=submit)
+
+
+def test_what_scoped_found_is_reached_without_a_query(world, django_assert_num_queries):
+    from declarations.selectors import employer_of
+
+    emp, _vnpt, _ts24 = world
+    made = employer_user(emp["hcm"])
+    user = type(made).objects.get(pk=made.pk)
+    assert employer_of(user) == emp["hcm"]
+    with django_assert_num_queries(0):
+        assert scope.may_reach(user, emp["hcm"], permission="accounts.submit_dossiers")
+
+
+def test_a_membership_holds_its_role_permissions_from_one_query(world, django_assert_num_queries):
+    emp, _vnpt, _ts24 = world
+    made = employer_user(emp["hn_badinh"])
+    user = type(made).objects.get(pk=made.pk)
+    with django_assert_num_queries(2):  # memberships, then every role's permissions
+        memberships = scope.memberships_of(user)
+    assert "accounts.submit_dossiers" in memberships[0].permission_codes
+    assert "accounts.receive_dossiers" not in memberships[0].permission_codes
