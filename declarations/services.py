@@ -302,9 +302,6 @@ _BYTES_SQL = {
         "declarations_dossier",
         "envelope",
     ): "UPDATE declarations_dossier SET envelope = %b WHERE id = %s",
-    ("declarations_dossierfile", "content"): (
-        "UPDATE declarations_dossierfile SET content = %b WHERE id = %s"
-    ),
 }
 
 
@@ -379,7 +376,7 @@ def dossier_receive(
             kind=f.kind,
             size=len(f.content),
             sha256=hashlib.sha256(f.content).hexdigest(),
-            content=f.content if f.kind == "xml" and len(f.content) <= _INLINE_BYTES else b"",
+            # The bytes stay in the signed envelope only (see DossierFile.data).
         )
         for position, f in enumerate(files)
     ]
@@ -428,9 +425,6 @@ def dossier_receive(
         if len(data) > _INLINE_BYTES:
             _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
             dossier.envelope = data
-        for record, f in zip(stored, files, strict=True):
-            if f.kind == "xml" and len(f.content) > _INLINE_BYTES:
-                _bytes_store("declarations_dossierfile", "content", record.pk, f.content)
         events.publish("receipt.issued", dossier=dossier, notice=receipt)
     return dossier, receipt
 

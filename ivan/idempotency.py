@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal.db import hot_cursor
+
 from .models import ApiClient, IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
@@ -53,9 +55,7 @@ def idempotent_call(
                 raise IdempotencyConflict(key)
             return Answer(earlier.status_code, earlier.response, replayed=True)
         answer = work()
-        IdempotencyRecord.objects.filter(pk=record_id).update(
-            status_code=answer.status_code, response=answer.body
-        )
+        _answer_store(record_id, answer)
         return answer
 
 
@@ -71,7 +71,20 @@ _CLAIM = (
 
 def _claim(*, client: ApiClient, key: str, fingerprint: str) -> int | None:
     """Insert the (client, key) record; None when it exists."""
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_CLAIM, [client.pk, key, fingerprint, "{}", timezone.now()])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+_ANSWER = "UPDATE ivan_idempotencyrecord SET status_code = %s, response = %s WHERE id = %s"
+
+
+def _answer_store(record_id: int, answer: Answer) -> None:
+    """The answer on the claimed record, converted as the model field converts it."""
+    response = IdempotencyRecord._meta.get_field("response")
+    with hot_cursor(connection) as cursor:
+        cursor.execute(
+            _ANSWER,
+            [answer.status_code, response.get_db_prep_save(answer.body, connection), record_id],
+        )

@@ -54,7 +54,8 @@ class Dossier(models.Model):
     """One dossier received for one procedure; ``transaction_code`` is on its receipt."""
 
     employer = models.ForeignKey(Employer, models.PROTECT, related_name="dossiers")
-    procedure_code = models.CharField(_("procedure"), max_length=10, db_index=True)
+    # No index of its own: two values; the queue's indexes lead with the office.
+    procedure_code = models.CharField(_("procedure"), max_length=10)
     period = models.CharField(_("declaration period"), max_length=7, blank=True)
     transaction_code = models.CharField(_("transaction code"), max_length=32, unique=True)
     status = models.CharField(
@@ -81,7 +82,7 @@ class Dossier(models.Model):
     )
     # Sandbox dossiers (an I-VAN provider's sandbox credentials) run the whole pipeline and
     # get real receipts, but never reach an office queue or a report.
-    sandbox = models.BooleanField(_("sandbox"), default=False, db_index=True)
+    sandbox = models.BooleanField(_("sandbox"), default=False)
     paper_required = models.BooleanField(_("paper set required"), default=False)
     result_held = models.BooleanField(_("result held"), default=False)
     paper_received_at = models.DateTimeField(_("paper set received"), null=True, blank=True)
@@ -89,7 +90,7 @@ class Dossier(models.Model):
         Incident, models.PROTECT, null=True, blank=True, related_name="paper_dossiers"
     )
     paper_form = models.CharField(_("paper receipt form"), max_length=3, blank=True)
-    content_sha256 = models.CharField(max_length=64, db_index=True)
+    content_sha256 = models.CharField(max_length=64)  # duplicates: dossier_duplicate_idx
     envelope = models.BinaryField(_("envelope as received"), blank=True)
     worker_count = models.PositiveIntegerField(_("workers"), default=0)
     summary = models.JSONField(default=dict, blank=True)
@@ -124,6 +125,8 @@ class Dossier(models.Model):
         verbose_name_plural = _("dossiers")
         ordering = ["-received_at"]
         indexes = [
+            # A repeated upload (the same bytes from the same unit) finds its first dossier.
+            models.Index(fields=["employer", "content_sha256"], name="dossier_duplicate_idx"),
             # The receiving queue: open dossiers by deadline, per office (count, small
             # offices) and across offices (the planner walks it in order for busy ones).
             models.Index(
@@ -182,8 +185,10 @@ class Dossier(models.Model):
 class DossierFile(models.Model):
     """A file of a dossier: a signed form (xml) or an attachment (pdf, jpg, xlsx).
 
-    Forms are kept decoded; an attachment's bytes stay only in the signed envelope (the
-    original, stored once) and :meth:`data` takes them from there."""
+    Its bytes stay only in the signed envelope (the original, stored once) and :meth:`data`
+    takes them from there; ``content`` holds them for dossiers received before that (they
+    were kept decoded beside the envelope: a second copy written with every dossier, and
+    read by nothing but :meth:`data`)."""
 
     dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="files")
     position = models.PositiveSmallIntegerField(default=0)

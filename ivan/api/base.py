@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from accounts import audit
-from portal.db import rows_insert
+from portal.db import Linked, rows_insert_linked
 
 from ..models import ApiCall
 from .access import ProviderAccess, ProviderRateThrottle, ProviderTokenAuthentication, api_client_of
@@ -41,18 +41,14 @@ class ProviderApiMixin:
             action = getattr(self, "action", None) or request.method.lower()
             name = f"{self.__class__.__name__}.{action}"
             error_code = getattr(response, "error_code", "") or ""
-            rows_insert(
-                [
-                    ApiCall(
-                        client=client,
-                        action=name,
-                        status_code=response.status_code,
-                        error_code=error_code,
-                        duration_ms=int((time.monotonic() - started) * 1000),
-                    )
-                ]
+            call = ApiCall(
+                client=client,
+                action=name,
+                status_code=response.status_code,
+                error_code=error_code,
+                duration_ms=int((time.monotonic() - started) * 1000),
             )
-            audit.record(
+            entry = audit.entry_build(
                 None,
                 "ivan.api.call",
                 client,
@@ -66,6 +62,7 @@ class ProviderApiMixin:
                     "error": error_code,
                 },
             )
+            rows_insert_linked(call, Linked([entry]))  # both rows, one statement
         return response
 
 

@@ -1,5 +1,7 @@
 """A correctly signed dossier is received: dossier, files, receipt, audit entry, e-mail."""
 
+import hashlib
+
 from django.core import mail
 
 from accounts.models import AuditEntry
@@ -68,7 +70,7 @@ def test_no_email_is_sent_before_commit_and_relay(signed):
     assert len(mail.outbox) <= 1
 
 
-def test_attachments_are_kept_once_in_the_signed_envelope(signed):
+def test_forms_and_attachments_are_kept_once_in_the_signed_envelope(signed):
     pdf = b"%PDF-1.4 hop dong lao dong"
     result = intake_submit(
         data=signed(extra_files=[("PDF", "hop-dong.pdf", "pdf", pdf)]), channel="cli"
@@ -76,7 +78,9 @@ def test_attachments_are_kept_once_in_the_signed_envelope(signed):
     assert result.ok, result.errors_as_dicts()
     form, attachment = result.dossier.files.all()
     assert form.kind == "xml" and form.data().startswith(b"<?xml")
-    assert attachment.kind == "pdf" and bytes(attachment.content) == b""
+    assert hashlib.sha256(form.data()).hexdigest() == form.sha256
+    assert bytes(form.content) == b"" and bytes(attachment.content) == b""
+    assert attachment.kind == "pdf"
     assert attachment.data() == pdf and attachment.size == len(pdf)
 
 
