@@ -1,6 +1,6 @@
 """Intake throughput against its floor, over HTTP, and peak memory for a 5 MB dossier.
 
-    .venv/bin/python benchmarks/intake.py [--docs 200] [--http-docs 600] [--workers 4]
+    .venv/bin/python benchmarks/intake.py [--docs 200] [--http-docs 600] [--workers CORES+1]
         [--only in-process|http|memory ...]  (default: every part)
 
 Uses a throwaway PostgreSQL database (PG_HOST/PG_PORT, default 127.0.0.1:5432) and Redis
@@ -400,7 +400,7 @@ def main():
     parser.add_argument("--docs", type=int, default=200, help="50-row dossiers in-process")
     parser.add_argument("--big-docs", type=int, default=10, help="1000-row dossiers in-process")
     parser.add_argument("--http-docs", type=int, default=600)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)  # as deployed
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument(
         "--only",

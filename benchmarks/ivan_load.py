@@ -2,7 +2,7 @@
 gunicorn on this machine (loopback), against a bare DRF endpoint on the same server.
 
     .venv/bin/python benchmarks/ivan_load.py [--providers 4] [--connections 32]
-        [--threads 2] [--duration 15] [--dossiers 1000] [--workers 4] [--rows 50]
+        [--threads 2] [--duration 15] [--dossiers 1000] [--workers CORES+1] [--rows 50]
 
 Needs Debian's ``wrk`` (``apt-get install wrk``). Uses a throwaway PostgreSQL database
 (PG_HOST/PG_PORT, default 127.0.0.1:5432) and Redis (REDIS_URL) like benchmarks/intake.py.
@@ -239,7 +239,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--dossiers", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)  # as deployed
     parser.add_argument("--rows", type=int, default=50)
     args = parser.parse_args()
     create_database()
