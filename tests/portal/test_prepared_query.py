@@ -132,3 +132,12 @@ def test_all_gives_every_row_in_the_query_order(entries, django_assert_num_queri
     assert found == [made["nowhere"], made["south"], made["north"], made["old"]]
     assert prepared.all(action="dossier.rejected", since=now - timedelta(days=5)) == [made["other"]]
     assert prepared.all(action="dossier.accepted", since=now) == []
+
+
+def test_hot_statements_are_numbered_once_for_the_server():
+    from portal.db import _numbered
+
+    assert _numbered("SELECT %s, '100%%' WHERE a = %s") == "SELECT $1, '100%' WHERE a = $2"
+    assert _numbered("SELECT 1") == "SELECT 1"
+    with pytest.raises(ValueError):
+        _numbered("SELECT %(name)s")
