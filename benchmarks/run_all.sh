@@ -14,7 +14,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   adoption=(--sizes 10000 100000 --repeat 5) closure=(--records 20000 --lookup-rows 200000 --lookups 100)
   mixed=(--levels 2,8 --seconds 4 --closures 5000 --dossiers 300)
 else
-  intake=(--docs 200 --big-docs 10 --http-docs 600) ivan=(--duration 15 --dossiers 1500)
+  intake=(--docs 200 --big-docs 10 --http-docs 600) ivan=(--duration 15 --dossiers 3000)
   audit=(--seconds 4 --writers 1,4,16) queue=(--sizes 10000 1000000 --repeat 40)
   adoption=(--sizes 10000 1000000 --repeat 20) closure=(--records 1000000 --lookup-rows 10000000 --lookups 1000)
   mixed=(--levels 2,4,8,16,32 --seconds 8 --closures 20000 --dossiers 1500)
