@@ -173,7 +173,7 @@ def may_reach(user, obj, *, permission: str | None = None) -> bool:
     """Is ``obj`` among ``scoped(user, <its model>, permission=…)``? Remembered on the user
     object, which lives for one request, like its memberships."""
     memo = user.__dict__.setdefault("_scope_reach", {})
-    key = (obj._meta.label, obj.pk, permission)
+    key = _reach_key(obj, permission)
     if key not in memo:
         memo[key] = scoped(
             user, type(obj)._default_manager.filter(pk=obj.pk), permission=permission
@@ -185,7 +185,11 @@ def reach_remember(user, obj, *, permission: str | None = None) -> None:
     """Record that ``obj`` was found through ``scoped(user, …, permission=…)``, so a later
     :func:`may_reach` for it asks nothing more."""
     if obj is not None and getattr(user, "is_authenticated", False):
-        user.__dict__.setdefault("_scope_reach", {})[(obj._meta.label, obj.pk, permission)] = True
+        user.__dict__.setdefault("_scope_reach", {})[_reach_key(obj, permission)] = True
+
+
+def _reach_key(obj, permission: str | None) -> tuple:
+    return (obj._meta.label, obj.pk, permission)
 
 
 def scoped_to_provider(provider_id: int, queryset: QuerySet) -> QuerySet:

@@ -280,18 +280,22 @@ def transaction_code_new() -> str:
 
 def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = None) -> Notice:
     """A notice numbered after its dossier's unique transaction code."""
+    notice = _notice_build(dossier=dossier, kind=kind, form_number=form_number, data=data)
+    rows_insert([notice])
+    return notice
+
+
+def _notice_build(*, dossier, kind, form_number: str = "", data: dict | None = None) -> Notice:
+    """The notice :func:`_notice_create` would write, unsaved (written with a new dossier)."""
     prefix = {"receipt": "TB", "paper_receipt": "GN", "e_filing": "HD", "paper_set": "KQ"}[kind]
     suffix = "" if kind != "paper_set" else f"-{secrets.token_hex(3).upper()}"
-    notice = Notice(
+    return Notice(
         dossier=dossier,
         kind=kind,
         number=f"{prefix}-{dossier.transaction_code}{suffix}",
         form_number=form_number,
         data=data or {},
     )
-    if dossier.pk is not None:  # else written with its dossier (dossier_receive)
-        rows_insert([notice])
-    return notice
 
 
 # Up to this size bytes go in the INSERT itself (one statement); larger ones are written
@@ -380,7 +384,7 @@ def dossier_receive(
         )
         for position, f in enumerate(files)
     ]
-    receipt = _notice_create(
+    receipt = _notice_build(
         dossier=dossier,
         kind=NoticeKind.RECEIPT,
         data={"files": len(files), "workers": summary.get("workers", 0)},

@@ -93,19 +93,32 @@ def _prepared_cursor_class():
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model], using: str, count: int, conflict: str | None):
+def _insert_sql(
+    model: type[models.Model],
+    using: str,
+    count: int,
+    conflict: str | None,
+    link: tuple[str, str] | None = None,
+):
+    """``INSERT … RETURNING pk`` for ``count`` rows and the fields given as parameters.
+
+    ``link``: (field name, SQL expression) — that field takes the expression instead of a
+    parameter (the parent's key in :func:`rows_insert_linked`)."""
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = [f for f in meta.concrete_fields if not f.primary_key]
+    linked = meta.get_field(link[0]) if link else None
+    if linked is not None and linked not in columns:
+        raise ValueError(f"{meta.label}.{link[0]} is not a column")
     quote = connections[using].ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    row = "(" + ", ".join(link[1] if f is linked else "%s" for f in columns) + ")"
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608  (names from the model's metadata, values as parameters)
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608  (names from the model's metadata, values as parameters)
         f"VALUES {', '.join([row] * count)}"
     )
     if conflict:
         sql += f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING"
     sql += f" RETURNING {quote(meta.pk.column)}"
-    return sql, fields
+    return sql, [f for f in columns if f is not linked]
 
 
 def rows_insert(objs: list[models.Model], *, conflict: str | None = None) -> list:
@@ -215,36 +228,28 @@ def _link_fill(group: Linked, key) -> None:
 @functools.cache
 def _linked_sql(shape: tuple, using: str) -> tuple[str, list]:
     parent_model, children = shape
+    for model in (parent_model, *(child[0] for child in children)):
+        # The keys come back together in one column.
+        if not isinstance(model._meta.pk, models.AutoField | models.BigAutoField):
+            raise ValueError(
+                f"rows_insert_linked needs an integer primary key on {model._meta.label}"
+            )
     quote = connections[using].ops.quote_name
-    parent_sql, parent_fields = _insert_sql(parent_model, using, 1, None)
-    if not isinstance(parent_model._meta.pk, models.AutoField | models.BigAutoField):
-        raise ValueError("rows_insert_linked needs an integer primary key on the parent")
     parent_pk = quote(parent_model._meta.pk.column)
-    ctes = [f"p0 AS ({parent_sql})"]
+    sql, fields = _insert_sql(parent_model, using, 1, None)
+    ctes, fields_of = [f"p0 AS ({sql})"], [fields]
     selects = [f"SELECT 0, {parent_pk} FROM p0"]  # noqa: S608  (names from the models' metadata)
-    fields_of = [parent_fields]
     for index, (model, count, link, conflict) in enumerate(children, start=1):
-        meta = model._meta
-        if not isinstance(meta.pk, models.AutoField | models.BigAutoField):
-            raise ValueError(f"rows_insert_linked needs an integer primary key on {meta.label}")
-        columns = [f for f in meta.concrete_fields if not f.primary_key]
-        linked = meta.get_field(link) if link else None
-        if linked is not None and linked not in columns:
-            raise ValueError(f"{meta.label}.{link} is not a column")
-        key = f"(SELECT {parent_pk} FROM p0)"  # noqa: S608  (names from the models' metadata)
-        if linked is not None and not linked.is_relation:
-            key = f"(SELECT CAST({parent_pk} AS text) FROM p0)"  # noqa: S608  (names from the models' metadata)
-        row = "(" + ", ".join(key if f is linked else "%s" for f in columns) + ")"
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608  (names from the models' metadata, values as parameters)
-            f"VALUES {', '.join([row] * count)}"
-        )
-        if conflict:
-            sql += f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING"
-        pk = quote(meta.pk.column)
-        ctes.append(f"p{index} AS ({sql} RETURNING {pk})")
+        linked = None
+        if link:
+            as_text = not model._meta.get_field(link).is_relation
+            key = f"CAST({parent_pk} AS text)" if as_text else parent_pk
+            linked = (link, f"(SELECT {key} FROM p0)")  # noqa: S608  (names from the models' metadata)
+        sql, fields = _insert_sql(model, using, count, conflict, linked)
+        ctes.append(f"p{index} AS ({sql})")
+        fields_of.append(fields)
+        pk = quote(model._meta.pk.column)
         selects.append(f"SELECT {index}, {pk} FROM p{index}")  # noqa: S608  (names from the models' metadata)
-        fields_of.append([f for f in columns if f is not linked])
     return "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects), fields_of
 
 
