@@ -15,10 +15,10 @@ class IvanConfig(AppConfig):
         from . import webhooks  # noqa: F401  (registers the outbox handler)
         from .api import schema  # noqa: F401  (OpenAPI description of provider auth)
         from .api.errors import MESSAGES
-        from .notifications import on_dossier_event
+        from .notifications import concerns, on_dossier_event
         from .services import user_tokens_revoke
 
-        events.subscribe(on_dossier_event)
+        events.subscribe(on_dossier_event, concerns=concerns)
         hooks.register_token_revoker("ivan.oauth", user_tokens_revoke)
         catalogue_section_register(
             "I-VAN API (problem documents)",

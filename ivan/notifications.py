@@ -79,6 +79,15 @@ def _carries_none(dossier) -> bool:
     return channel.is_cached(employer) and channel.get_cached_value(employer) is None
 
 
+def concerns(event: str, dossier) -> bool:
+    """False when :func:`on_dossier_event` would send nothing for this event, known without
+    a query: not a webhook event, or no provider submitted the dossier or carries its
+    employer (as intake loaded it)."""
+    if event not in EVENTS:
+        return False
+    return dossier.provider_id is not None or not _carries_none(dossier)
+
+
 def on_dossier_event(event: str, *, dossier, notice=None, data=None) -> None:
     """Queue one webhook per provider concerned (no-op when it registered no URL)."""
     if event not in EVENTS:

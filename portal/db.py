@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.models.query import get_related_populators
 
 
@@ -167,9 +167,10 @@ def rows_insert_linked(parent: models.Model, *groups: Linked) -> None:
     with the parent's new primary key; set every primary key (``None`` for a row a conflict
     skipped).
 
-    On PostgreSQL it is one statement (data-modifying ``WITH`` queries): one round trip for
-    what took one per table, and atomic even outside a transaction. Elsewhere, one INSERT
-    per group, in the caller's transaction."""
+    Atomic even outside a transaction. On PostgreSQL it is one statement (data-modifying
+    ``WITH`` queries): one round trip for what took one per table, and, outside a
+    transaction, no BEGIN and COMMIT round trips either. Elsewhere, one INSERT per group in
+    one transaction."""
     groups = tuple(g for g in groups if g.objs)
     for group in groups:
         if group.conflict and len(group.objs) != 1:
@@ -180,10 +181,11 @@ def rows_insert_linked(parent: models.Model, *groups: Linked) -> None:
     using = router.db_for_write(model)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        rows_insert([parent])
-        for group in groups:
-            _link_fill(group, parent.pk)
-            rows_insert(group.objs, conflict=group.conflict)
+        with transaction.atomic(using=using, savepoint=False):
+            rows_insert([parent])
+            for group in groups:
+                _link_fill(group, parent.pk)
+                rows_insert(group.objs, conflict=group.conflict)
         return
     shape = (model, tuple((type(g.objs[0]), len(g.objs), g.link, g.conflict) for g in groups))
     sql, fields_of = _linked_sql(shape, using)

@@ -87,12 +87,19 @@ def d02lt_rules_check(
     amount_of = _Memo(_amount)
     date_ok = _Memo(_is_date)
     rate_of = _Memo(_rate)
+    zone = employer.wage_zone
+    # The three tables' values for a month: (regional minimum, base salary, total rate).
+    tables_on = _Memo(
+        lambda on: (tables.minimum_wage(zone, on), tables.base_salary(on), tables.total_rate(on))
+    )
+    stt = line = None
+
+    def add(code, field, **params):
+        errors.append(err(code, form=form, row=stt, field=field, line=line, **params))
+
     for row in d02lt_rows(roots[0]):
         count += 1
         stt, line = row["_stt"], row["_line"]
-
-        def add(code, field, **params):
-            errors.append(err(code, form=form, row=stt, field=field, line=line, **params))  # noqa: B023
 
         if not row.get("HoTen"):
             add("ROW_REQUIRED", "HoTen")
@@ -133,17 +140,19 @@ def d02lt_rules_check(
             add("ROW_AMOUNT_FORMAT", "TienLuong", value=row.get("TienLuong"))
         allowances = 0
         for name in ALLOWANCES:
-            value = amount_of(row.get(name, ""))
+            text = row.get(name)
+            if not text:  # absent or empty: nothing
+                continue
+            value = amount_of(text)
             if value is None:
-                add("ROW_AMOUNT_FORMAT", name, value=row.get(name))
+                add("ROW_AMOUNT_FORMAT", name, value=text)
             else:
                 allowances += value
         on = start or period
+        minimum, base, expected = tables_on(on) if on is not None else (None, None, None)
         if procedure.checks_salary and salary is not None and on is not None:
             wage = salary + allowances
             total_salary += wage
-            minimum = tables.minimum_wage(employer.wage_zone, on)
-            base = tables.base_salary(on)
             if minimum is None:
                 missing_tables.add(("lương tối thiểu vùng", on.strftime("%m/%Y")))
             elif wage < minimum:
@@ -151,7 +160,7 @@ def d02lt_rules_check(
                     "ROW_SALARY_BELOW_MINIMUM",
                     "TienLuong",
                     value=_vnd(wage),
-                    zone=employer.wage_zone,
+                    zone=zone,
                     minimum=_vnd(minimum),
                 )
             if base is None:
@@ -164,7 +173,6 @@ def d02lt_rules_check(
             if rate is None:
                 add("ROW_RATE_FORMAT", "TyleDong", value=rate_text or "—")
             else:
-                expected = tables.total_rate(on) if on else None
                 if on and expected is None:
                     missing_tables.add(("tỷ lệ đóng", on.strftime("%m/%Y")))
                 elif expected is not None and rate != expected:

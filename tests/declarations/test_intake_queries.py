@@ -86,3 +86,72 @@ def test_the_write_is_prepared_once_and_sends_its_bytes_as_they_are(signed):
             ["WITH p0 AS (INSERT INTO %"],
         )
         assert cursor.fetchone()[0] == 1  # three dossiers, one plan
+
+
+def _webhook_endpoint_for(employer):
+    from ivan.models import EmployerChannel, Provider, WebhookEndpoint
+
+    provider = Provider.objects.first()
+    EmployerChannel.objects.create(employer=employer, provider=provider)
+    WebhookEndpoint.objects.create(
+        provider=provider, url="http://127.0.0.1:9/hook", secret="whsec_" + "k" * 32
+    )
+
+
+def test_outside_a_transaction_the_write_is_its_own_transaction(transactional_db, signed):
+    import pytest
+
+    from portal.outbox.models import OutboxMessage
+
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement is atomic on PostgreSQL")
+    _run(signed([worker(1)]))
+    result, sqls = _run(signed([worker(2)]))
+    # No subscriber writes with the dossier: no BEGIN / COMMIT round trips around it (the
+    # in-process e-mail delivery that follows has its own).
+    write = next(i for i, s in enumerate(sqls) if s.startswith("WITH"))
+    assert "BEGIN" not in sqls[:write], sqls[: write + 1]
+    assert OutboxMessage.objects.filter(key=f"receipt-{result.dossier.transaction_code}").exists()
+
+
+def test_a_concerned_subscriber_writes_in_the_dossiers_transaction(
+    transactional_db, signed, employer
+):
+    from portal.outbox.models import OutboxMessage
+
+    _webhook_endpoint_for(employer)
+    _run(signed([worker(1)]))
+    result, sqls = _run(signed([worker(2)]))
+    assert "COMMIT" in sqls or connection.vendor != "postgresql"
+    inserts = [s for s in sqls if "outbox_outboxmessage" in s and "INSERT" in s]
+    begin, commit = sqls.index("BEGIN"), sqls.index("COMMIT")
+    assert all(begin < sqls.index(s) < commit for s in inserts), sqls
+    assert OutboxMessage.objects.filter(kind="ivan.webhook").count() == 2  # one per dossier
+    assert result.dossier.pk
+
+
+def test_a_subscriber_says_which_events_concern_it(signed, employer):
+    from declarations import events
+    from ivan.notifications import concerns
+
+    result, _ = _run(signed([worker(1)]))
+    dossier = result.dossier
+    assert not events.concerned("receipt.issued", dossier=dossier)
+    assert not concerns("something.else", dossier)
+    seen = []
+
+    def listener(event, *, dossier, notice=None, data=None):
+        seen.append(event)
+
+    events.subscribe(listener)  # no word on what concerns it: everything does
+    try:
+        assert events.concerned("receipt.issued", dossier=dossier)
+    finally:
+        events.unsubscribe(listener)
+    events.subscribe(listener, concerns=lambda event, dossier: event == "x")
+    try:
+        assert not events.concerned("receipt.issued", dossier=dossier)
+        assert events.concerned("x", dossier=dossier)
+    finally:
+        events.unsubscribe(listener)
+    assert not events.concerned("x", dossier=dossier)
