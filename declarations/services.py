@@ -327,6 +327,21 @@ def _bytes_store(table: str, column: str, pk: int, data: bytes) -> None:
     model.objects.filter(pk=pk).update(**{column: data})
 
 
+def _receipt_email_context(dossier, procedure, receipt) -> dict:
+    return {
+        "employer_name": dossier.employer.name,
+        "unit_code": dossier.employer.unit_code,
+        "transaction_code": dossier.transaction_code,
+        "receipt_number": receipt.number,
+        "procedure_code": procedure.code,
+        "procedure_name": procedure.name_vi,
+        "period": dossier.period,
+        "received_at": timezone.localtime(dossier.received_at).strftime("%d/%m/%Y %H:%M"),
+        "worker_count": dossier.worker_count,
+        "paper_required": dossier.paper_required,
+    }
+
+
 def dossier_receive(
     *,
     employer,
@@ -398,10 +413,10 @@ def dossier_receive(
             payload={
                 "to": [employer.contact_email],
                 "subject": f"Thông báo tiếp nhận hồ sơ {dossier.transaction_code}",
-                "body": render_to_string(
-                    procedure.notice_template,
-                    {"dossier": dossier, "procedure": procedure, "receipt": receipt},
-                ),
+                # Rendered by the worker that sends it (see portal.outbox.handlers), from
+                # the values of the receipt as issued.
+                "template": procedure.notice_template,
+                "context": _receipt_email_context(dossier, procedure, receipt),
             },
         )
         rows.append(Linked([message], conflict="key"))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
 HANDLERS: dict[str, Callable] = {}
 
@@ -27,16 +28,25 @@ def handler(kind: str):
     return register
 
 
+def email_body(payload: dict) -> str:
+    """An e-mail payload's text: its ``body``, or its ``template`` rendered with its
+    ``context`` (plain values, fixed when the row was written) at delivery."""
+    if payload.get("template"):
+        return render_to_string(payload["template"], payload.get("context") or {})
+    return payload.get("body", "")
+
+
 @handler("email")
 def send_email(message) -> None:
-    """Payload: to (list), subject, body, optional html. The outbox key is the Message-ID,
-    so a resend after a crash is recognisable as the same e-mail."""
+    """Payload: to (list), subject, body (or template + context, see :func:`email_body`),
+    optional html. The outbox key is the Message-ID, so a resend after a crash is
+    recognisable as the same e-mail."""
     p = message.payload
     if not p.get("to"):
         raise PermanentFailure("no recipient")
     email = EmailMultiAlternatives(
         subject=p.get("subject", ""),
-        body=p.get("body", ""),
+        body=email_body(p),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=list(p["to"]),
         headers={"Message-ID": f"<{message.key}@bhxh-portal>"},

@@ -3,17 +3,22 @@
 import hashlib
 
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from declarations.intake import intake_submit
 from declarations.models import Dossier, DossierStatus, Notice
+from portal.outbox.handlers import email_body
 from portal.outbox.models import OutboxMessage
 
 from .conftest import worker
 
 
-def test_signed_dossier_is_received_with_receipt_audit_and_email(signed, employer):
-    result = intake_submit(data=signed(), channel="cli")
+def test_signed_dossier_is_received_with_receipt_audit_and_email(
+    signed, employer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the relay's kick: sent now
+        result = intake_submit(data=signed(), channel="cli")
     assert result.ok, result.errors_as_dicts()
     dossier = result.dossier
     assert dossier.status == DossierStatus.RECEIVED
@@ -26,7 +31,21 @@ def test_signed_dossier_is_received_with_receipt_audit_and_email(signed, employe
     assert AuditEntry.objects.filter(action="dossier.received", target_id=str(dossier.pk)).exists()
     message = OutboxMessage.objects.get(key=f"receipt-{dossier.transaction_code}")
     assert message.payload["to"] == [employer.contact_email]
-    assert dossier.transaction_code in message.payload["body"]
+    # Rendered when sent, from the receipt's values as issued.
+    body = email_body(message.payload)
+    local = timezone.localtime(dossier.received_at)
+    for text in (
+        dossier.transaction_code,
+        result.receipt.number,
+        f"{employer.name} ({employer.unit_code})",
+        f"Thời điểm tiếp nhận: {local:%d/%m/%Y %H:%M}",
+        "Số lao động báo tăng: 2",
+        "Kỳ kê khai: 10/2026",
+    ):
+        assert text in body, (text, body)
+    assert "giấy" not in body  # not a trial dossier
+    sent = [m for m in mail.outbox if dossier.transaction_code in m.subject]
+    assert [m.body for m in sent] == [body]
 
 
 def test_transaction_codes_are_unique(signed):

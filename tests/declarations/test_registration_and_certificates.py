@@ -23,6 +23,7 @@ from declarations.services import (
     registration_submit,
     trial_credential_issue,
 )
+from portal.outbox.handlers import email_body
 from portal.outbox.models import OutboxMessage
 from tests.factories import EmployerFactory, UserFactory, grant
 
@@ -149,6 +150,8 @@ def test_trial_dossier_is_accepted_paper_required_and_result_held(employer, offi
     assert result.ok, result.errors_as_dicts()
     dossier = result.dossier
     assert dossier.paper_required and dossier.result_held and dossier.certificate is None
+    receipt_mail = OutboxMessage.objects.get(key=f"receipt-{dossier.transaction_code}")
+    assert "01 bộ hồ sơ giấy" in email_body(receipt_mail.payload)
     paper_set_record(actor=officer, dossier=dossier)
     dossier.refresh_from_db()
     assert not dossier.result_held and dossier.paper_received_at
