@@ -15,6 +15,7 @@ for models), so a caller inserting a model with its own ``save()`` does its work
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import functools
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, models, router, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models.query import get_related_populators
 
 
@@ -286,7 +288,15 @@ class PreparedQuery:
         """Every instance the query finds with these values."""
         return self._run(values, first=False)
 
-    def _run(self, values: dict, *, first: bool) -> list:
+    def start(self, **values) -> PendingQuery:
+        """Send the query now and read what it finds later (``first()`` / ``all()`` of the
+        answer), so the database works while the caller does. Use it as a context manager:
+        an answer left unread is read and dropped on the way out, which the connection
+        needs before its next statement."""
+        compiler, sql, params = self._bound(values)
+        return PendingQuery(self, compiler, sql, params)
+
+    def _bound(self, values: dict) -> tuple:
         shape = tuple(
             (name, value if value is None or isinstance(value, bool) else type(value))
             for name, value in sorted(values.items())
@@ -301,16 +311,24 @@ class PreparedQuery:
         params = list(params)
         for position, name in slots:
             params[position] = connection.ops.adapt_unknown_value(values[name])
-        with hot_cursor(connection) as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchmany(1) if first else cursor.fetchall()
+        return compiler, sql, params
+
+    def _instances_of(self, compiler, rows: list) -> list:
         if not rows:
             return []
+        connection = connections[compiler.using]
         compiler = copy.copy(compiler)
         compiler.connection = connection  # connections are per thread
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
         return list(self._instances(compiler, rows))
+
+    def _run(self, values: dict, *, first: bool) -> list:
+        compiler, sql, params = self._bound(values)
+        with hot_cursor(connections[compiler.using]) as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchmany(1) if first else cursor.fetchall()
+        return self._instances_of(compiler, rows)
 
     def _compile(self, values: dict) -> tuple:
         stand_ins = {
@@ -352,6 +370,99 @@ class PreparedQuery:
             for name, position in (annotations or {}).items():
                 setattr(obj, name, row[position])
             yield obj
+
+
+class PendingQuery:
+    """A :class:`PreparedQuery` sent to the database, its answer not read yet.
+
+    On PostgreSQL the statement leaves at once and the server runs it while this process
+    goes on; its answer waits in the socket. psycopg has no public call for that split, so
+    its cursor's own execute generator is run up to its first wait for the answer, and
+    driven to the end when the rows are asked for: the same steps as ``execute()``, with
+    the caller's work in between. Elsewhere (or when the connection is busy) the query
+    simply runs at once."""
+
+    def __init__(self, query: PreparedQuery, compiler, sql: str, params: list):
+        self._query, self._compiler = query, compiler
+        self._connection = connections[compiler.using]
+        self._sql, self._params = sql, params
+        self._rows: list | None = None
+        self._started = None
+        if self._connection.vendor == "postgresql":
+            self._send()
+        else:
+            self._rows = self._run_now()
+
+    def _run_now(self) -> list:
+        with hot_cursor(self._connection) as cursor:
+            cursor.execute(self._sql, self._params)
+            return cursor.fetchall()
+
+    def _send(self) -> None:
+        wrapper = hot_cursor(self._connection)
+        raw = self._connection.connection
+        if raw._pipeline is not None:
+            wrapper.close()
+            self._rows = self._run_now()
+            return
+        cursor = wrapper.cursor
+        self._connection.validate_no_broken_transaction()
+        steps = cursor._execute_gen(_numbered(self._sql), self._params, prepare=True)
+        with self._connection.wrap_database_errors, raw.lock:
+            try:
+                first_wait = next(steps)
+            except StopIteration:  # answered without waiting
+                steps = first_wait = None
+        self._started = (wrapper, cursor, steps, first_wait)
+
+    def _answer(self) -> list:
+        if self._rows is not None:
+            return self._rows
+        wrapper, cursor, steps, first_wait = self._started
+        self._started = None
+        raw = self._connection.connection
+        # Logged like the wrapper's own statements when queries are (DEBUG, tests).
+        logged = (
+            wrapper.debug_sql(self._sql, self._params, use_last_executed_query=True)
+            if isinstance(wrapper, CursorDebugWrapper)
+            else contextlib.nullcontext()
+        )
+        try:
+            with logged, self._connection.wrap_database_errors:
+                if steps is not None:
+                    with raw.lock:
+                        raw.wait(_resumed(steps, first_wait))
+                self._rows = cursor.fetchall()
+        finally:
+            wrapper.close()
+        return self._rows
+
+    def first(self):
+        """The first instance found, or None."""
+        found = self._query._instances_of(self._compiler, self._answer()[:1])
+        return found[0] if found else None
+
+    def all(self) -> list:
+        """Every instance found."""
+        return self._query._instances_of(self._compiler, self._answer())
+
+    def __enter__(self) -> PendingQuery:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._started is not None:
+            self._answer()  # read, so the connection is free again
+
+
+def _resumed(steps, first_wait):
+    """``steps`` (a psycopg generator already advanced to ``first_wait``) from there on,
+    for the connection's ``wait()``."""
+    ready = yield first_wait
+    try:
+        while True:
+            ready = yield steps.send(ready)
+    except StopIteration as done:
+        return done.value
 
 
 def _stand_in(value, n: int):

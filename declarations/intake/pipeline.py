@@ -148,20 +148,26 @@ def _employer_query(*, unit_code, digest, sandbox, fingerprint, signed_at):
 _EMPLOYER_QUERY = PreparedQuery(_employer_query)
 
 
-def _employer_for(facts: dict, *, digest: str, sandbox: bool, signer=None) -> Employer:
-    """The employer named by the envelope, in one round trip with what intake needs next:
-    its I-VAN channel, the id of an earlier dossier with the same bytes
+def _employer_lookup(facts: dict, *, digest: str, sandbox: bool, signer, fingerprint):
+    """The lookup of the employer named by the envelope, sent (see
+    :meth:`portal.db.PreparedQuery.start`), with what intake needs next in the same round
+    trip: its I-VAN channel, the id of an earlier dossier with the same bytes
     (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and, given
-    the envelope's ``signer`` (:class:`~.signatures.SignatureFacts`), the registered
-    certificate it was made with, in force at its signing time (see :func:`_pinned`)."""
-    fingerprint = _fingerprint(signer.certificate) if signer is not None else None
-    employer = _EMPLOYER_QUERY.first(
+    the envelope's ``signer`` (:class:`~.signatures.SignatureFacts`) and its certificate's
+    ``fingerprint``, the registered certificate it was made with, in force at its signing
+    time (see :func:`_pinned`)."""
+    return _EMPLOYER_QUERY.start(
         unit_code=facts["unit_code"] or "",
         digest=digest,
         sandbox=sandbox,
         fingerprint=fingerprint,
         signed_at=signer.signing_time if signer is not None else None,
     )
+
+
+def _employer_for(facts: dict, lookup, fingerprint) -> Employer:
+    """The employer the sent ``lookup`` found, or the refusal."""
+    employer = lookup.first()
     if employer is None:
         raise Refused(err("EMPLOYER_UNKNOWN", value=facts["unit_code"] or "—"))
     if mst_check.compact(facts["tax_code"] or "") != mst_check.compact(employer.tax_code):
@@ -232,21 +238,55 @@ def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCert
     return records[0]
 
 
+def _signature_outcome(root, *, container, facts, form=None):
+    """The signature at ``<root>/<container>`` verified with the certificate it carries
+    (``facts.certificate``): the signed tree, or the :class:`Refused` to raise in its place
+    (see :func:`signed_tree_check`). ``root`` is verified in place."""
+    cert = facts.certificate
+    try:
+        return signature_verify(
+            root,
+            container=container,
+            certificate=cert,
+            at=_inside(cert, facts.signing_time),
+            form=form,
+        )
+    except Refused as refusal:
+        return refusal
+
+
 def signed_tree_check(
-    root, *, container, employer, now, form=None, expect_cert=None, facts=None, store=None
+    root,
+    *,
+    container,
+    employer,
+    now,
+    form=None,
+    expect_cert=None,
+    facts=None,
+    store=None,
+    verified=None,
 ):
     """Verify one signature the whole way; return (signed tree, certificate record, time).
 
-    ``store``: the trust store, when the caller read it already for this dossier."""
+    ``store``: the trust store, when the caller read it already for this dossier.
+    ``verified``: the outcome of :func:`_signature_outcome` for this signature, already
+    computed with the certificate ``facts`` carry; it stands for the verification only
+    once that certificate is known to be the registered one (same bytes, same key)."""
     facts = facts or signature_inspect(root, container=container, form=form)
     at = facts.signing_time
     record = _pinned(employer, facts.certificate, at=at, form=form)
     if expect_cert is not None and record.pk != expect_cert.pk:
         raise Refused(err("CERT_NOT_REGISTERED", form=form))
-    cert = record.certificate()
-    signed = signature_verify(
-        root, container=container, certificate=cert, at=_inside(cert, at), form=form
-    )
+    if verified is not None:
+        if isinstance(verified, Refused):
+            raise verified
+        cert, signed = facts.certificate, verified
+    else:
+        cert = record.certificate()
+        signed = signature_verify(
+            root, container=container, certificate=cert, at=_inside(cert, at), form=form
+        )
     if at > now + CLOCK_SKEW:
         raise Refused(err("SIG_TIME_FUTURE", form=form, value=_vn_time(at)))
     max_age = timedelta(days=settings.INTAKE_MAX_SIGNATURE_AGE_DAYS)
@@ -337,13 +377,26 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
     # The signature's shape first (one signature, at Hoso/CKy_Dvi, the expected algorithms
     # and reference), so a moved or rewired signature gets its own code, not a schema error.
     shape = None if trial_secret else signature_inspect(root, container="CKy_Dvi", form=None)
-    schema_errors = _schema_errors(xml_schema("envelope.xsd"), root, "XSD_ENVELOPE")
-    if schema_errors:
-        raise Refused(schema_errors)
-    env.files_count_check(root, max_files=settings.INTAKE_MAX_FILES)
     facts = env.envelope_facts(root)
     digest = hashlib.sha256(data).hexdigest()
-    employer = _employer_for(facts, digest=digest, sandbox=sandbox, signer=shape)
+    # The employer's lookup is sent first and read once the envelope's schema is checked:
+    # the database answers while the schema is validated.
+    fingerprint = _fingerprint(shape.certificate) if shape is not None else None
+    with _employer_lookup(
+        facts, digest=digest, sandbox=sandbox, signer=shape, fingerprint=fingerprint
+    ) as lookup:
+        schema_errors = _schema_errors(xml_schema("envelope.xsd"), root, "XSD_ENVELOPE")
+        if schema_errors:
+            raise Refused(schema_errors)
+        env.files_count_check(root, max_files=settings.INTAKE_MAX_FILES)
+        verified = None
+        if shape is not None and len(data) < IN_PLACE_BELOW_BYTES:
+            # The envelope's signature checked with the certificate it carries while the
+            # lookup is answered; whether that certificate is the employer's registered
+            # one, and every refusal that comes before the signature's, is decided after,
+            # in signed_tree_check, which raises this outcome in its place.
+            verified = _signature_outcome(root, container="CKy_Dvi", facts=shape)
+        employer = _employer_for(facts, lookup, fingerprint)
     _channel_check(employer=employer, channel=channel, provider=provider, actor=actor)
     procedure = procedure_get(facts["procedure"])
     if procedure is None:
@@ -375,6 +428,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
             now=now,
             facts=shape,
             store=store,
+            verified=verified,
         )
     signed_facts = env.envelope_facts(signed_root)
     if any(signed_facts[k] != facts[k] for k in ("unit_code", "tax_code", "procedure")):

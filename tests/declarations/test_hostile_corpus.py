@@ -398,6 +398,25 @@ def test_form_not_of_the_procedure(signed):
     refused_with(signed(extra_files=extra), "FORM_UNKNOWN")
 
 
+def test_refusals_before_the_signatures_keep_their_place(signed, demo_pki):
+    """The envelope's signature is checked while its employer is looked up; a document
+    that fails both is refused for what came first, as when they ran one after the other."""
+
+    def unknown(root):
+        root.find("NoiDung/ThongTinDonVi/MaSoBHXH").text = "ZZ9999Z"  # digest now wrong too
+
+    result = refused_with(h.tamper(signed(), unknown), "EMPLOYER_UNKNOWN")
+    assert [e.code for e in result.errors] == ["EMPLOYER_UNKNOWN"]
+
+    def swap(root):  # not the registered certificate, and not the key that signed
+        node = h.envelope_signature(root).find(".//ds:X509Certificate", h.NS)
+        node.text = base64.b64encode(demo_pki.other.cert_der).decode()
+        root.find("NoiDung/ThongTinHoSo/KyKeKhai").text = "11/2026"
+
+    result = refused_with(h.tamper(signed(), swap), "CERT_NOT_REGISTERED")
+    assert [e.code for e in result.errors] == ["CERT_NOT_REGISTERED"]
+
+
 def test_unknown_employer(signed, demo_pki):
     def change(root):
         root.find("NoiDung/ThongTinDonVi/MaSoBHXH").text = "ZZ9999Z"

@@ -141,3 +141,54 @@ def test_hot_statements_are_numbered_once_for_the_server():
     assert _numbered("SELECT 1") == "SELECT 1"
     with pytest.raises(ValueError):
         _numbered("SELECT %(name)s")
+
+
+def test_a_started_query_is_answered_after_other_work(entries, django_assert_num_queries):
+    from django.db import connection
+
+    now, made = entries
+    prepared = PreparedQuery(_entries)
+    args = {"action": "dossier.accepted", "office_code": "9002", "since": now - timedelta(2)}
+    # Logged like any other statement.
+    with django_assert_num_queries(1), prepared.start(**args) as pending:
+        if connection.vendor == "postgresql":
+            from psycopg.pq import TransactionStatus
+
+            # Sent, not read yet: a command is in progress until the answer is read.
+            status = connection.connection.pgconn.transaction_status
+            assert status == TransactionStatus.ACTIVE
+        work = sum(range(10_000))  # the caller's work meanwhile
+        found = pending.first()
+    assert work and found == made["south"]
+    expected = _entries(**args).first()
+    assert found.office.code == "9002" and found.later_at == expected.later_at
+    with prepared.start(**{**args, "office_code": "9001"}) as pending:
+        assert [e.pk for e in pending.all()] == [made["north"].pk]
+
+
+def test_an_unread_answer_is_drained_so_the_connection_goes_on(entries):
+    now, made = entries
+    prepared = PreparedQuery(_entries)
+    args = {"action": "dossier.rejected", "office_code": "9001", "since": now - timedelta(2)}
+    with pytest.raises(RuntimeError), prepared.start(**args):
+        raise RuntimeError("refused before the answer was needed")
+    # The next statements on the same connection run as usual.
+    assert AuditEntry.objects.filter(pk=made["other"].pk).exists()
+    assert prepared.first(**args) == made["other"]
+
+
+def test_a_failing_started_query_raises_djangos_error(entries):
+    from django.db import DatabaseError, connection, transaction
+
+    def build(*, action):
+        return AuditEntry.objects.filter(action=action).extra(where=["1 / (id - id) = 1"])
+
+    prepared = PreparedQuery(build)
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        prepared.start(action="dossier.accepted") as pending,
+    ):
+        pending.all()
+    assert connection.is_usable()
+    assert prepared is not None and AuditEntry.objects.count() == len(entries[1])
