@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -178,9 +179,15 @@ def _employer_for(facts: dict, lookup, fingerprint) -> Employer:
 
 
 def _fingerprint(certificate) -> str:
-    return RegisteredCertificate.fingerprint_of(
-        certificate.public_bytes(serialization.Encoding.DER)
-    )
+    return _der_and_fingerprint(certificate)[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _der_and_fingerprint(certificate) -> tuple[bytes, str]:
+    """The certificate's DER and fingerprint, once per certificate object (the envelope's
+    and its forms' signatures carry the same one; see signatures.certificate_of)."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return der, RegisteredCertificate.fingerprint_of(der)
 
 
 def _channel_check(*, employer, channel, provider, actor) -> None:
@@ -213,18 +220,20 @@ def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCert
 
     The envelope's signer came with the employer (``_employer_for``); a signature by the
     same certificate needs no query, only its own time checked against the replacement."""
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    fingerprint = RegisteredCertificate.fingerprint_of(der)
+    der, fingerprint = _der_and_fingerprint(certificate)
     if getattr(employer, "pinned_fingerprint", None) == fingerprint:
         replaced_at = employer.pinned_replaced_at
         if employer.pinned_id is None or (replaced_at is not None and at >= replaced_at):
             raise Refused(err("CERT_NOT_REGISTERED", form=form))
-        # The other fields stay deferred: read from the database if anything asks.
-        return RegisteredCertificate.from_db(
-            Employer.objects.db,
-            ["id", "employer_id", "der", "fingerprint", "replaced_at"],
-            [employer.pinned_id, employer.pk, der, fingerprint, replaced_at],
-        )
+        record = getattr(employer, "pinned_record", None)
+        if record is None:
+            # The other fields stay deferred: read from the database if anything asks.
+            record = employer.pinned_record = RegisteredCertificate.from_db(
+                Employer.objects.db,
+                ["id", "employer_id", "der", "fingerprint", "replaced_at"],
+                [employer.pinned_id, employer.pk, der, fingerprint, replaced_at],
+            )
+        return record
     registered = getattr(employer, "_registered_certificates", None)
     if registered is None:
         registered = employer._registered_certificates = list(employer.certificates.all())

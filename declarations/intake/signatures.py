@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -293,11 +294,18 @@ def signature_inspect(root: etree._Element, *, container: str, form: str | None)
     if not certs:
         raise Refused(err("SIG_CERT_MISSING", form=form, line=line))
     try:
-        certificate = x509.load_der_x509_certificate(_b64(certs[0].text))
+        certificate = certificate_of(_b64(certs[0].text))
     except ValueError:
         raise Refused(err("CERT_MALFORMED", form=form, line=line)) from None
     _key_value_check(sig, certificate, form=form, line=line)
     return SignatureFacts(certificate, _signing_time(sig, form=form, line=line))
+
+
+@functools.lru_cache(maxsize=64)
+def certificate_of(der: bytes) -> x509.Certificate:
+    """The certificate of these DER bytes: one object for the same bytes (an envelope and
+    its forms carry the same certificate), so what is derived from it is derived once."""
+    return x509.load_der_x509_certificate(der)
 
 
 def _key_value_check(sig, certificate, *, form, line) -> None:

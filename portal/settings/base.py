@@ -292,7 +292,7 @@ OUTBOX_BACKOFF_CAP_SECONDS = min(
 OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300, minimum=10)
 OUTBOX_BATCH_SIZE = _env_int("OUTBOX_BATCH_SIZE", 100, minimum=1)
 # How long the outbox's wake-up sender waits to put more committed rows in one message.
-OUTBOX_WAKE_LINGER_MS = _env_int("OUTBOX_WAKE_LINGER_MS", 50, minimum=0)
+OUTBOX_WAKE_LINGER_MS = _env_int("OUTBOX_WAKE_LINGER_MS", 200, minimum=0)
 
 # --- cache (throttling counters; Redis in production so every process shares them) -----------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
