@@ -275,7 +275,9 @@ def paper_set_record(*, actor, dossier: Dossier) -> Dossier:
 # --- receiving -------------------------------------------------------------------------------
 def transaction_code_new() -> str:
     """A unique transaction code (mã giao dịch) for a receipt."""
-    return f"{timezone.localdate():%Y%m%d}-{secrets.token_hex(5).upper()}"
+    today = timezone.localdate()
+    # Formatted by hand: strftime() looks the C library's time zone up on every call.
+    return f"{today.year:04d}{today.month:02d}{today.day:02d}-{secrets.token_hex(5).upper()}"
 
 
 def _notice_create(*, dossier, kind, form_number: str = "", data: dict | None = None) -> Notice:

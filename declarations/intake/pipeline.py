@@ -439,7 +439,8 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
             store=store,
             verified=verified,
         )
-    signed_facts = env.envelope_facts(signed_root)
+    # Verified in place, the signed tree is the tree the facts were read from.
+    signed_facts = facts if signed_root is root else env.envelope_facts(signed_root)
     if any(signed_facts[k] != facts[k] for k in ("unit_code", "tax_code", "procedure")):
         # Cannot happen with one Reference URI="" over the whole document; checked anyway,
         # since the employer and its certificate were chosen from the unverified tree.
