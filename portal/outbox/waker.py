@@ -81,6 +81,21 @@ def _send(ids: list[int]) -> None:
         outbox_fan_out.delay(ids)
 
 
+def broker_warm() -> None:
+    """Import and set up what the first publish needs (the broker's transport and client,
+    the task message builder, the result backend and events), without connecting or
+    sending: ≈ 70 ms that the first wake-up of each process paid, in a thread competing
+    with the request that committed the row."""
+    from portal.celery import app
+
+    app.amqp.producer_pool  # noqa: B018  (celery.app.amqp, kombu's producer pool)
+    with app.connection_for_write() as connection:
+        connection.transport  # noqa: B018  (kombu.transport.<broker> and its client)
+    app.backend  # noqa: B018
+    app.events  # noqa: B018
+    app.Task  # noqa: B018
+
+
 _waker: Waker | None = None
 _lock = threading.Lock()
 
