@@ -4,6 +4,7 @@ e-mail), paper exceptions. Keyword-only, atomic, audited."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import UTC, date, datetime
@@ -436,25 +437,21 @@ def dossier_receive(
         },
     )
     rows.append(Linked([entry], link="target_id"))
-    if (
-        len(data) <= _INLINE_BYTES
+    large = len(data) > _INLINE_BYTES
+    alone = (
+        not large
         and not transaction.get_connection().in_atomic_block
         and not events.concerned("receipt.issued", dossier=dossier)
-    ):
-        # Dossier, files, receipt, e-mail and audit entry: one statement, its own
-        # transaction (no subscriber writes with it): one round trip in all.
+    )
+    # Dossier, files, receipt, e-mail and audit entry are one statement: alone (no
+    # subscriber writes with it, no caller's transaction) it is its own transaction, with
+    # no BEGIN / COMMIT round trips. Inside a caller's transaction (the I-VAN API's
+    # idempotency record) no savepoint: no caller goes on after a failure here.
+    with contextlib.nullcontext() if alone else transaction.atomic(savepoint=False):
         rows_insert_linked(dossier, *rows)
         if message is not None:
             outbox_enqueued(message)
-        events.publish("receipt.issued", dossier=dossier, notice=receipt)
-        return dossier, receipt
-    # Inside a caller's transaction (the I-VAN API's idempotency record) no savepoint: no
-    # caller goes on after a failure here, so it only cost two round trips.
-    with transaction.atomic(savepoint=False):
-        rows_insert_linked(dossier, *rows)
-        if message is not None:
-            outbox_enqueued(message)
-        if len(data) > _INLINE_BYTES:
+        if large:
             _bytes_store("declarations_dossier", "envelope", dossier.pk, data)
             dossier.envelope = data
         events.publish("receipt.issued", dossier=dossier, notice=receipt)

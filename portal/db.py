@@ -325,9 +325,7 @@ class PreparedQuery:
 
     def _run(self, values: dict, *, first: bool) -> list:
         compiler, sql, params = self._bound(values)
-        with hot_cursor(connections[compiler.using]) as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchmany(1) if first else cursor.fetchall()
+        rows = _rows_fetch(connections[compiler.using], sql, params, first=first)
         return self._instances_of(compiler, rows)
 
     def _compile(self, values: dict) -> tuple:
@@ -391,19 +389,14 @@ class PendingQuery:
         if self._connection.vendor == "postgresql":
             self._send()
         else:
-            self._rows = self._run_now()
-
-    def _run_now(self) -> list:
-        with hot_cursor(self._connection) as cursor:
-            cursor.execute(self._sql, self._params)
-            return cursor.fetchall()
+            self._rows = _rows_fetch(self._connection, sql, params)
 
     def _send(self) -> None:
         wrapper = hot_cursor(self._connection)
         raw = self._connection.connection
         if raw._pipeline is not None:
             wrapper.close()
-            self._rows = self._run_now()
+            self._rows = _rows_fetch(self._connection, self._sql, self._params)
             return
         cursor = wrapper.cursor
         self._connection.validate_no_broken_transaction()
@@ -452,6 +445,12 @@ class PendingQuery:
     def __exit__(self, *exc) -> None:
         if self._started is not None:
             self._answer()  # read, so the connection is free again
+
+
+def _rows_fetch(connection, sql: str, params: list, *, first: bool = False) -> list:
+    with hot_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchmany(1) if first else cursor.fetchall()
 
 
 def _resumed(steps, first_wait):

@@ -279,23 +279,21 @@ def signed_tree_check(
     """Verify one signature the whole way; return (signed tree, certificate record, time).
 
     ``store``: the trust store, when the caller read it already for this dossier.
-    ``verified``: the outcome of :func:`_signature_outcome` for this signature, already
-    computed with the certificate ``facts`` carry; it stands for the verification only
-    once that certificate is known to be the registered one (same bytes, same key)."""
+    ``verified``: the outcome of :func:`_signature_outcome` for this signature, when the
+    caller computed it already; it counts only once that certificate is known to be the
+    registered one (same bytes, same key), and is raised in its place if a refusal."""
     facts = facts or signature_inspect(root, container=container, form=form)
     at = facts.signing_time
     record = _pinned(employer, facts.certificate, at=at, form=form)
     if expect_cert is not None and record.pk != expect_cert.pk:
         raise Refused(err("CERT_NOT_REGISTERED", form=form))
-    if verified is not None:
-        if isinstance(verified, Refused):
-            raise verified
-        cert, signed = facts.certificate, verified
-    else:
-        cert = record.certificate()
-        signed = signature_verify(
-            root, container=container, certificate=cert, at=_inside(cert, at), form=form
-        )
+    # The registered record has the fingerprint of the certificate the signature carries:
+    # the same bytes, so that certificate is the one to verify and check with.
+    if verified is None:
+        verified = _signature_outcome(root, container=container, facts=facts, form=form)
+    if isinstance(verified, Refused):
+        raise verified
+    cert, signed = facts.certificate, verified
     if at > now + CLOCK_SKEW:
         raise Refused(err("SIG_TIME_FUTURE", form=form, value=_vn_time(at)))
     max_age = timedelta(days=settings.INTAKE_MAX_SIGNATURE_AGE_DAYS)
