@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtensionOID, NameOID
 from django.conf import settings
 from stdnum.vn import mst as mst_check
@@ -144,7 +143,9 @@ def chain_check(cert: x509.Certificate, *, at: datetime, store: _Store | None = 
     A success is remembered for the same certificate, trust store contents and day (the
     envelope and each form of a dossier are usually signed with one certificate)."""
     store = store or trust_store()
-    key = (cert.fingerprint(hashes.SHA256()), store.path, store.stamp, at.date())
+    # The certificate itself is the key (hashed and compared by its DER bytes; the same
+    # object for a dossier's signatures): no digest computed per signature.
+    key = (cert, store.path, store.stamp, at.date())
     if _verdicts.get(key):
         return
     _chain_walk(cert, at=at, store=store)
