@@ -36,6 +36,7 @@ class Waker:
         self._cond = threading.Condition()
         self._pid: int | None = None
         self._busy = False
+        self._hurry = False
 
     def wake(self, message_id: int) -> None:
         with self._cond:
@@ -49,9 +50,15 @@ class Waker:
             if len(self._ids) == 1 or len(self._ids) >= MAX_BATCH:
                 self._cond.notify_all()
 
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until every id handed over so far was sent (tests, process exit)."""
+    def flush(self, timeout: float = 5.0, *, at_once: bool = False) -> bool:
+        """Wait until every id handed over so far was sent (tests, process exit).
+
+        ``at_once``: the ids waiting for the linger to end are sent now (a process about
+        to exit has no commits to wait for)."""
         with self._cond:
+            if at_once and self._ids:
+                self._hurry = True
+                self._cond.notify_all()
             return self._cond.wait_for(lambda: not self._ids and not self._busy, timeout)
 
     def _run(self) -> None:
@@ -59,8 +66,11 @@ class Waker:
             with self._cond:
                 self._cond.wait_for(lambda: self._ids)
                 # Linger so the ids of the commits that follow go in the same message.
-                self._cond.wait_for(lambda: len(self._ids) >= MAX_BATCH, self._linger)
+                self._cond.wait_for(
+                    lambda: len(self._ids) >= MAX_BATCH or self._hurry, self._linger
+                )
                 ids, self._ids = self._ids[:MAX_BATCH], self._ids[MAX_BATCH:]
+                self._hurry = bool(self._ids) and self._hurry
                 self._busy = True
             try:
                 self._send(ids)
@@ -108,5 +118,5 @@ def waker() -> Waker:
             from django.conf import settings
 
             _waker = Waker(_send, linger=settings.OUTBOX_WAKE_LINGER_MS / 1000)
-            atexit.register(_waker.flush, 2.0)
+            atexit.register(_waker.flush, 2.0, at_once=True)
         return _waker

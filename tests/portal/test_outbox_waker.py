@@ -28,6 +28,21 @@ def test_ids_committed_close_together_go_in_one_message():
     assert sent[-1] == [9]
 
 
+def test_flush_at_once_sends_without_waiting_for_the_linger():
+    sent = []
+    w = Waker(sent.append, linger=30)
+    w.wake(1)
+    w.wake(2)
+    assert not w.flush(0.3)  # still lingering: more commits may join the batch
+    assert sent == []
+    assert w.flush(5, at_once=True)
+    assert sent == [[1, 2]]
+    w.wake(3)  # the next batch lingers again
+    assert not w.flush(0.3)
+    assert w.flush(5, at_once=True)
+    assert sent == [[1, 2], [3]]
+
+
 def test_a_failed_send_does_not_stop_the_next_ones():
     calls = []
 
