@@ -270,7 +270,7 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     seq = models.BigIntegerField(_("place in the chain"), null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True, default="")
-    hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    hash = models.CharField(max_length=64, null=True, blank=True)  # unique: Meta
 
     class Scope:
         office = "office"
@@ -279,6 +279,9 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["id"]
+        # A constraint, not ``unique=True``: no LIKE twin of the unique index on PostgreSQL
+        # (see declarations.Dossier).
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_uniq")]
         indexes = [
             models.Index(fields=["target_type", "target_id"]),
             models.Index(

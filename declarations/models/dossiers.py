@@ -53,24 +53,35 @@ class Channel(models.TextChoices):
 class Dossier(models.Model):
     """One dossier received for one procedure; ``transaction_code`` is on its receipt."""
 
-    employer = models.ForeignKey(Employer, models.PROTECT, related_name="dossiers")
+    # No index of its own: dossier_duplicate_idx leads with it.
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="dossiers", db_index=False)
     # No index of its own: two values; the queue's indexes lead with the office.
     procedure_code = models.CharField(_("procedure"), max_length=10)
     period = models.CharField(_("declaration period"), max_length=7, blank=True)
-    transaction_code = models.CharField(_("transaction code"), max_length=32, unique=True)
+    transaction_code = models.CharField(_("transaction code"), max_length=32)  # unique: Meta
     status = models.CharField(
         _("status"),
         max_length=24,
         choices=DossierStatus.choices,
         default=DossierStatus.RECEIVED,
-        db_index=True,
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # These five links are empty for most dossiers: indexed where set only (Meta).
     provider = models.ForeignKey(
-        "ivan.Provider", models.PROTECT, null=True, blank=True, related_name="dossiers"
+        "ivan.Provider",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        db_index=False,
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
@@ -78,7 +89,12 @@ class Dossier(models.Model):
         RegisteredCertificate, models.PROTECT, null=True, blank=True, related_name="dossiers"
     )
     trial_credential = models.ForeignKey(
-        TrialCredential, models.PROTECT, null=True, blank=True, related_name="dossiers"
+        TrialCredential,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        db_index=False,
     )
     # Sandbox dossiers (an I-VAN provider's sandbox credentials) run the whole pipeline and
     # get real receipts, but never reach an office queue or a report.
@@ -87,7 +103,12 @@ class Dossier(models.Model):
     result_held = models.BooleanField(_("result held"), default=False)
     paper_received_at = models.DateTimeField(_("paper set received"), null=True, blank=True)
     incident = models.ForeignKey(
-        Incident, models.PROTECT, null=True, blank=True, related_name="paper_dossiers"
+        Incident,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="paper_dossiers",
+        db_index=False,
     )
     paper_form = models.CharField(_("paper receipt form"), max_length=3, blank=True)
     content_sha256 = models.CharField(max_length=64)  # duplicates: dossier_duplicate_idx
@@ -109,6 +130,7 @@ class Dossier(models.Model):
         blank=True,
         related_name="claimed_dossiers",
         verbose_name=_("assigned to"),
+        db_index=False,
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -124,9 +146,32 @@ class Dossier(models.Model):
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         ordering = ["-received_at"]
+        # Unique text columns as constraints, not ``unique=True``: on PostgreSQL that also
+        # builds a second (``varchar_pattern_ops``) index for LIKE 'prefix%', which no query
+        # here runs, written on every insert at a random place (the codes are random).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction_code"], name="dossier_transaction_code_uniq"
+            )
+        ]
         indexes = [
             # A repeated upload (the same bytes from the same unit) finds its first dossier.
             models.Index(fields=["employer", "content_sha256"], name="dossier_duplicate_idx"),
+            models.Index(fields=["status"], name="dossier_status_idx"),
+            *(
+                models.Index(
+                    fields=[link],
+                    name=f"dossier_{link}_idx",
+                    condition=models.Q(**{f"{link}__isnull": False}),
+                )
+                for link in (
+                    "provider",
+                    "submitted_by",
+                    "trial_credential",
+                    "incident",
+                    "assigned_to",
+                )
+            ),
             # The receiving queue: open dossiers by deadline, per office (count, small
             # offices) and across offices (the planner walks it in order for busy ones).
             models.Index(
@@ -234,7 +279,7 @@ class Notice(models.Model):
 
     dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=16, choices=NoticeKind.choices)
-    number = models.CharField(_("number"), max_length=40, unique=True)
+    number = models.CharField(_("number"), max_length=40)  # unique: Meta
     form_number = models.CharField(_("form"), max_length=10, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict)
@@ -246,6 +291,8 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+        # As Dossier's transaction code: no LIKE twin of the unique index.
+        constraints = [models.UniqueConstraint(fields=["number"], name="notice_number_uniq")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number}"

@@ -21,7 +21,7 @@ class OutboxMessage(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=40)
-    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    key = models.CharField(_("idempotency key"), max_length=200)  # unique: Meta
     payload = models.JSONField(default=dict)
     state = models.CharField(
         max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
@@ -38,6 +38,9 @@ class OutboxMessage(models.Model):
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox")
         ordering = ["id"]
+        # A constraint, not ``unique=True``: no LIKE twin of the unique index on PostgreSQL
+        # (see declarations.Dossier); ``ON CONFLICT ("key")`` infers this one.
+        constraints = [models.UniqueConstraint(fields=["key"], name="outbox_key_uniq")]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
