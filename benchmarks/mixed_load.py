@@ -1,6 +1,6 @@
 """Mixed load against gunicorn + a Celery worker on this machine (loopback, bounded).
 
-    .venv/bin/python benchmarks/mixed_load.py [--workers 4] [--levels 2,4,8,16] [--seconds 8]
+    .venv/bin/python benchmarks/mixed_load.py [--workers CORES+1] [--levels 2,4,8,16] [--seconds 8]
 
 Throwaway PostgreSQL databases (PG_HOST/PG_PORT, default 127.0.0.1:5432; portal and central
 store) and Redis (REDIS_URL, default redis://127.0.0.1:6379/0, a queue of its own). Each
@@ -194,7 +194,9 @@ def run_level(base_url, clients: int, seconds: float, dossiers: list, token: str
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(  # as deployed (docker-compose.yml's WEB_CONCURRENCY)
+        "--workers", type=int, default=(os.cpu_count() or 2) + 1, help="gunicorn workers"
+    )
     parser.add_argument("--levels", default="2,4,8,16", help="concurrent clients per level")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--closures", type=int, default=20000)
