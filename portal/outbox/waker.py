@@ -41,7 +41,7 @@ class Waker:
     def wake(self, message_id: int) -> None:
         with self._cond:
             if self._pid != os.getpid():  # first use, or a forked worker: own thread
-                self._ids = []
+                self._ids, self._hurry = [], False
                 self._pid = os.getpid()
                 threading.Thread(target=self._run, name="outbox-waker", daemon=True).start()
             self._ids.append(message_id)
