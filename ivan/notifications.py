@@ -44,7 +44,7 @@ def endpoints_of(dossier) -> list[WebhookEndpoint]:
     """The active webhook of each provider concerned (the one carrying the employer now,
     the one that submitted the dossier), in one query; the oldest one per provider, as
     ``webhook_event`` picks."""
-    if dossier.provider_id is None and _carries_none(dossier):
+    if _nobody_to_tell(dossier):
         return []
     first: dict[int, WebhookEndpoint] = {}
     endpoints = _ENDPOINTS_QUERY.all(
@@ -69,10 +69,11 @@ def _endpoints_query(*, employer_id, provider_id):
 _ENDPOINTS_QUERY = PreparedQuery(_endpoints_query)
 
 
-def _carries_none(dossier) -> bool:
-    """True when the dossier's employer, as already loaded with its I-VAN channel (intake
-    reads it), has none: no provider to tell, no query. False when not known."""
-    if not Dossier.employer.is_cached(dossier):
+def _nobody_to_tell(dossier) -> bool:
+    """True, without a query, when no provider submitted the dossier and its employer, as
+    already loaded with its I-VAN channel (intake reads it), has none. False when not
+    known."""
+    if dossier.provider_id is not None or not Dossier.employer.is_cached(dossier):
         return False
     employer = dossier.employer
     channel = EmployerChannel.employer.field.remote_field
@@ -83,9 +84,7 @@ def concerns(event: str, dossier) -> bool:
     """False when :func:`on_dossier_event` would send nothing for this event, known without
     a query: not a webhook event, or no provider submitted the dossier or carries its
     employer (as intake loaded it)."""
-    if event not in EVENTS:
-        return False
-    return dossier.provider_id is not None or not _carries_none(dossier)
+    return event in EVENTS and not _nobody_to_tell(dossier)
 
 
 def on_dossier_event(event: str, *, dossier, notice=None, data=None) -> None:
