@@ -8,6 +8,12 @@ its own content and the previous entry's hash. An entry that commits after a lat
 one was sealed simply takes the next place. ``verify_chain()`` recomputes the chain and names
 the first entry that no longer matches.
 
+Someone who can write the database could edit an entry and recompute every later hash and
+the head; the chain would verify again. So the beat job also signs the head every few
+minutes with a key outside the database and keeps that checkpoint outside it
+(``accounts.audit_checkpoints``); ``verify_chain()`` names the first checkpoint the
+recomputed chain contradicts.
+
 Why not chain inside ``record()``: the chain's end is one row, and locking it in every
 audited transaction serialised the whole portal at about 150 commits/s (benchmarks/
 audit_chain.py). The price is a window of a few seconds in which a fresh entry is not yet
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from django.db import transaction
@@ -164,7 +170,13 @@ def seal(*, batch_size: int = 2000) -> int:
 @dataclass(frozen=True)
 class ChainReport:
     """Result of a chain check: how many entries were checked, the first broken one, and
-    how many entries still wait for their seal (and since when)."""
+    how many entries still wait for their seal (and since when).
+
+    Against the keyed checkpoints (``accounts.audit_checkpoints``): how many agreed, the
+    newest that did, and the first problem: a checkpoint the recomputed chain contradicts
+    (a rewritten and recomputed chain), a forged or missing one, or one beyond the chain's
+    end (truncation), with its place, time and the copy it came from.
+    """
 
     checked: int
     last_verified_id: int | None
@@ -172,31 +184,96 @@ class ChainReport:
     reason: str = ""
     pending: int = 0
     pending_since: datetime | None = None
+    checkpoints_checked: int = 0
+    last_checkpoint_seq: int | None = None
+    checkpoint_problem: str = ""
+    checkpoint_seq: int | None = None
+    checkpoint_at: datetime | None = None
+    checkpoint_source: str = ""
+    checkpoint_reason: str = ""
+    checkpoint_sources: tuple[str, ...] = ()
+    checkpoint_unavailable: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.broken_id is None
+        return self.broken_id is None and not self.checkpoint_problem
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Recompute the sealed chain from its first place; stop at the first broken link."""
+def verify_chain(*, chunk_size: int = 2000, checkpoints=None) -> ChainReport:
+    """Recompute the sealed chain from its first place; stop at the first broken link, or
+    at the first trusted checkpoint the recomputed chain contradicts.
+
+    ``checkpoints``: an ``accounts.audit_checkpoints.CheckpointSet``, read now when not
+    given (read before the walk, so that no checkpoint is newer than the chain walked).
+    """
+    from .audit_checkpoints import CONTRADICTED, TRUNCATED, Problem, checkpoints_gather
+
+    found = checkpoints if checkpoints is not None else checkpoints_gather()
+    problems = list(found.problems)
+    due = sorted(found.trusted)
+    agreed: list[int] = []
+    agreed_id = None  # the entry at the newest checkpoint the chain agrees with
     prev_hash = GENESIS_HASH
     checked = 0
     last_ok = None
-    expected_seq = 1
+    chain = None
     sealed = AuditEntry.objects.filter(seq__isnull=False).order_by("seq")
     for entry in sealed.iterator(chunk_size=chunk_size):
-        if entry.prev_hash != prev_hash or entry.seq != expected_seq:
-            return ChainReport(checked, last_ok, entry.pk, "previous hash does not match")
+        if entry.prev_hash != prev_hash or entry.seq != checked + 1:
+            chain = ChainReport(checked, last_ok, entry.pk, "previous hash does not match")
+            break
         if _hash_of(entry, entry.prev_hash) != entry.hash:
-            return ChainReport(checked, last_ok, entry.pk, "content does not match its hash")
+            chain = ChainReport(checked, last_ok, entry.pk, "content does not match its hash")
+            break
         prev_hash = entry.hash
         last_ok = entry.pk
         checked += 1
-        expected_seq += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and head.last_seq and head.last_seq != checked:
-        return ChainReport(checked, last_ok, head.last_id, "entries after this point were removed")
-    waiting = AuditEntry.objects.filter(seq__isnull=True).order_by("id")
-    oldest = waiting.values_list("at", flat=True).first()
-    return ChainReport(checked, last_ok, pending=waiting.count(), pending_since=oldest)
+        while due and due[0] == entry.seq:
+            checkpoint, copy = found.trusted[due.pop(0)]
+            if checkpoint.hash == prev_hash:
+                agreed.append(checkpoint.seq)
+                agreed_id = entry.pk
+                continue
+            detail = (
+                f"the chain recomputes to another hash at entry {checkpoint.seq} "
+                f"(#{entry.pk}) than the checkpoint signed"
+            )
+            problems.append(Problem(CONTRADICTED, copy, checkpoint.seq, checkpoint.at, detail))
+            chain = ChainReport(checked, agreed_id)
+            due = []
+            break
+        if chain is not None:
+            break
+    if chain is None:
+        head = AuditChainHead.objects.filter(pk=1).first()
+        if head is not None and head.last_seq and head.last_seq != checked:
+            chain = ChainReport(
+                checked, last_ok, head.last_id, "entries after this point were removed"
+            )
+    if chain is None:
+        if due:  # trusted checkpoints beyond the chain's end: entries were removed
+            checkpoint, copy = found.trusted[due[0]]
+            detail = f"the checkpoint counts {checkpoint.seq} entries, the chain {checked}"
+            problems.append(Problem(TRUNCATED, copy, checkpoint.seq, checkpoint.at, detail))
+        waiting = AuditEntry.objects.filter(seq__isnull=True).order_by("id")
+        oldest = waiting.values_list("at", flat=True).first()
+        chain = ChainReport(checked, last_ok, pending=waiting.count(), pending_since=oldest)
+    first = min(problems, key=lambda p: 0 if p.seq is None else p.seq, default=None)
+    return replace(
+        chain,
+        checkpoints_checked=len(agreed),
+        last_checkpoint_seq=agreed[-1] if agreed else None,
+        checkpoint_sources=tuple(found.sources),
+        checkpoint_unavailable=tuple(found.unavailable),
+        **(
+            {
+                "checkpoint_problem": first.code,
+                "checkpoint_seq": first.seq,
+                "checkpoint_at": first.at,
+                "checkpoint_source": first.source,
+                "checkpoint_reason": first.detail[:300],
+            }
+            if first
+            else {}
+        ),
+    )

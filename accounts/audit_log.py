@@ -1,5 +1,6 @@
 """Reads of the audit log for the viewer: filters within the reader's reach, and the
-chain-verification status (the last check, stored so the page need not recompute)."""
+chain-verification status (the last check of the chain and its keyed checkpoints, stored
+so the page need not recompute)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from . import scope
-from .audit import seal, verify_chain
+from .audit import record, seal, verify_chain
+from .audit_checkpoints import checkpoints_gather
 from .models import AuditEntry, AuditVerification, Office
 
 VIEW_AUDIT = "accounts.view_audit"
@@ -59,17 +61,49 @@ def audit_actions() -> list[str]:
 
 
 def chain_check() -> AuditVerification:
-    """Seal what is waiting, verify the whole chain now and keep the result."""
+    """Seal what is waiting, verify the whole chain and its checkpoints now and keep the
+    result. The checkpoints (file, central store) are read before the walk and outside the
+    transaction: no HTTP call while the database transaction is open."""
     seal()
+    checkpoints = checkpoints_gather()
     with transaction.atomic():
-        report = verify_chain()
+        report = verify_chain(checkpoints=checkpoints)
         return AuditVerification.objects.create(
             checked=report.checked,
             last_verified_id=report.last_verified_id,
             broken_id=report.broken_id,
             reason=report.reason,
             pending=report.pending,
+            checkpoints_checked=report.checkpoints_checked,
+            checkpoint_problem=report.checkpoint_problem,
+            checkpoint_seq=report.checkpoint_seq,
+            checkpoint_at=report.checkpoint_at,
+            checkpoint_source=report.checkpoint_source,
+            checkpoint_reason=report.checkpoint_reason,
+            checkpoint_sources=",".join(report.checkpoint_sources),
+            checkpoint_unavailable=",".join(report.checkpoint_unavailable),
         )
+
+
+def chain_check_run(*, actor) -> AuditVerification:
+    """A check someone asked for on the viewer: run it and audit who ran it and what it
+    found (the entry joins the chain at the next seal)."""
+    result = chain_check()
+    record(
+        actor,
+        "audit.chain_checked",
+        "audit log",
+        None,
+        {
+            "ok": result.ok,
+            "checked": result.checked,
+            "broken_id": result.broken_id,
+            "checkpoints_checked": result.checkpoints_checked,
+            "checkpoint_problem": result.checkpoint_problem,
+            "checkpoint_seq": result.checkpoint_seq,
+        },
+    )
+    return result
 
 
 def chain_status() -> AuditVerification | None:

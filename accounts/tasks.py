@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import audit, audit_log, lifecycle, reports
+from . import audit, audit_checkpoints, audit_log, lifecycle, reports
 
 
 @shared_task(name="accounts.tasks.lifecycle_run", ignore_result=True)
@@ -23,5 +23,8 @@ def audit_chain_check() -> int | None:
 
 @shared_task(name="accounts.tasks.audit_seal", ignore_result=True)
 def audit_seal() -> int:
-    """Chain the audit entries committed since the last run (every few seconds)."""
-    return audit.seal()
+    """Chain the audit entries committed since the last run (every few seconds), then sign
+    a checkpoint of the head when ``AUDIT_CHECKPOINT_MINUTES`` have passed."""
+    sealed = audit.seal()
+    audit_checkpoints.checkpoint_write_safely()
+    return sealed

@@ -113,6 +113,7 @@ def setup():
     from accounts.selectors import office_resolve
     from declarations.models import Employer, EStatus
     from declarations.pki import demo_pki_write
+    from declarations.registration_form import registration_form_signed
     from declarations.services import certificate_register
 
     employer = Employer.objects.create(
@@ -125,8 +126,16 @@ def setup():
         contact_email="bench@example.vn",
     )
     demo_pki_write(WORK / "pki", [("BENCH1A", "0101300842", employer.name)])
+    cert_pem = (WORK / "pki" / "BENCH1A.cert.pem").read_bytes()
     certificate_register(
-        actor=None, employer=employer, data=(WORK / "pki" / "BENCH1A.cert.pem").read_bytes()
+        actor=None,
+        employer=employer,
+        data=cert_pem,
+        signed_form=registration_form_signed(
+            employer=employer,
+            key_pem=(WORK / "pki" / "BENCH1A.key.pem").read_bytes(),
+            cert_pem=cert_pem,
+        ),
     )
     return employer
 

@@ -73,6 +73,7 @@ def setup(n_providers: int) -> list[dict]:
     from declarations.models import Employer, EStatus
     from declarations.money_tables import money_tables_seed
     from declarations.pki import demo_pki_write
+    from declarations.registration_form import registration_form_signed
     from declarations.services import certificate_register
     from ivan import services
     from ivan.models import EmployerChannel, Provider
@@ -95,10 +96,16 @@ def setup(n_providers: int) -> list[dict]:
             e_status=EStatus.ACTIVE,
             contact_email=f"{unit_code.lower()}@example.vn",
         )
+        cert_pem = (WORK / "pki" / f"{unit_code}.cert.pem").read_bytes()
         certificate_register(
             actor=None,
             employer=employer,
-            data=(WORK / "pki" / f"{unit_code}.cert.pem").read_bytes(),
+            data=cert_pem,
+            signed_form=registration_form_signed(
+                employer=employer,
+                key_pem=(WORK / "pki" / f"{unit_code}.key.pem").read_bytes(),
+                cert_pem=cert_pem,
+            ),
         )
         EmployerChannel.objects.create(employer=employer, provider=provider)
         issued = services.api_client_create(

@@ -10,9 +10,9 @@ import structlog
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import checkpoints, services
 from .auth import AuthFailure, request_authenticate
 
 log = structlog.get_logger(__name__)
@@ -89,3 +89,42 @@ def closures_fetch(request):
     if not book_number:
         return _error("central.fetch.book_required", "book_number is required", 400)
     return JsonResponse({"results": services.closures_fetch(book_number=book_number)})
+
+
+@signed
+@require_http_methods(["GET", "POST"])
+def audit_checkpoints(request):
+    """POST: keep a portal's signed audit checkpoint (write-once; 201 new, 200 already
+    there, 409 another hash at that place). GET ``?source=&after=``: list them in order."""
+    if request.method == "GET":
+        source = request.GET.get("source", "").strip()
+        try:
+            after = int(request.GET.get("after", "0"))
+        except ValueError:
+            return _error("central.checkpoint.malformed", "after must be an integer", 400)
+        if not source:
+            return _error("central.checkpoint.malformed", "source is required", 400)
+        return JsonResponse(checkpoints.checkpoints_list(source=source, after=after))
+    try:
+        data = orjson.loads(request.body)
+        stored, created = checkpoints.checkpoint_store(data=data, key_id=request.central_key.key_id)
+    except orjson.JSONDecodeError:
+        return _error("central.checkpoint.malformed", "body is not JSON", 400)
+    except checkpoints.CheckpointInvalid as exc:
+        return _error("central.checkpoint.malformed", str(exc), 400)
+    except checkpoints.CheckpointConflict as exc:
+        log.error(
+            "central_checkpoint_conflict",
+            source=exc.stored["source"],
+            seq=exc.stored["seq"],
+            key_id=request.central_key.key_id,
+        )
+        return JsonResponse(
+            {
+                "code": "central.checkpoint.conflict",
+                "message": "another checkpoint is stored at this place",
+                "stored": exc.stored,
+            },
+            status=409,
+        )
+    return JsonResponse({"checkpoint": stored, "created": created}, status=201 if created else 200)

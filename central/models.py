@@ -98,3 +98,32 @@ class CentralKeyUsage(models.Model):
 
     def __str__(self):
         return f"{self.office_code}: {self.key_id}"
+
+
+class CentralAuditCheckpoint(models.Model):
+    """A signed checkpoint of a portal's audit chain (its head hash and entry count).
+
+    Write-once: a second POST of the same (source, seq) answers the stored one, and one
+    with another hash is refused. So whoever can rewrite the portal's database cannot
+    rewrite what the portal had already told the central store.
+    """
+
+    source = models.CharField(_("source"), max_length=60)
+    seq = models.BigIntegerField(_("entries in the chain"))
+    hash = models.CharField(_("head hash"), max_length=64)
+    at = models.DateTimeField(_("signed at"))
+    key_id = models.CharField(_("signing key id"), max_length=64)
+    signature = models.CharField(max_length=200)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    sent_with_key = models.CharField(_("request key id"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["source", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "seq"], name="central_checkpoint_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.source} #{self.seq}"

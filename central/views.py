@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import audit
+from portal.uploads import upload_limit
 
 from . import services
 from .auth import key_ring
@@ -48,6 +49,7 @@ def credential_file_install(*, text: str, path: str) -> None:
 
 
 @login_required
+@upload_limit(MAX_FILE)
 def credentials_rotate(request):
     if not request.user.has_perm(ROTATE):
         raise PermissionDenied

@@ -12,6 +12,7 @@ class ClosureSyncConfig(AppConfig):
         from portal import navigation
         from portal.navigation import NavItem
 
+        from . import audit_witness  # noqa: F401  (the central store keeps audit checkpoints)
         from .banners import deadline_banner
 
         for item in (

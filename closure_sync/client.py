@@ -105,3 +105,15 @@ def fetch(*, book_number: str) -> list[dict]:
     return _request("GET", "/central/api/v1/closures/fetch", params={"book_number": book_number})[
         "results"
     ]
+
+
+def audit_checkpoint_push(checkpoint: dict) -> dict:
+    """POST one signed audit checkpoint (write-once at the central store)."""
+    return _request("POST", "/central/api/v1/audit-checkpoints", payload=checkpoint)
+
+
+def audit_checkpoints_page(*, source: str, after: int = 0) -> dict:
+    """One page of a source's checkpoints: ``{"results": [...], "next_after": seq | None}``."""
+    return _request(
+        "GET", "/central/api/v1/audit-checkpoints", params={"source": source, "after": after}
+    )

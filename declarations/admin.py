@@ -208,3 +208,6 @@ class RegistrationAdmin(ReadOnlyAdmin):
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
     list_display = ["office", "kind", "started_at", "ended_at", "scope"]
+
+
+from . import admin_trust  # noqa: E402, F401  (the licensed CAs: CA operations)

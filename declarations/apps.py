@@ -17,11 +17,15 @@ class DeclarationsConfig(AppConfig):
             navigation_district,  # noqa: F401  (registers the pages' nav entries)
             navigation_review,  # noqa: F401  (registers the review pages' nav entries)
             tasks_district,  # noqa: F401  (registers the periodic summary task)
+            tasks_trust,  # noqa: F401  (registers the CRL refresh tasks)
         )
+        from .banners import trust_banner
         from .review.services import claims_hand_back
 
         # A locked person's claimed dossiers go back to the office queue.
         hooks.register_work_handback("declarations.claims", claims_hand_back)
+        # IT staff see stale or missing CRLs of the licensed CAs on their home page.
+        navigation.register_banner(trust_banner)
 
         for item in (
             NavItem(

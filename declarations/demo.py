@@ -18,6 +18,7 @@ from .models import Employer, RegisteredCertificate
 from .money_tables import money_tables_seed
 from .pki import demo_pki_write
 from .procedures import procedure_get
+from .registration_form import registration_form_signed
 from .services import certificate_register
 
 DEMO_UNITS = ("TZH490L", "DV0012A")
@@ -57,7 +58,16 @@ def declarations_demo_seed() -> None:
             load_certificate(cert_pem).public_bytes(Encoding.DER)
         )
         if not unit.certificates.filter(fingerprint=der_fp, replaced_at__isnull=True).exists():
-            certificate_register(actor=None, employer=unit, data=cert_pem)
+            certificate_register(
+                actor=None,
+                employer=unit,
+                data=cert_pem,
+                signed_form=registration_form_signed(
+                    employer=unit,
+                    key_pem=(folder / f"{unit.unit_code}.key.pem").read_bytes(),
+                    cert_pem=cert_pem,
+                ),
+            )
         if unit.dossiers.exists():
             continue
         rows = [

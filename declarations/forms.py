@@ -36,6 +36,13 @@ class RegistrationForm(forms.Form):
         label=_("Certificate (PEM, DER or .cer)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pem,.der,.cer,.crt"}),
     )
+    # Checked by the service (POP_MISSING when absent), so that "download the 04 to sign"
+    # works before there is one.
+    signed_form = forms.FileField(
+        label=_("Signed 04/ĐK-IVAN (XML)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml"}),
+    )
 
     def clean_tax_code(self):
         value = self.cleaned_data["tax_code"]
@@ -64,6 +71,11 @@ class UploadForm(forms.Form):
 
 class CertificateForm(forms.Form):
     certificate = forms.FileField(label=_("New certificate (PEM, DER or .cer)"))
+    signed_form = forms.FileField(
+        label=_("Signed 04/ĐK-IVAN (XML)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml"}),
+    )
 
 
 class TrialCredentialForm(forms.Form):

@@ -10,7 +10,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 
 @dataclass
@@ -76,8 +77,10 @@ def employer_cert_create(
     not_after: datetime | None = None,
     signing: bool = True,
     key=None,
+    ocsp_url: str | None = None,
 ) -> Issued:
-    """An employer certificate issued by ``ca``: subject UID ``MST:<mst>``."""
+    """An employer certificate issued by ``ca``: subject UID ``MST:<mst>`` (naming an OCSP
+    responder in its Authority Information Access when ``ocsp_url``)."""
     key = key or _key()
     now = datetime.now(UTC)
     subject = x509.Name(
@@ -93,7 +96,7 @@ def employer_cert_create(
         if signing
         else x509.KeyUsage(False, False, True, False, False, False, False, False, False)
     )
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca.cert.subject)
@@ -103,9 +106,19 @@ def employer_cert_create(
         .not_valid_after(not_after or now + timedelta(days=730))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(usage, critical=True)
-        .sign(ca.key, hashes.SHA256())
     )
-    return Issued(key, cert)
+    if ocsp_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+                    )
+                ]
+            ),
+            critical=False,
+        )
+    return Issued(key, builder.sign(ca.key, hashes.SHA256()))
 
 
 def self_signed_create(*, mst: str, name: str) -> Issued:
@@ -134,22 +147,92 @@ def self_signed_create(*, mst: str, name: str) -> Issued:
     return Issued(key, cert)
 
 
-def crl_create(ca: Issued, revoked: list[x509.Certificate]) -> bytes:
+def crl_create(
+    ca: Issued,
+    revoked: list[x509.Certificate],
+    *,
+    this_update: datetime | None = None,
+    next_update: datetime | None = None,
+    revoked_at: datetime | None = None,
+    signing_key=None,
+    encoding: serialization.Encoding = serialization.Encoding.PEM,
+) -> bytes:
+    """A CRL of ``ca`` listing ``revoked`` (revoked an hour ago unless ``revoked_at``);
+    ``signing_key`` signs it in place of the CA's key (a forged CRL)."""
     now = datetime.now(UTC)
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.cert.subject)
-        .last_update(now - timedelta(days=1))
-        .next_update(now + timedelta(days=30))
+        .last_update(this_update or now - timedelta(days=1))
+        .next_update(next_update or now + timedelta(days=30))
     )
     for cert in revoked:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder()
             .serial_number(cert.serial_number)
-            .revocation_date(now - timedelta(hours=1))
+            .revocation_date(revoked_at or now - timedelta(hours=1))
             .build()
         )
-    return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+    return builder.sign(signing_key or ca.key, hashes.SHA256()).public_bytes(encoding)
+
+
+def ocsp_responder_create(ca: Issued, *, name: str = "OCSP Responder") -> Issued:
+    """A delegated OCSP responder of ``ca`` (extendedKeyUsage id-kp-OCSPSigning)."""
+    key = _key()
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Issued(key, cert)
+
+
+def ocsp_response_create(
+    ca: Issued,
+    cert: x509.Certificate,
+    *,
+    status: str = "good",
+    revoked_at: datetime | None = None,
+    responder: Issued | None = None,
+    this_update: datetime | None = None,
+    next_update: datetime | None = None,
+) -> bytes:
+    """A DER OCSP response about ``cert`` (``good``, ``revoked`` or ``unknown``), signed by
+    ``responder`` (a delegated responder, or any key to forge one) or by the CA itself."""
+    now = datetime.now(UTC)
+    cert_status = {
+        "good": ocsp.OCSPCertStatus.GOOD,
+        "revoked": ocsp.OCSPCertStatus.REVOKED,
+        "unknown": ocsp.OCSPCertStatus.UNKNOWN,
+    }[status]
+    signer = responder or ca
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=cert,
+            issuer=ca.cert,
+            algorithm=hashes.SHA1(),  # noqa: S303  (the CertID hash responders use)
+            cert_status=cert_status,
+            this_update=this_update or now - timedelta(minutes=5),
+            next_update=next_update or now + timedelta(hours=1),
+            revocation_time=(revoked_at or now - timedelta(hours=1))
+            if status == "revoked"
+            else None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+    )
+    if responder is not None:
+        builder = builder.certificates([responder.cert])
+    return builder.sign(signer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 def demo_pki_write(out: Path, employers: list[tuple[str, str, str]]) -> dict[str, Path]:
@@ -168,3 +251,35 @@ def demo_pki_write(out: Path, employers: list[tuple[str, str, str]]) -> dict[str
         (out / f"{unit_code}.cert.pem").write_bytes(issued.cert_pem)
         written[unit_code] = out / f"{unit_code}.cert.pem"
     return written
+
+
+def tsa_cert_create(ca: Issued, *, name: str = "BHXH Demo TSA") -> Issued:
+    """A time-stamping authority's certificate (RFC 3161: critical EKU timeStamping)."""
+    key = _key()
+    now = datetime.now(UTC)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=30))
+        .not_valid_after(now + timedelta(days=730))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Issued(key, cert)

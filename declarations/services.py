@@ -45,6 +45,7 @@ from .models import (
     RegistrationStatus,
     TrialCredential,
 )
+from .registration_form import Proof, registration_form_check
 
 
 class ServiceError(Exception):
@@ -85,10 +86,29 @@ def _cert_fields(cert) -> dict:
     }
 
 
+def _proof_check(*, signed_form: bytes | None, cert, employer) -> Proof:
+    """The 04/ĐK-IVAN signed with ``cert``: proof that the registrant holds its key."""
+    try:
+        return registration_form_check(
+            data=signed_form,
+            certificate=cert,
+            unit_code=employer.unit_code,
+            tax_code=employer.tax_code,
+        )
+    except Refused as refusal:
+        raise ServiceError(refusal.errors) from None
+
+
 @transaction.atomic
-def certificate_register(*, actor, employer, data: bytes) -> RegisteredCertificate:
-    """Register a (renewed or replacement) certificate; the one in force is closed, not lost."""
+def certificate_register(
+    *, actor, employer, data: bytes, signed_form: bytes | None
+) -> RegisteredCertificate:
+    """Register a (renewed or replacement) certificate; the one in force is closed, not lost.
+
+    ``signed_form`` is the 04/ĐK-IVAN signed with the new certificate (proof of possession);
+    its SHA-256 is kept in the audit entry."""
     cert = certificate_check(data=data, tax_code=employer.tax_code)
+    proof = _proof_check(signed_form=signed_form, cert=cert, employer=employer)
     now = timezone.now()
     current = employer.certificates.select_for_update().filter(replaced_at__isnull=True).first()
     if current is not None:
@@ -106,6 +126,7 @@ def certificate_register(*, actor, employer, data: bytes) -> RegisteredCertifica
             "employer": employer.unit_code,
             "serial": record.serial,
             "replaces": current and current.serial,
+            "proof_sha256": proof.sha256,
         },
     )
     return record
@@ -113,9 +134,13 @@ def certificate_register(*, actor, employer, data: bytes) -> RegisteredCertifica
 
 # --- registration (04/ĐK-IVAN) ----------------------------------------------------------------
 @transaction.atomic
-def registration_submit(*, employer, data: dict, cert_data: bytes) -> Registration:
-    """The employer's request; the certificate is checked at once."""
+def registration_submit(
+    *, employer, data: dict, cert_data: bytes, signed_form: bytes | None
+) -> Registration:
+    """The employer's request; the certificate is checked at once, and ``signed_form`` (the
+    04/ĐK-IVAN signed with that certificate) proves the registrant holds its key."""
     cert = certificate_check(data=cert_data, tax_code=employer.tax_code)
+    proof = _proof_check(signed_form=signed_form, cert=cert, employer=employer)
     fields = _cert_fields(cert)
     registration = Registration.objects.create(
         employer=employer,
@@ -124,6 +149,7 @@ def registration_submit(*, employer, data: dict, cert_data: bytes) -> Registrati
         cert_issuer=fields["issuer"],
         cert_valid_from=fields["not_before"],
         cert_valid_to=fields["not_after"],
+        signed_form=proof.data,
         **data,
     )
     if employer.e_status == EStatus.NOT_REGISTERED:
@@ -134,7 +160,11 @@ def registration_submit(*, employer, data: dict, cert_data: bytes) -> Registrati
         "registration.submitted",
         registration,
         employer.managing_office,
-        {"employer": employer.unit_code, "cert_serial": fields["serial"]},
+        {
+            "employer": employer.unit_code,
+            "cert_serial": fields["serial"],
+            "proof_sha256": proof.sha256,
+        },
     )
     return registration
 
@@ -345,6 +375,14 @@ def _receipt_email_context(dossier, procedure, receipt) -> dict:
     }
 
 
+def _receipt_data(*, files, summary, warnings) -> dict:
+    data = {"files": len(files), "workers": summary.get("workers", 0)}
+    if warnings:
+        # Code and parameters: the receipt shows each in the reader's language.
+        data["warnings"] = [{"code": w.code, "params": w.params} for w in warnings]
+    return data
+
+
 def dossier_receive(
     *,
     employer,
@@ -357,7 +395,8 @@ def dossier_receive(
     digest: str,
     files,
     certificate,
-    signed_at,
+    verdict=None,
+    warnings=(),
     trial,
     summary,
     sandbox: bool = False,
@@ -367,7 +406,10 @@ def dossier_receive(
 
     ``sandbox`` dossiers (an I-VAN sandbox client's) are stored flagged and get a real
     receipt, but no e-mail to the employer and no place in any office queue. ``reference``
-    (:func:`~declarations.reference.reference_tables`) gives the deadline without a query."""
+    (:func:`~declarations.reference.reference_tables`) gives the deadline without a query.
+    ``verdict`` (:class:`~.intake.pipeline.Verdict`) gives the trusted time the signature
+    was judged at, and the signer's claimed time, kept as a claim; ``warnings`` go on the
+    receipt."""
     dossier = Dossier(
         received_at=timezone.now(),
         employer=employer,
@@ -378,7 +420,9 @@ def dossier_receive(
         provider=provider,
         submitted_by=actor if getattr(actor, "pk", None) else None,
         certificate=certificate,
-        signed_at=signed_at,
+        signed_at=verdict.at if verdict else None,
+        time_source=verdict.source if verdict else "",
+        claimed_signing_time=verdict.facts.claimed_time if verdict else None,
         trial_credential=trial,
         paper_required=trial is not None,
         result_held=trial is not None,
@@ -405,7 +449,7 @@ def dossier_receive(
     receipt = _notice_build(
         dossier=dossier,
         kind=NoticeKind.RECEIPT,
-        data={"files": len(files), "workers": summary.get("workers", 0)},
+        data=_receipt_data(files=files, summary=summary, warnings=warnings),
     )
     rows = [Linked(stored, link="dossier"), Linked([receipt], link="dossier")]
     message = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scope import office_ids_for, scoped
+from portal.uploads import upload_limit
 
-from . import selectors, services
+from . import registration_form, selectors, services
 from .forms import (
     CertificateForm,
     IncidentForm,
@@ -52,31 +54,73 @@ def _employer_or_403(user) -> Employer:
 
 
 # --- registration (public) ---------------------------------------------------------------------
+CERT_MAX_BYTES = 64 * 1024
+
+
+def _read_bounded(form, name: str, limit: int) -> bytes:
+    """The upload of field ``name``, read no further than ``limit`` bytes (b"" when none);
+    larger: a form error on the field."""
+    upload = form.cleaned_data.get(name)
+    if not upload:
+        return b""
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        form.add_error(name, _("The file is too large."))
+        return b""
+    return data
+
+
+def _form_04_download(xml: bytes, unit_code: str) -> HttpResponse:
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{unit_code}-04DKIVAN.xml"'
+    return response
+
+
+
+def _certificate_and_04_bytes() -> int:
+    """Files of the registration and renewal pages together: certificate and signed 04."""
+    return CERT_MAX_BYTES + registration_form.MAX_BYTES
+
+
+@upload_limit(_certificate_and_04_bytes)
 def register(request):
-    """Tờ khai 04/ĐK-IVAN: the employer registers; its certificate is checked at once."""
+    """Tờ khai 04/ĐK-IVAN: the employer registers; its certificate is checked at once, and
+    the 04 signed with that certificate proves it holds the key. ``action=download_04``
+    returns the unsigned 04 built from the fields, to sign."""
     form = RegistrationForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        upload = data["certificate"]
-        if upload.size > 64 * 1024:
-            form.add_error("certificate", _("The certificate file is too large."))
+        cert_data = _read_bounded(form, "certificate", CERT_MAX_BYTES)
+        signed_form = _read_bounded(form, "signed_form", registration_form.MAX_BYTES)
+        fields = {
+            "unit_name": data["unit_name"],
+            "address": data["address"],
+            "tax_code": data["tax_code"],
+            "email": data["email"],
+            "phone": data["phone"],
+            "procedures": ",".join(data["procedures"]),
+            "provider": data["provider"],
+            "result_delivery": data["result_delivery"],
+            "postal_address": data["postal_address"],
+        }
+        employer = data["employer"]
+        if form.errors:
+            pass
+        elif request.POST.get("action") == "download_04":
+            try:
+                cert = services.certificate_check(data=cert_data, tax_code=employer.tax_code)
+            except services.ServiceError as refusal:
+                errors = [e.as_dict() for e in refusal.errors]
+            else:
+                xml = registration_form.registration_form_build(
+                    unit_code=employer.unit_code, certificate=cert, **fields
+                )
+                return _form_04_download(xml, employer.unit_code)
         else:
             try:
                 registration = services.registration_submit(
-                    employer=data["employer"],
-                    data={
-                        "unit_name": data["unit_name"],
-                        "address": data["address"],
-                        "tax_code": data["tax_code"],
-                        "email": data["email"],
-                        "phone": data["phone"],
-                        "procedures": ",".join(data["procedures"]),
-                        "provider": data["provider"],
-                        "result_delivery": data["result_delivery"],
-                        "postal_address": data["postal_address"],
-                    },
-                    cert_data=upload.read(),
+                    employer=employer, data=fields, cert_data=cert_data, signed_form=signed_form
                 )
             except services.ServiceError as refusal:
                 errors = [e.as_dict() for e in refusal.errors]
@@ -84,7 +128,10 @@ def register(request):
                 return render(
                     request, "declarations/registered.html", {"registration": registration}
                 )
-    return render(request, "declarations/register.html", {"form": form, "errors": errors})
+    status = 400 if errors else 200
+    return render(
+        request, "declarations/register.html", {"form": form, "errors": errors}, status=status
+    )
 
 
 # --- office: registrations, trial credentials, paper sets -----------------------------------------
@@ -288,6 +335,7 @@ def notice_download(request, pk: int):
 
 # --- employer: upload, compose, certificate ----------------------------------------------------
 @login_required
+@upload_limit(lambda: settings.INTAKE_MAX_BYTES)
 def upload(request):
     employer = _employer_or_403(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -327,6 +375,7 @@ def _rows_from_post(request) -> list[dict]:
 
 
 @login_required
+@upload_limit(lambda: settings.IMPORT_XLSX_MAX_BYTES)
 def compose(request):
     """Fill the D02-LT in the browser; import rows from .xlsx; download the envelope to sign,
     or (trial-credential units) submit with the credential."""
@@ -410,22 +459,41 @@ def compose_check(request):
 
 
 @login_required
+@upload_limit(_certificate_and_04_bytes)
 def certificate_renew(request):
+    """Renew or replace the certificate: the 04/ĐK-IVAN signed with the new one is the proof
+    of possession (``action=download_04``: the unsigned 04 for it, to sign)."""
     employer = _employer_or_403(request.user)
     form = CertificateForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        try:
-            services.certificate_register(
-                actor=request.user,
-                employer=employer,
-                data=form.cleaned_data["certificate"].read()[:65536],
-            )
-        except services.ServiceError as refusal:
-            errors = [e.as_dict() for e in refusal.errors]
+        cert_data = _read_bounded(form, "certificate", CERT_MAX_BYTES)
+        signed_form = _read_bounded(form, "signed_form", registration_form.MAX_BYTES)
+        if form.errors:
+            pass
+        elif request.POST.get("action") == "download_04":
+            try:
+                cert = services.certificate_check(data=cert_data, tax_code=employer.tax_code)
+            except services.ServiceError as refusal:
+                errors = [e.as_dict() for e in refusal.errors]
+            else:
+                xml = registration_form.registration_form_of_employer(
+                    employer=employer, certificate=cert
+                )
+                return _form_04_download(xml, employer.unit_code)
         else:
-            messages.success(request, _("The new certificate is registered."))
-            return redirect("declarations:certificates")
+            try:
+                services.certificate_register(
+                    actor=request.user,
+                    employer=employer,
+                    data=cert_data,
+                    signed_form=signed_form,
+                )
+            except services.ServiceError as refusal:
+                errors = [e.as_dict() for e in refusal.errors]
+            else:
+                messages.success(request, _("The new certificate is registered."))
+                return redirect("declarations:certificates")
     return render(
         request,
         "declarations/certificates.html",
@@ -435,4 +503,5 @@ def certificate_renew(request):
             "certificates": employer.certificates.all(),
             "employer": employer,
         },
+        status=400 if errors else 200,
     )

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import scope
+from accounts import audit, scope
 from ivan.models import Provider
+from portal.uploads import upload_limit
 
 from . import charts
 from .forms_difficulties import AnswerForm, DifficultyForm, ForwardForm, PeriodForm
@@ -24,6 +25,7 @@ from .selectors_difficulties import difficulties_for, difficulty_get, difficulty
 from .services_difficulties import (
     ANSWER,
     FILE,
+    MAX_TOTAL_BYTES,
     DifficultyError,
     difficulty_answer,
     difficulty_file,
@@ -65,6 +67,7 @@ def difficulty_list(request, inbox=False):
 
 
 @login_required
+@upload_limit(MAX_TOTAL_BYTES)
 def difficulty_new(request):
     if not request.user.has_perm(FILE):
         raise PermissionDenied
@@ -182,9 +185,20 @@ def difficulty_forward_view(request, pk):
 
 @login_required
 def attachment_download(request, pk):
+    """An attachment, to those who may see its difficulty (accounts.scope); audited."""
     attachment = DifficultyAttachment.objects.filter(pk=pk).first()
-    if attachment is None or difficulty_get(request.user, attachment.difficulty_id) is None:
+    if attachment is None:
         raise Http404
+    difficulty = difficulty_get(request.user, attachment.difficulty_id)
+    if difficulty is None:
+        raise Http404
+    audit.record(
+        request.user,
+        "difficulty.attachment_downloaded",
+        difficulty,
+        difficulty.office,
+        {"attachment": attachment.pk, "name": attachment.name},
+    )
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 

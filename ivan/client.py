@@ -149,15 +149,23 @@ class IvanClient:
         page = self.request("GET", "notices", params=params).json()
         return page["results"], page["after"]
 
-    def register_employer(self, *, certificate_pem: bytes, **fields) -> dict:
+    def register_employer(self, *, certificate_pem: bytes, signed_form: bytes, **fields) -> dict:
         """File 04/ĐK-IVAN for an employer (unit_code, unit_name, address, tax_code, email,
-        phone, procedures, result_delivery, postal_address)."""
-        body = {**fields, "certificate": certificate_pem.decode("ascii")}
+        phone, procedures, result_delivery, postal_address), with ``signed_form``: the 04
+        XML signed with the certificate being registered (proof of possession)."""
+        body = {
+            **fields,
+            "certificate": certificate_pem.decode("ascii"),
+            "signed_form": base64.b64encode(signed_form).decode("ascii"),
+        }
         return self.request("POST", "employers/registrations", json=body).json()
 
-    def change_employer(self, unit_code: str, **changes) -> dict:
+    def change_employer(self, unit_code: str, *, signed_form: bytes | None = None, **changes):
         """File 05/SD-IVAN: contact_email, contact_phone, address, result_delivery,
-        postal_address, certificate (PEM text)."""
+        postal_address, certificate (PEM text) with ``signed_form`` (the 04 XML signed
+        with the new certificate)."""
+        if signed_form is not None:
+            changes["signed_form"] = base64.b64encode(signed_form).decode("ascii")
         return self.request("POST", f"employers/{unit_code}/changes", json=changes).json()
 
     def stop_employer(self, unit_code: str, reason: str = "") -> dict:

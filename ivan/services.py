@@ -140,8 +140,11 @@ def carrier_id(employer) -> int | None:
 
 
 @transaction.atomic
-def employer_register(*, provider: Provider, employer, data: dict, cert_data: bytes):
-    """A provider files 04/ĐK-IVAN for an employer it does not yet carry.
+def employer_register(
+    *, provider: Provider, employer, data: dict, cert_data: bytes, signed_form: bytes | None
+):
+    """A provider files 04/ĐK-IVAN for an employer it does not yet carry, with the 04 signed
+    by the certificate registered (proof that the employer holds its key).
 
     Refused when another provider carries the employer (it must stop there first, 06/NG-IVAN).
     The registration names the provider; the office's approval makes it the employer's
@@ -153,7 +156,10 @@ def employer_register(*, provider: Provider, employer, data: dict, cert_data: by
     if carrier_id(employer) not in (None, provider.pk):
         raise EmployerNotCarried(employer.unit_code)
     registration = registration_submit(
-        employer=employer, data={**data, "provider": provider}, cert_data=cert_data
+        employer=employer,
+        data={**data, "provider": provider},
+        cert_data=cert_data,
+        signed_form=signed_form,
     )
     audit.record(
         None,
@@ -169,10 +175,18 @@ CHANGEABLE = ("contact_email", "contact_phone", "address", "result_delivery", "p
 
 
 @transaction.atomic
-def employer_change(*, provider: Provider, employer, data: dict, cert_data: bytes | None = None):
+def employer_change(
+    *,
+    provider: Provider,
+    employer,
+    data: dict,
+    cert_data: bytes | None = None,
+    signed_form: bytes | None = None,
+):
     """05/SD-IVAN: change the contact, address, result delivery or the certificate of an
-    employer the provider carries. A new certificate is checked at once and replaces the
-    registered one (the old one stays valid for what it signed before)."""
+    employer the provider carries. A new certificate is checked at once, needs the 04/ĐK-IVAN
+    signed with it (``signed_form``, proof of possession) and replaces the registered one
+    (the old one stays valid for what it signed before)."""
     from declarations.services import certificate_register
 
     employer = Employer.objects.select_for_update().get(pk=employer.pk)
@@ -185,7 +199,9 @@ def employer_change(*, provider: Provider, employer, data: dict, cert_data: byte
         employer.save(update_fields=list(before))
     certificate = None
     if cert_data:
-        certificate = certificate_register(actor=None, employer=employer, data=cert_data)
+        certificate = certificate_register(
+            actor=None, employer=employer, data=cert_data, signed_form=signed_form
+        )
     audit.record(
         None,
         "ivan.employer.changed",

@@ -27,7 +27,5 @@ admin.site.site_title = "Quản trị BHXH"
 if settings.OIDC_ENABLED:  # SSO with official e-mail accounts (accounts.sso)
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No MEDIA_URL route, in any settings: uploaded files (difficulty attachments, data-request
+# letters and exports) are served only by their scoped, audited views.

@@ -25,7 +25,7 @@ from .decisions import (
 )
 from .outside import OutsideAccountRequest, RequestStatus
 from .reports import AccountReport
-from .verification import AuditVerification
+from .verification import AuditCheckpoint, AuditVerification
 
 __all__ = [
     "LOCKING_KINDS",
@@ -34,6 +34,7 @@ __all__ = [
     "AccountReport",
     "ApplicationGrant",
     "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEntry",
     "AuditVerification",
     "BusinessApplication",

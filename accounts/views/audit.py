@@ -1,4 +1,4 @@
-"""The audit viewer (xem nhật ký): filters, .xlsx export, chain-verification status."""
+"""The audit viewer (xem nhật ký): filters, .xlsx export, chain and checkpoint status."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import audit, audit_log, exports, scope
+from .. import audit, audit_checkpoints, audit_log, exports, scope
 from ..forms import AuditFilterForm
 from ..models import Office
 from .common import needs
@@ -54,6 +54,7 @@ def audit_list(request):
             "page": page,
             "query": query.urlencode(),
             "status": audit_log.chain_status(),
+            "checkpoint": audit_checkpoints.checkpoint_last(),
             "actions": audit_log.audit_actions(),
             "may_verify": scope.is_national(request.user, VIEW_AUDIT),
         },
@@ -77,14 +78,21 @@ def audit_export(request):
 @require_POST
 @needs(VIEW_AUDIT)
 def audit_verify(request):
+    """Run the chain and checkpoint check now (central roles; audited)."""
     if not scope.is_national(request.user, VIEW_AUDIT):
         messages.error(request, _("Only central IT checks the whole chain."))
         return redirect("accounts:audit")
-    result = audit_log.chain_check()
+    result = audit_log.chain_check_run(actor=request.user)
     if result.ok:
         messages.success(request, _("Audit chain intact."))
-    else:
+    elif result.broken_id is not None:
         messages.error(
             request, _("Audit chain broken at entry #%(id)s.") % {"id": result.broken_id}
+        )
+    else:
+        messages.error(
+            request,
+            _("The audit chain contradicts checkpoint #%(seq)s.")
+            % {"seq": result.checkpoint_seq or "—"},
         )
     return redirect("accounts:audit")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from portal.uploads import upload_limit
 
 from .. import data_requests as svc
 from .. import scope
@@ -32,6 +35,7 @@ def request_list(request):
 
 
 @needs(svc.REQUEST)
+@upload_limit(svc.LETTER_MAX_BYTES)
 def request_new(request):
     offices = scope.offices_for(request.user, permission=svc.REQUEST).order_by("code")
     form = DataRequestForm(request.POST or None, request.FILES or None, offices=offices)
@@ -97,6 +101,7 @@ def request_decide(request, pk, verdict):
 
 @require_POST
 @needs(svc.FULFIL)
+@upload_limit(lambda: settings.DATA_REQUEST_EXPORT_MAX_BYTES)
 def request_fulfil(request, pk):
     req = get_object_or_404(svc.data_requests_visible(request.user), pk=pk)
     form = FulfilForm(request.POST, request.FILES)

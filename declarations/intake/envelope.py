@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
+import functools
 from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
 from lxml import etree
 
+from ..procedures.base import SCHEMAS
 from .errors import IntakeError, Refused, err
 
 ALLOWED_FILE_TYPES = {"xml", "pdf", "jpg", "jpeg", "xlsx"}
@@ -37,6 +40,66 @@ def envelope_facts(root: etree._Element) -> dict:
         "period": text(root, "NoiDung/ThongTinHoSo/KyKeKhai"),
         "provider_code": text(root, "NoiDung/ThongTinIVAN/MaIVAN"),
     }
+
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+# The envelope's complex elements: an element under them that the schema does not name is
+# kept in the stored envelope and ignored (real I-VAN software adds QuyTrinhISO, MoTaToKhai…).
+OPEN_ELEMENTS = (
+    "Hoso",
+    "NoiDung",
+    "ThongTinIVAN",
+    "ThongTinDonVi",
+    "ThongTinHoSo",
+    "ToKhais",
+    "FileToKhai",
+)
+
+
+@functools.cache
+def _known_children() -> dict[str, frozenset[str]]:
+    """For each open element, the children the envelope's XSD names (read from the XSD)."""
+    schema = etree.parse(str(SCHEMAS / "envelope.xsd"), etree.XMLParser(no_network=True))
+    known = {}
+    for element in schema.iter(f"{XS}element"):
+        name = element.get("name")
+        if name in OPEN_ELEMENTS:
+            children = element.findall(f"{XS}complexType/{XS}sequence/{XS}element")
+            known[name] = frozenset(c.get("name") for c in children)
+    return known
+
+
+def unknown_elements(root: etree._Element) -> list[etree._Element]:
+    """Elements of the envelope its schema does not know, under its open elements."""
+    known = _known_children()
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        names = known.get(node.tag)
+        if names is None:
+            continue
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag in names:
+                stack.append(child)
+            else:
+                found.append(child)
+    return found
+
+
+def schema_view(root: etree._Element) -> etree._Element:
+    """What the envelope's schema validates: the envelope itself, or, when it carries
+    elements the schema does not know, a copy without them (line numbers kept)."""
+    unknown = unknown_elements(root)
+    if not unknown:
+        return root
+    paths = {root.getroottree().getpath(node) for node in unknown}
+    view = copy.deepcopy(root)
+    for node in [n for n in view.iter() if view.getroottree().getpath(n) in paths]:
+        node.getparent().remove(node)
+    return view
 
 
 def file_nodes(root: etree._Element) -> list[etree._Element]:

@@ -193,13 +193,17 @@ CATALOGUE: dict[str, Spec] = {
     ),
     "SIG_REFERENCE": Spec(
         "signature",
-        'Chữ ký phải có đúng một tham chiếu URI="" tới toàn bộ tài liệu: {detail}',
-        'The signature must have exactly one Reference URI="" to the whole document: {detail}',
+        'Chữ ký phải có đúng một tham chiếu URI="" tới toàn bộ tài liệu, ngoài ra chỉ tham '
+        "chiếu tới Object của chính chữ ký: {detail}",
+        'The signature must have exactly one Reference URI="" to the whole document, and '
+        "otherwise only references to its own Objects: {detail}",
     ),
     "SIG_OBJECT": Spec(
         "signature",
-        "Phần Object của chữ ký chỉ được chứa SignatureProperties (thời điểm ký).",
-        "The signature's Object may hold only SignatureProperties (the signing time).",
+        "Phần Object của chữ ký chỉ được chứa thuộc tính chữ ký (thời điểm ký, dấu thời "
+        "gian), không chứa tài liệu.",
+        "The signature's Object may hold only signature properties (signing time, "
+        "timestamp), never a document.",
     ),
     "SIG_BASE64": Spec(
         "signature",
@@ -226,20 +230,34 @@ CATALOGUE: dict[str, Spec] = {
         "Nội dung đã bị thay đổi sau khi ký.",
         "The content was changed after it was signed.",
     ),
-    "SIG_TIME_MISSING": Spec(
-        "signature",
-        "Chữ ký không có thời điểm ký (SigningTime) hợp lệ.",
-        "The signature has no valid signing time (SigningTime).",
-    ),
     "SIG_TIME_FUTURE": Spec(
         "signature",
-        "Thời điểm ký {value} ở tương lai.",
-        "The signing time {value} is in the future.",
+        "Dấu thời gian của chữ ký ({value}) ở tương lai.",
+        "The signature's timestamp ({value}) is in the future.",
     ),
     "SIG_TIME_STALE": Spec(
         "signature",
-        "Hồ sơ được ký lúc {value}, quá {days} ngày trước khi nộp.",
-        "The dossier was signed at {value}, more than {days} days before it was sent.",
+        "Dấu thời gian cho thấy hồ sơ được ký lúc {value}, quá {days} ngày trước khi nộp.",
+        "The timestamp shows the dossier was signed at {value}, more than {days} days "
+        "before it was sent.",
+    ),
+    "SIG_TIMESTAMP_INVALID": Spec(
+        "signature",
+        "Dấu thời gian (RFC 3161) của chữ ký không hợp lệ: {detail}",
+        "The signature's timestamp (RFC 3161) is not valid: {detail}",
+    ),
+    "TSA_UNTRUSTED": Spec(
+        "signature",
+        "Dấu thời gian không do tổ chức cấp dấu thời gian được tin cậy phát hành: {detail}",
+        "The timestamp was not issued by a trusted time-stamping authority: {detail}",
+    ),
+    # A warning on the receipt, never a refusal (the claim decides nothing).
+    "SIG_TIME_CLAIM_FAR": Spec(
+        "signature",
+        "Lưu ý: thời điểm ký do người ký tự khai ({value}) lệch xa thời điểm được tin cậy "
+        "({trusted}); hồ sơ được xét theo thời điểm được tin cậy.",
+        "Note: the signing time the signer claims ({value}) is far from the trusted time "
+        "({trusted}); the dossier was judged at the trusted time.",
     ),
     # --- the certificate ------------------------------------------------------------------------
     "CERT_MALFORMED": Spec(
@@ -252,15 +270,22 @@ CATALOGUE: dict[str, Spec] = {
         "Chứng thư số ký hồ sơ không phải chứng thư đã đăng ký của đơn vị.",
         "The signing certificate is not the employer's registered certificate.",
     ),
+    "CERT_SUPERSEDED": Spec(
+        "certificate",
+        "Chứng thư số này đã được thay thế bằng chứng thư mới từ {date}; hãy ký bằng chứng "
+        "thư đang có hiệu lực.",
+        "This certificate was replaced by a new one on {date}; sign with the certificate in force.",
+    ),
     "CERT_EXPIRED": Spec(
         "certificate",
-        "Chứng thư số đã hết hạn ({date}) tại thời điểm ký.",
-        "The certificate had expired ({date}) when the dossier was signed.",
+        "Chứng thư số đã hết hạn ({date}) tại thời điểm được tin cậy (thời điểm nhận hoặc "
+        "dấu thời gian).",
+        "The certificate had expired ({date}) at the trusted time (receipt or timestamp).",
     ),
     "CERT_NOT_YET_VALID": Spec(
         "certificate",
-        "Chứng thư số chưa có hiệu lực (từ {date}) tại thời điểm ký.",
-        "The certificate was not yet valid (from {date}) when the dossier was signed.",
+        "Chứng thư số chưa có hiệu lực (từ {date}) tại thời điểm được tin cậy.",
+        "The certificate was not yet valid (from {date}) at the trusted time.",
     ),
     "CERT_UNTRUSTED": Spec(
         "certificate",
@@ -272,6 +297,15 @@ CATALOGUE: dict[str, Spec] = {
         "Chứng thư số đã bị thu hồi.",
         "The certificate has been revoked.",
     ),
+    "CERT_STATUS_UNKNOWN": Spec(
+        "certificate",
+        "Chưa xác định được tình trạng thu hồi của chứng thư số: thông tin thu hồi của tổ "
+        "chức chứng thực {ca} đã quá hạn, chưa có hoặc không biết chứng thư này. Vui lòng "
+        "gửi lại sau.",
+        "The revocation status of the certificate cannot be established: the revocation "
+        "data of certification authority {ca} is out of date, missing or does not know "
+        "this certificate. Please send again later.",
+    ),
     "CERT_KEY_USAGE": Spec(
         "certificate",
         "Chứng thư số không có mục đích ký số.",
@@ -281,6 +315,31 @@ CATALOGUE: dict[str, Spec] = {
         "certificate",
         "Chứng thư số không mang MST của đơn vị ({value}).",
         "The certificate does not carry the employer's tax code ({value}).",
+    ),
+    # --- registration: proof of key possession (04/ĐK-IVAN) -------------------------------------
+    "POP_MISSING": Spec(
+        "registration",
+        "Thiếu tờ khai 04/ĐK-IVAN ký bằng chứng thư số đang đăng ký.",
+        "The 04/ĐK-IVAN signed with the certificate being registered is missing.",
+    ),
+    "POP_WRONG_KEY": Spec(
+        "registration",
+        "Tờ khai 04/ĐK-IVAN được ký bằng chứng thư số khác (số sê-ri {value}), không phải "
+        "chứng thư số đang đăng ký.",
+        "The 04/ĐK-IVAN is signed with another certificate (serial {value}), not the one "
+        "being registered.",
+    ),
+    "POP_MISMATCH": Spec(
+        "registration",
+        "Tờ khai 04/ĐK-IVAN đã ký ghi {field} là {value}, khác với nội dung đăng ký ({expected}).",
+        "The signed 04/ĐK-IVAN gives {field} as {value}, not {expected} as registered.",
+    ),
+    "POP_STALE": Spec(
+        "registration",
+        "Tờ khai 04/ĐK-IVAN lập ngày {value}: phải lập trong vòng {days} ngày gần đây và không "
+        "sau hôm nay.",
+        "The 04/ĐK-IVAN is dated {value}: it must be made within the last {days} days and not "
+        "after today.",
     ),
     # --- the rows of the D02-LT list ---------------------------------------------------------------
     "FORM_NO_ROWS": Spec(
@@ -459,6 +518,7 @@ def catalogue_markdown() -> str:
         "sender": "Sender and channel",
         "signature": "Signature",
         "certificate": "Certificate",
+        "registration": "Registration and renewal: proof of key possession (04/ĐK-IVAN)",
         "rows": "Rows of the worker list (procedure rules)",
         "paper": "Paper exceptions",
     }

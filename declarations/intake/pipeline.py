@@ -1,9 +1,14 @@
 """``intake_submit``: the one path every channel (browser, CLI, I-VAN API) sends dossiers by.
 
-bytes → hardened parse → envelope XSD → sender and channel → procedure → signature of the
-envelope (pinned, valid at SigningTime, chained, not revoked) → files → each form: parse,
-XSD, signature → procedure rules → one transaction: dossier + files + receipt + audit entry
-+ outbox e-mail. Every error of a stage is reported together.
+bytes → hardened parse → envelope XSD → sender and channel → signature of the envelope
+(pinned, valid, chained and not revoked at the trusted time) → procedure → files → each
+form: parse, XSD, signature → procedure rules → one transaction: dossier + files + receipt +
+audit entry + outbox e-mail. Every error of a stage is reported together.
+
+The trusted time (thời điểm được tin cậy) is the receipt time, or the time of a valid
+RFC 3161 timestamp over the signature from a TSA in the trust store. The signer's own
+SigningTime is a claim: stored and shown as such, a warning on the receipt when far from the
+trusted time, never used to choose a certificate or judge its validity or revocation.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from lxml import etree
@@ -43,6 +48,7 @@ from . import envelope as env
 from .errors import IntakeError, Refused, err
 from .parsing import parse_untrusted, strip_bom
 from .signatures import CHUNKED_FROM_BYTES, signature_inspect, signature_verify
+from .timestamps import timestamp_time
 from .trust import chain_check, trust_store, validity_check
 
 log = structlog.get_logger(__name__)
@@ -59,6 +65,7 @@ class IntakeResult:
     sandbox: bool = False
     duplicate: bool = False
     summary: dict = field(default_factory=dict)
+    warnings: list[IntakeError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -121,7 +128,7 @@ def _schema_errors(schema: etree.XMLSchema, root, code: str, form: str | None = 
     return found
 
 
-def _employer_query(*, unit_code, digest, sandbox, fingerprint, signed_at):
+def _employer_query(*, unit_code, digest, sandbox, fingerprint):
     earlier = Dossier.objects.filter(
         employer=OuterRef("pk"), content_sha256=digest, sandbox=sandbox
     ).values("pk")[:1]
@@ -130,11 +137,11 @@ def _employer_query(*, unit_code, digest, sandbox, fingerprint, signed_at):
         "reference_stamp": RawSQL(stamp_sql(), ()),  # noqa: S611  (a constant, no input)
     }
     if fingerprint is not None:
-        registered = (
-            RegisteredCertificate.objects.filter(employer=OuterRef("pk"), fingerprint=fingerprint)
-            .filter(Q(replaced_at__isnull=True) | Q(replaced_at__gt=signed_at))
-            .order_by("-registered_at")
-        )
+        # In force first; whether a replaced one still counts is decided at the trusted
+        # time (a timestamp may prove it signed before the replacement), in _pinned.
+        registered = RegisteredCertificate.objects.filter(
+            employer=OuterRef("pk"), fingerprint=fingerprint
+        ).order_by(F("replaced_at").desc(nulls_first=True), "-registered_at")
         annotations["pinned_id"] = Subquery(registered.values("pk")[:1])
         annotations["pinned_replaced_at"] = Subquery(registered.values("replaced_at")[:1])
     return (
@@ -149,20 +156,18 @@ def _employer_query(*, unit_code, digest, sandbox, fingerprint, signed_at):
 _EMPLOYER_QUERY = PreparedQuery(_employer_query)
 
 
-def _employer_lookup(facts: dict, *, digest: str, sandbox: bool, signer, fingerprint):
+def _employer_lookup(facts: dict, *, digest: str, sandbox: bool, fingerprint):
     """The lookup of the employer named by the envelope, sent (see
     :meth:`portal.db.PreparedQuery.start`), with what intake needs next in the same round
     trip: its I-VAN channel, the id of an earlier dossier with the same bytes
     (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and, given
-    the envelope's ``signer`` (:class:`~.signatures.SignatureFacts`) and its certificate's
-    ``fingerprint``, the registered certificate it was made with, in force at its signing
-    time (see :func:`_pinned`)."""
+    the envelope's certificate's ``fingerprint``, the employer's registration of that
+    certificate (see :func:`_pinned`)."""
     return _EMPLOYER_QUERY.start(
         unit_code=facts["unit_code"] or "",
         digest=digest,
         sandbox=sandbox,
         fingerprint=fingerprint,
-        signed_at=signer.signing_time if signer is not None else None,
     )
 
 
@@ -216,15 +221,17 @@ def _trial_check(employer, secret: str, now: datetime) -> TrialCredential:
 
 
 def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCertificate:
-    """The employer's registered certificate the signature was made with, in force at ``at``.
+    """The employer's registered certificate the signature was made with, in force at the
+    trusted time ``at``: one replaced at or before ``at`` is refused as superseded.
 
     The envelope's signer came with the employer (``_employer_for``); a signature by the
-    same certificate needs no query, only its own time checked against the replacement."""
+    same certificate needs no query."""
     der, fingerprint = _der_and_fingerprint(certificate)
     if getattr(employer, "pinned_fingerprint", None) == fingerprint:
-        replaced_at = employer.pinned_replaced_at
-        if employer.pinned_id is None or (replaced_at is not None and at >= replaced_at):
+        if employer.pinned_id is None:
             raise Refused(err("CERT_NOT_REGISTERED", form=form))
+        replaced_at = employer.pinned_replaced_at
+        _in_force_check(replaced_at, at=at, form=form)
         record = getattr(employer, "pinned_record", None)
         if record is None:
             # The other fields stay deferred: read from the database if anything asks.
@@ -237,14 +244,19 @@ def _pinned(employer, certificate, *, at: datetime, form=None) -> RegisteredCert
     registered = getattr(employer, "_registered_certificates", None)
     if registered is None:
         registered = employer._registered_certificates = list(employer.certificates.all())
-    records = [
-        r
-        for r in registered
-        if r.fingerprint == fingerprint and (r.replaced_at is None or at < r.replaced_at)
-    ]
+    records = sorted(
+        (r for r in registered if r.fingerprint == fingerprint),
+        key=lambda r: r.replaced_at is not None,
+    )
     if not records:
         raise Refused(err("CERT_NOT_REGISTERED", form=form))
+    _in_force_check(records[0].replaced_at, at=at, form=form)
     return records[0]
+
+
+def _in_force_check(replaced_at, *, at: datetime, form=None) -> None:
+    if replaced_at is not None and at >= replaced_at:
+        raise Refused(err("CERT_SUPERSEDED", form=form, date=_vn_time(replaced_at)))
 
 
 def _signature_outcome(root, *, container, facts, form=None):
@@ -253,15 +265,47 @@ def _signature_outcome(root, *, container, facts, form=None):
     (see :func:`signed_tree_check`). ``root`` is verified in place."""
     cert = facts.certificate
     try:
-        return signature_verify(
-            root,
-            container=container,
-            certificate=cert,
-            at=_inside(cert, facts.signing_time),
-            form=form,
-        )
+        return signature_verify(root, container=container, certificate=cert, form=form)
     except Refused as refusal:
         return refusal
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One signature verified the whole way: the signed tree, the employer's registered
+    certificate, the trusted time it was judged at and where that time came from
+    (``receipt`` or ``tsa``), and what the signature said of itself."""
+
+    signed: object
+    record: RegisteredCertificate
+    at: datetime
+    source: str
+    facts: object
+
+
+def trusted_time(
+    facts, *, now: datetime, store=None, form=None, inherited=None
+) -> tuple[datetime, str]:
+    """The time a signature is judged at: its RFC 3161 timestamp's, when it carries one
+    that verifies, else ``inherited`` (the envelope's, for a form the envelope's signature
+    covers, bytes and signature included), else the receipt time ``now``. Never the
+    signer's claimed time."""
+    if facts.timestamp is None:
+        return inherited or (now, "receipt")
+    try:
+        at = timestamp_time(
+            facts.timestamp, stamped=facts.timestamped, store=store or trust_store()
+        )
+    except Refused as refusal:
+        raise Refused(
+            [IntakeError(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
+        ) from None
+    if at > now + CLOCK_SKEW:
+        raise Refused(err("SIG_TIME_FUTURE", form=form, value=_vn_time(at)))
+    max_age = timedelta(days=settings.INTAKE_MAX_SIGNATURE_AGE_DAYS)
+    if at < now - max_age:
+        raise Refused(err("SIG_TIME_STALE", form=form, value=_vn_time(at), days=max_age.days))
+    return at, "tsa"
 
 
 def signed_tree_check(
@@ -275,15 +319,16 @@ def signed_tree_check(
     facts=None,
     store=None,
     verified=None,
-):
-    """Verify one signature the whole way; return (signed tree, certificate record, time).
+    inherited=None,
+) -> Verdict:
+    """Verify one signature the whole way, judged at its trusted time (:func:`trusted_time`).
 
     ``store``: the trust store, when the caller read it already for this dossier.
     ``verified``: the outcome of :func:`_signature_outcome` for this signature, when the
     caller computed it already; it counts only once that certificate is known to be the
     registered one (same bytes, same key), and is raised in its place if a refusal."""
     facts = facts or signature_inspect(root, container=container, form=form)
-    at = facts.signing_time
+    at, source = trusted_time(facts, now=now, store=store, form=form, inherited=inherited)
     record = _pinned(employer, facts.certificate, at=at, form=form)
     if expect_cert is not None and record.pk != expect_cert.pk:
         raise Refused(err("CERT_NOT_REGISTERED", form=form))
@@ -293,12 +338,7 @@ def signed_tree_check(
         verified = _signature_outcome(root, container=container, facts=facts, form=form)
     if isinstance(verified, Refused):
         raise verified
-    cert, signed = facts.certificate, verified
-    if at > now + CLOCK_SKEW:
-        raise Refused(err("SIG_TIME_FUTURE", form=form, value=_vn_time(at)))
-    max_age = timedelta(days=settings.INTAKE_MAX_SIGNATURE_AGE_DAYS)
-    if at < now - max_age:
-        raise Refused(err("SIG_TIME_STALE", form=form, value=_vn_time(at), days=max_age.days))
+    cert = facts.certificate
     try:
         validity_check(cert, at=at)
         chain_check(cert, at=at, store=store)
@@ -306,12 +346,18 @@ def signed_tree_check(
         raise Refused(
             [IntakeError(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
         ) from None
-    return signed, record, at
+    return Verdict(verified, record, at, source, facts)
 
 
-def _inside(cert, at: datetime) -> datetime:
-    """signxml checks validity itself; we check it after the signature (own error codes)."""
-    return min(max(at, cert.not_valid_before_utc), cert.not_valid_after_utc)
+def claim_warnings(facts, *, at: datetime, form=None) -> list[IntakeError]:
+    """A warning when the signer's claimed time is far from the trusted time ``at``."""
+    claim = facts.claimed_time
+    if claim is None:
+        return []
+    window = timedelta(hours=settings.INTAKE_SIGNING_CLAIM_WARN_HOURS)
+    if at - window <= claim <= at + CLOCK_SKEW:
+        return []
+    return [err("SIG_TIME_CLAIM_FAR", form=form, value=_vn_time(claim), trusted=_vn_time(at))]
 
 
 def _with_form(error: IntakeError, form):
@@ -325,7 +371,9 @@ def _vn_time(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-def _forms_check(files, *, procedure, employer, now, trial, envelope_cert, store=None):
+def _forms_check(
+    files, *, procedure, employer, now, trial, envelope_cert, store=None, inherited=None
+):
     """Parse, validate and verify every embedded XML form; every form's errors together."""
     forms: dict[str, list] = {}
     errors: list[IntakeError] = []
@@ -349,7 +397,7 @@ def _forms_check(files, *, procedure, employer, now, trial, envelope_cert, store
             if not trial:
                 if len(f.content) >= IN_PLACE_BELOW_BYTES:
                     root = None  # the verifier parses the bytes again: one tree at a time
-                root, _record, _at = signed_tree_check(
+                root = signed_tree_check(
                     strip_bom(f.content) if root is None else root,
                     container="Cky",
                     employer=employer,
@@ -358,7 +406,8 @@ def _forms_check(files, *, procedure, employer, now, trial, envelope_cert, store
                     expect_cert=envelope_cert,
                     facts=shape,
                     store=store,
-                )
+                    inherited=inherited,
+                ).signed
         except Refused as refusal:
             errors.extend(refusal.errors)
             continue
@@ -389,10 +438,12 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
     # The employer's lookup is sent first and read once the envelope's schema is checked:
     # the database answers while the schema is validated.
     fingerprint = _fingerprint(shape.certificate) if shape is not None else None
-    with _employer_lookup(
-        facts, digest=digest, sandbox=sandbox, signer=shape, fingerprint=fingerprint
-    ) as lookup:
-        schema_errors = _schema_errors(xml_schema("envelope.xsd"), root, "XSD_ENVELOPE")
+    with _employer_lookup(facts, digest=digest, sandbox=sandbox, fingerprint=fingerprint) as lookup:
+        # Elements the envelope's schema does not know are kept and ignored (the real format
+        # is open there); the schema is strict about every element intake reads.
+        schema_errors = _schema_errors(
+            xml_schema("envelope.xsd"), env.schema_view(root), "XSD_ENVELOPE"
+        )
         if schema_errors:
             raise Refused(schema_errors)
         env.files_count_check(root, max_files=settings.INTAKE_MAX_FILES)
@@ -405,9 +456,6 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
             verified = _signature_outcome(root, container="CKy_Dvi", facts=shape)
         employer = _employer_for(facts, lookup, fingerprint)
     _channel_check(employer=employer, channel=channel, provider=provider, actor=actor)
-    procedure = procedure_get(facts["procedure"])
-    if procedure is None:
-        raise Refused(err("PROC_UNKNOWN", value=facts["procedure"] or "—"))
     earlier = None
     if employer.earlier_dossier_id is not None:
         earlier = (
@@ -419,8 +467,9 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         receipt = next((n for n in earlier.notices.all() if n.kind == "receipt"), None)
         return IntakeResult(dossier=earlier, receipt=receipt, duplicate=True)
 
-    trial = store = None
-    record = signed_at = None
+    trial = store = verdict = None
+    record = None
+    warnings: list[IntakeError] = []
     if trial_secret:
         trial = _trial_check(employer, trial_secret, now)
         signed_root = root
@@ -428,7 +477,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         if len(data) >= IN_PLACE_BELOW_BYTES:
             root = None  # the verifier parses the bytes again: one tree at a time
         store = trust_store()  # read (or found unchanged) once for every signature here
-        signed_root, record, signed_at = signed_tree_check(
+        verdict = signed_tree_check(
             strip_bom(data) if root is None else root,
             container="CKy_Dvi",
             employer=employer,
@@ -437,6 +486,13 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
             store=store,
             verified=verified,
         )
+        signed_root, record = verdict.signed, verdict.record
+        warnings = claim_warnings(shape, at=verdict.at)
+    # The procedure is asked once the signature has its verdict: an unknown one is never
+    # reported as a signature error, and a forged one never gets past the signature.
+    procedure = procedure_get(facts["procedure"])
+    if procedure is None:
+        raise Refused(err("PROC_UNKNOWN", value=facts["procedure"] or "—"))
     # Verified in place, the signed tree is the tree the facts were read from.
     signed_facts = facts if signed_root is root else env.envelope_facts(signed_root)
     if any(signed_facts[k] != facts[k] for k in ("unit_code", "tax_code", "procedure")):
@@ -459,6 +515,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         trial=trial is not None,
         envelope_cert=record,
         store=store,
+        inherited=(verdict.at, verdict.source) if verdict else None,
     )
     reference = reference_tables(employer.reference_stamp)
     rule_errors, summary = procedure.rules(
@@ -472,7 +529,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
     if sandbox and channel != Channel.IVAN:
         # A check only (CLI --sandbox). An I-VAN sandbox client's dossier is stored, flagged
         # ``sandbox``, with a real receipt, and never reaches an office queue.
-        return IntakeResult(sandbox=True, summary=summary)
+        return IntakeResult(sandbox=True, summary=summary, warnings=warnings)
     from ..services import dossier_receive
 
     dossier, receipt = dossier_receive(
@@ -486,7 +543,8 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         digest=digest,
         files=files,
         certificate=record,
-        signed_at=signed_at,
+        verdict=verdict,
+        warnings=warnings,
         trial=trial,
         summary=summary,
         sandbox=sandbox,
@@ -500,4 +558,6 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         channel=channel,
         language=translation.get_language(),
     )
-    return IntakeResult(dossier=dossier, receipt=receipt, summary=summary, sandbox=sandbox)
+    return IntakeResult(
+        dossier=dossier, receipt=receipt, summary=summary, sandbox=sandbox, warnings=warnings
+    )

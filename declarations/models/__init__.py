@@ -34,6 +34,7 @@ from .rates import BaseSalary, ContributionRate, RegionalMinimumWage
 from .reference import ReferenceStamp
 from .registrations import Registration, RegistrationStatus
 from .review import DossierPause, PostDispatch
+from .trust import CaRevocationList, CertificateAuthority
 
 __all__ = [
     "AdoptionSnapshot",
@@ -42,6 +43,8 @@ __all__ = [
     "BaseSalary",
     "CalendarDayKind",
     "CalendarSource",
+    "CaRevocationList",
+    "CertificateAuthority",
     "Channel",
     "ContributionRate",
     "Difficulty",

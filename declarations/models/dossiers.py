@@ -84,7 +84,12 @@ class Dossier(models.Model):
         db_index=False,
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    # The trusted time the signature was judged at: the receipt time, or the time of an
+    # RFC 3161 timestamp over the signature (``time_source``). Never the signer's claim.
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    time_source = models.CharField(_("trusted time from"), max_length=8, blank=True)
+    # The signer's own SigningTime, kept as a claim only (unsigned, proves nothing).
+    claimed_signing_time = models.DateTimeField(_("signing time claimed"), null=True, blank=True)
     certificate = models.ForeignKey(
         RegisteredCertificate, models.PROTECT, null=True, blank=True, related_name="dossiers"
     )

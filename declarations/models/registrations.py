@@ -32,6 +32,8 @@ class Registration(models.Model):
     cert_issuer = models.CharField(_("issuing CA"), max_length=500)
     cert_valid_from = models.DateTimeField(_("certificate valid from"))
     cert_valid_to = models.DateTimeField(_("certificate valid until"))
+    # Proof of possession: the 04/ĐK-IVAN document as signed with the certificate registered.
+    signed_form = models.BinaryField(_("signed 04/ĐK-IVAN"), blank=True, default=b"")
     result_delivery = models.CharField(_("result delivery"), max_length=8, default="office")
     postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
     status = models.CharField(

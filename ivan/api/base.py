@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
@@ -14,12 +15,14 @@ from portal.db import Linked, rows_insert_linked
 from ..models import ApiCall
 from .access import ProviderAccess, ProviderRateThrottle, ProviderTokenAuthentication, api_client_of
 from .errors import exception_handler
+from .parsers import BoundedMultiPartParser
 
 
 class ProviderApiMixin:
     authentication_classes = [ProviderTokenAuthentication]
     permission_classes = [ProviderAccess]
     throttle_classes = [ProviderRateThrottle]
+    parser_classes = [JSONParser, FormParser, BoundedMultiPartParser]
     required_scopes: dict[str, list[str]] = {}
 
     def get_exception_handler(self):

@@ -10,7 +10,6 @@ from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
@@ -20,6 +19,7 @@ from declarations.models import Dossier, Employer, Notice
 from ..idempotency import Answer, IdempotencyConflict, idempotent_call, request_hash
 from .base import ProviderApiView, ProviderViewSet
 from .errors import ApiProblem, message_for, problem_response
+from .parsers import EnvelopeMultiPartParser, TextXmlBodyParser, XmlBodyParser
 from .serializers import (
     DossierSerializer,
     DossierUploadSerializer,
@@ -31,21 +31,6 @@ from .serializers import (
 
 # Intake refusals that are about who may submit, not what was submitted.
 FORBIDDEN_CODES = {"CHANNEL_FORBIDDEN"}
-
-
-class XmlBodyParser(BaseParser):
-    """The envelope as raw bytes (it is verified byte for byte, so it is never re-encoded)."""
-
-    media_type = "application/xml"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        if stream is None:
-            return b""
-        return stream.read(settings.INTAKE_MAX_BYTES + 1)
-
-
-class TextXmlBodyParser(XmlBodyParser):
-    media_type = "text/xml"
 
 
 class ReceivedCursor(CursorPagination):
@@ -141,7 +126,7 @@ def refusal_body(result, status_code: int) -> dict:
 class DossierViewSet(ProviderViewSet):
     """Submit dossiers and follow their status (employers carried by the provider only)."""
 
-    parser_classes = [XmlBodyParser, TextXmlBodyParser, MultiPartParser]
+    parser_classes = [XmlBodyParser, TextXmlBodyParser, EnvelopeMultiPartParser]
     pagination_class = ReceivedCursor
     serializer_class = DossierSerializer
     queryset = Dossier.objects.none()
@@ -206,7 +191,7 @@ class DossierViewSet(ProviderViewSet):
         responses={
             201: SubmitAnswerSerializer,
             200: SubmitAnswerSerializer,
-            **problems(400, 422),
+            **problems(400, 413, 422),
         },
         examples=[
             OpenApiExample(

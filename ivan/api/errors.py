@@ -4,6 +4,7 @@ Vietnamese (English when the request's Accept-Language asks for it)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import get_language
 from rest_framework import exceptions, status
@@ -41,6 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "IVAN_DOSSIER_REFUSED": ("Hồ sơ bị từ chối.", "The dossier was refused."),
     "IVAN_VALIDATION": ("Dữ liệu gửi lên không hợp lệ.", "The request data is invalid."),
     "IVAN_METHOD_NOT_ALLOWED": ("Phương thức không được hỗ trợ.", "Method not allowed."),
+    "IVAN_PAYLOAD_TOO_LARGE": (
+        "Nội dung gửi lên vượt quá dung lượng cho phép; không có gì được lưu.",
+        "The request body exceeds the size limit; nothing was saved.",
+    ),
     "IVAN_UNSUPPORTED_MEDIA": (
         "Kiểu nội dung không được hỗ trợ.",
         "Unsupported content type.",
@@ -113,6 +118,8 @@ def exception_handler(exc, context):
             errors=exc.errors,
             headers=headers,
         )
+    if isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE, unread
+        return problem_response(code="IVAN_PAYLOAD_TOO_LARGE", status_code=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

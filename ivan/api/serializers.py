@@ -4,8 +4,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from declarations.models import Employer
+from declarations.registration_form import MAX_BYTES as SIGNED_FORM_MAX_BYTES
 
 from ..models import WebhookEndpoint
+
+# base64 of the largest signed 04/ĐK-IVAN read (with room for line breaks)
+SIGNED_FORM_MAX_CHARS = (SIGNED_FORM_MAX_BYTES + 2) // 3 * 4 + 4096
 
 
 class EmployerSerializer(serializers.ModelSerializer):
@@ -153,6 +157,12 @@ class RegistrationRequestSerializer(serializers.Serializer):
     certificate = serializers.CharField(
         help_text="The employer's signing certificate, PEM or base64 DER."
     )
+    signed_form = serializers.CharField(
+        max_length=SIGNED_FORM_MAX_CHARS,
+        help_text="Proof of possession: the 04/ĐK-IVAN XML (root ToKhai04DKIVAN) naming this "
+        "unit, MST and certificate serial, signed at ToKhai04DKIVAN/Cky with the certificate "
+        "being registered, made within the last 30 days; base64.",
+    )
 
 
 class RegistrationSerializer(serializers.Serializer):
@@ -174,6 +184,19 @@ class EmployerChangeSerializer(serializers.Serializer):
     certificate = serializers.CharField(
         required=False, help_text="A renewed or replacement certificate, PEM or base64 DER."
     )
+    signed_form = serializers.CharField(
+        required=False,
+        max_length=SIGNED_FORM_MAX_CHARS,
+        help_text="Required with `certificate`: the 04/ĐK-IVAN for the new certificate, "
+        "signed with it (proof of possession); base64.",
+    )
+
+    def validate(self, attrs):
+        if "signed_form" in attrs and "certificate" not in attrs:
+            raise serializers.ValidationError(
+                {"signed_form": "only with a new certificate"}, code="certificate_required"
+            )
+        return attrs
 
 
 class EmployerStopSerializer(serializers.Serializer):

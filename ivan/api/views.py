@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from accounts.scope import scoped_to_provider
 from declarations.intake.errors import err
 from declarations.models import Employer
+from declarations.registration_form import FORM as FORM_04
 from declarations.services import ServiceError
 
 from .. import services
@@ -166,7 +167,10 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         summary="File 04/ĐK-IVAN for an employer",
         description="The office approves the registration; on approval the employer's "
         "channel becomes the calling provider. Refused (403) when another provider carries "
-        "the employer: it must stop there first (06/NG-IVAN).",
+        "the employer: it must stop there first (06/NG-IVAN). `signed_form` proves the "
+        "employer holds the certificate's key: the 04/ĐK-IVAN signed with that certificate "
+        "(422 `POP_MISSING`, `POP_WRONG_KEY` when signed by another key, `POP_MISMATCH` when "
+        "it names another unit, MST or certificate, `POP_STALE`, or the signature's `SIG_*`).",
         request=RegistrationRequestSerializer,
         responses={202: RegistrationSerializer, **problems(400, 404, 422)},
         examples=[
@@ -184,6 +188,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
                     "result_delivery": "office",
                     "postal_address": "",
                     "certificate": "-----BEGIN CERTIFICATE-----\nMIIC…\n-----END CERTIFICATE-----",
+                    "signed_form": "PD94bWwgdmVyc2lvbj0nMS4wJyBlbmNvZGluZz0ndXRmLTgnPz4KPFRvS2hhaTA0REtJVkFOPi…",
                 },
             ),
             OpenApiExample(
@@ -206,6 +211,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         cert_data = _certificate_bytes(data.pop("certificate"))
+        signed_form = _signed_form_bytes(data.pop("signed_form"))
         employer = Employer.objects.filter(unit_code=data.pop("unit_code")).first()
         if employer is None:
             raise ApiProblem("IVAN_NOT_FOUND", 404)
@@ -215,7 +221,11 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
             )
         try:
             registration = services.employer_register(
-                provider=self.client.provider, employer=employer, data=data, cert_data=cert_data
+                provider=self.client.provider,
+                employer=employer,
+                data=data,
+                cert_data=cert_data,
+                signed_form=signed_form,
             )
         except services.EmployerNotCarried:
             raise ApiProblem("IVAN_EMPLOYER_NOT_CARRIED", 403) from None
@@ -227,6 +237,9 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         operation_id="employers_change",
         tags=["employers"],
         summary="File 05/SD-IVAN (change) for a carried employer",
+        description="Only the fields sent change. A new `certificate` needs `signed_form`: "
+        "the 04/ĐK-IVAN for it, signed with it (proof of possession, the same checks and "
+        "codes as a registration).",
         request=EmployerChangeSerializer,
         responses={200: EmployerSerializer, **problems(400, 404, 422)},
         parameters=[UNIT_CODE],
@@ -250,12 +263,14 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         cert = data.pop("certificate", None)
+        signed_form = data.pop("signed_form", None)
         try:
             employer = services.employer_change(
                 provider=self.client.provider,
                 employer=employer,
                 data=data,
                 cert_data=_certificate_bytes(cert) if cert else None,
+                signed_form=_signed_form_bytes(signed_form) if signed_form else None,
             )
         except services.EmployerNotCarried:
             raise ApiProblem("IVAN_EMPLOYER_NOT_CARRIED", 403) from None
@@ -310,14 +325,33 @@ def _certificate_bytes(text: str) -> bytes:
         ) from None
 
 
+def _signed_form_bytes(text: str) -> bytes:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiProblem(
+            "IVAN_VALIDATION",
+            400,
+            errors=[
+                {
+                    "code": "base64",
+                    "message": "base64 of the signed 04/ĐK-IVAN",
+                    "location": "signed_form",
+                }
+            ],
+        ) from None
+
+
 def _service_problem(refusal: ServiceError, location: str = "certificate") -> ApiProblem:
-    """Refusals of the registration services carry the intake's error codes."""
+    """Refusals of the registration services carry the intake's error codes; those about
+    the signed 04/ĐK-IVAN (proof of possession) are located at ``signed_form``."""
     from django.utils import translation
 
     errors = []
     for error in refusal.errors:
         item = error.as_dict(translation.get_language())
-        errors.append({"code": item["code"], "message": item["message"], "location": location})
+        where = "signed_form" if error.location.form == FORM_04 else location
+        errors.append({"code": item["code"], "message": item["message"], "location": where})
     return ApiProblem(errors[0]["code"], 422, errors=errors, detail=errors[0]["message"])
 
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "mozilla_django_oidc",
+    "csp",
     "portal",
     "portal.outbox",
     "accounts",
@@ -111,6 +112,7 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
@@ -211,6 +213,45 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded files are served only by scoped, audited views (never under MEDIA_URL).
+
+# --- request bodies and uploads (portal.uploads) ---------------------------------------------
+# Form fields other than files: a larger body is refused before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440, minimum=1024)
+# Uploaded files up to this size are kept in memory; larger ones stream to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = _env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1048576, minimum=0)
+# Files of one request on a page without a limit of its own (each upload page has one).
+UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# A worker list imported into the D02-LT composer (.xlsx).
+IMPORT_XLSX_MAX_BYTES = _env_int("IMPORT_XLSX_MAX_BYTES", 4 * 1024 * 1024, minimum=1024)
+# An export file central IT attaches to a data-extraction request.
+DATA_REQUEST_EXPORT_MAX_BYTES = _env_int(
+    "DATA_REQUEST_EXPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.LimitedUploadHandler",  # stops reading past the path's limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------
+# Scripts and styles come only from our own static files: no inline <script>, no on*=
+# handlers, no style attributes (tests/portal/test_upload_limits.py scans the templates).
+# The Swagger UI page relaxes styles for itself only (ivan.api.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
 
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -278,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
     "closure-deadline-monitor": {
         "task": "closure_sync.tasks.closure_deadline_monitor",
         "schedule": 300.0,
+    },
+    # Downloads each licensed CA's CRL, keeps the last good one (declarations.services_trust).
+    "trust-crl-refresh": {
+        "task": "declarations.tasks_trust.trust_refresh",
+        "schedule": float(_env_int("TRUST_CRL_REFRESH_SECONDS", 3600, minimum=60)),
     },
     "central-nonce-prune": {"task": "central.tasks.central_nonces_prune", "schedule": 3600.0},
 }
@@ -397,6 +443,33 @@ if OIDC_ENABLED:
     OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT")
     OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.OfficialEmailBackend"]
+# --- accounts: keyed audit checkpoints (accounts/audit_checkpoints.py, README "Trust") ------
+# Every AUDIT_CHECKPOINT_MINUTES the sealer signs the chain's head (Ed25519) with a key kept
+# outside the database, appends it to an append-only file and sends it to the central store.
+AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 10, minimum=1)
+# The name this portal's chain has at the central store.
+AUDIT_CHECKPOINT_SOURCE = env.str("AUDIT_CHECKPOINT_SOURCE", default="portal")
+_CHECKPOINT_DIR = BASE_DIR / "var" / "audit-checkpoints"
+# PEM Ed25519 private key; created on first use only when AUDIT_CHECKPOINT_KEY_AUTOCREATE
+# (development; production sets it off and requires the file).
+AUDIT_CHECKPOINT_KEY_FILE = env.str(
+    "AUDIT_CHECKPOINT_KEY_FILE", default=str(_CHECKPOINT_DIR / "signing-key.pem")
+)
+AUDIT_CHECKPOINT_KEY_AUTOCREATE = _env_bool("AUDIT_CHECKPOINT_KEY_AUTOCREATE", True)
+# The public keys that verify checkpoints (current and previous): a folder of .pem files
+# or one file of PEM blocks.
+AUDIT_CHECKPOINT_PUBLIC_KEYS = env.str(
+    "AUDIT_CHECKPOINT_PUBLIC_KEYS", default=str(_CHECKPOINT_DIR / "public-keys")
+)
+# One JSON line per checkpoint, opened with O_APPEND (make it append-only: chattr +a).
+AUDIT_CHECKPOINT_FILE = env.str(
+    "AUDIT_CHECKPOINT_FILE", default=str(_CHECKPOINT_DIR / "checkpoints.jsonl")
+)
+# Send checkpoints to the central store (outbox) and read them back when verifying.
+AUDIT_CHECKPOINT_CENTRAL = _env_bool("AUDIT_CHECKPOINT_CENTRAL", True)
+# A verification without a key, public keys or the file is a failure (production).
+AUDIT_CHECKPOINT_REQUIRED = _env_bool("AUDIT_CHECKPOINT_REQUIRED", False)
+
 # --- declarations: intake of signed dossiers ----------------------------------------------------
 # Folder of PEM/DER certificates of the licensed CAs and their CRL files (the trust store).
 TRUSTED_CA_DIR = env.path("TRUSTED_CA_DIR", default=BASE_DIR / "var" / "trusted-ca")
@@ -405,7 +478,24 @@ INTAKE_MAX_FILES_BYTES = _env_int("INTAKE_MAX_FILES_BYTES", 5 * 1024 * 1024, min
 INTAKE_MAX_BYTES = _env_int("INTAKE_MAX_BYTES", 7 * 1024 * 1024, minimum=1024)
 INTAKE_MAX_FILES = _env_int("INTAKE_MAX_FILES", 6, minimum=1)
 # A signature older than this (by its SigningTime) when the dossier arrives is refused.
+# A timestamp (RFC 3161) older than this when the dossier arrives is refused.
 INTAKE_MAX_SIGNATURE_AGE_DAYS = _env_int("INTAKE_MAX_SIGNATURE_AGE_DAYS", 30, minimum=1)
+# The signer's own claimed signing time further than this before the trusted time (or any
+# later than it) is a warning on the receipt; it never refuses a dossier.
+INTAKE_SIGNING_CLAIM_WARN_HOURS = _env_int("INTAKE_SIGNING_CLAIM_WARN_HOURS", 24, minimum=1)
+# CA operations (the licensed CAs as data, declarations.services_trust): a CA's CRL past its
+# nextUpdate is alerted at once and, this many hours later, its certificates are refused
+# with CERT_STATUS_UNKNOWN (a CA's publication late by hours must not stop every employer).
+TRUST_CRL_GRACE_HOURS = _env_int("TRUST_CRL_GRACE_HOURS", 24)
+# Downloading a CRL: connect/read timeout, largest accepted size.
+TRUST_CRL_TIMEOUT_SECONDS = _env_int("TRUST_CRL_TIMEOUT_SECONDS", 30, minimum=1)
+TRUST_CRL_MAX_BYTES = _env_int("TRUST_CRL_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+# OCSP (only for CAs with OCSP on, when the certificate names a responder): how long an
+# answer is kept, how long intake waits for the responder before falling back to the CRL.
+TRUST_OCSP_CACHE_SECONDS = _env_int("TRUST_OCSP_CACHE_SECONDS", 300, minimum=1)
+TRUST_OCSP_TIMEOUT_SECONDS = _env_int("TRUST_OCSP_TIMEOUT_SECONDS", 3, minimum=1)
+# A process looks at the CA tables at least this often even when no change was announced.
+TRUST_STORE_RECHECK_SECONDS = _env_int("TRUST_STORE_RECHECK_SECONDS", 60, minimum=1)
 # Where seed_demo keeps the demo CA and the demo units' keys and certificates.
 DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=BASE_DIR / "var" / "demo-pki")
 # A TrueType font with Vietnamese glyphs for the PDF notices (Debian: fonts-dejavu-core).

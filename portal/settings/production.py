@@ -31,3 +31,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Keyed audit checkpoints: never a key generated on the fly, never files under the code
+# tree. Unset, the sealer logs ``audit_checkpoint_unconfigured`` and ``audit_verify``
+# fails, so a portal without its checkpoint key cannot pass as verified (README "Trust").
+AUDIT_CHECKPOINT_KEY_AUTOCREATE = False
+AUDIT_CHECKPOINT_REQUIRED = True
+AUDIT_CHECKPOINT_KEY_FILE = env.str("AUDIT_CHECKPOINT_KEY_FILE", default="")
+AUDIT_CHECKPOINT_PUBLIC_KEYS = env.str("AUDIT_CHECKPOINT_PUBLIC_KEYS", default="")
+AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default="")

@@ -28,3 +28,9 @@ if env.str("TEST_EMAIL_FILE_PATH", default=""):
 # The second factor is switched on by the tests that exercise it (tests/accounts/test_otp.py),
 # so other tests can sign staff in with force_login.
 ACCOUNTS_OTP_REQUIRED = False
+# Audit checkpoints: no key, file or central store unless a test sets them (tmp_path), so
+# no test reads another run's checkpoints.
+AUDIT_CHECKPOINT_KEY_FILE = ""
+AUDIT_CHECKPOINT_PUBLIC_KEYS = ""
+AUDIT_CHECKPOINT_FILE = ""
+AUDIT_CHECKPOINT_CENTRAL = False

@@ -249,6 +249,7 @@ class World:
     def employer_register(self, k: int, via_ivan: bool):
         from declarations import pki
         from declarations.models import Employer, EmployerMember, EStatus
+        from declarations.registration_form import registration_form_signed
         from declarations.services import certificate_register
         from ivan.models import EmployerChannel
 
@@ -270,7 +271,14 @@ class World:
             not_before=timezone.now() - timedelta(days=1),
             not_after=self.start + timedelta(days=self.days + 60),
         )
-        certificate_register(actor=None, employer=employer, data=issued.cert_pem)
+        certificate_register(
+            actor=None,
+            employer=employer,
+            data=issued.cert_pem,
+            signed_form=registration_form_signed(
+                employer=employer, key_pem=issued.key_pem, cert_pem=issued.cert_pem
+            ),
+        )
         employer.issued = issued
         if via_ivan:
             EmployerChannel.objects.create(employer=employer, provider=self.provider)

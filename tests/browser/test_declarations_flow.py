@@ -78,7 +78,23 @@ def test_register_approve_compose_sign_upload_receipt(
     page.fill("#id_phone", "0281234567")
     page.check("input[name=procedures][value='600']")
     page.set_input_files("#id_certificate", str(pki_files / "unit.cert.pem"))
-    page.click("main button[type=submit]")
+    # The 04/ĐK-IVAN built from the form, signed with the certificate's key (proof of
+    # possession) by the command-line tool, attached and sent.
+    with page.expect_download() as form_04:
+        page.click("#download-04")
+    unsigned_04 = pki_files / "04.xml"
+    form_04.value.save_as(unsigned_04)
+    call_command(
+        "sign_form",
+        "--key",
+        str(pki_files / "unit.key.pem"),
+        "--cert",
+        str(pki_files / "unit.cert.pem"),
+        str(unsigned_04),
+        str(pki_files / "04-signed.xml"),
+    )
+    page.set_input_files("#id_signed_form", str(pki_files / "04-signed.xml"))
+    page.click("main button[value=submit]")
     page.get_by_test_id("registered").wait_for()
 
     # 2. The managing office approves; the unit gets its login.

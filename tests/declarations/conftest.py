@@ -132,13 +132,53 @@ def dossier_xml(
 def signed(employer, demo_pki):
     """``signed(rows=…, issued=…, **dossier_xml kwargs)`` → signed envelope bytes."""
 
-    def make(rows=None, *, issued=None, signing_time=None, **kwargs) -> bytes:
+    def make(rows=None, *, issued=None, signing_time=None, tsa_url=None, **kwargs) -> bytes:
         issued = issued or demo_pki.good
         return sign_dossier(
             dossier_xml(employer, rows, **kwargs),
             key_pem=issued.key_pem,
             cert_pem=issued.cert_pem,
             signing_time=signing_time,
+            tsa_url=tsa_url,
         )
 
     return make
+
+
+def signed_04(employer, issued, *, signer=None, made_on=None, **fields) -> bytes:
+    """The 04/ĐK-IVAN of ``employer`` for ``issued``'s certificate, signed with ``signer``
+    (default: ``issued`` itself, i.e. a valid proof of possession); ``fields`` override the
+    registration fields written in it (unit_code, tax_code, …)."""
+    from declarations.registration_form import registration_form_build, registration_form_sign
+
+    signer = signer or issued
+    values = {
+        "unit_code": employer.unit_code,
+        "unit_name": employer.name,
+        "tax_code": employer.tax_code,
+        "address": "1 Lê Lợi, Quận 1",
+        "email": "ketoan@example.vn",
+        "phone": "0281234567",
+        "procedures": "600,600a",
+    }
+    values.update(fields)
+    unsigned = registration_form_build(certificate=issued.cert, made_on=made_on, **values)
+    return registration_form_sign(unsigned, key_pem=signer.key_pem, cert_pem=signer.cert_pem)
+
+
+@pytest.fixture
+def pki_server():
+    """A local HTTP server serving the CRLs and OCSP answers a test builds (trust_world)."""
+    from .trust_world import pki_server_running
+
+    with pki_server_running() as served:
+        yield served
+
+
+@pytest.fixture
+def trust_caches():
+    """The process's trust store and verdicts forgotten before and after the test."""
+    from .trust_world import trust_caches_fresh
+
+    with trust_caches_fresh():
+        yield

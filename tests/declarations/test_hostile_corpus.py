@@ -167,11 +167,6 @@ def _flipped_signature_value(root):
     node.text = base64.b64encode(bytes(raw)).decode()
 
 
-def _no_signing_time(root):
-    sig = h.envelope_signature(root)
-    sig.remove(sig.find("ds:Object", h.NS))
-
-
 def _no_certificate(root):
     sig = h.envelope_signature(root)
     key_info = sig.find("ds:KeyInfo", h.NS)
@@ -200,7 +195,6 @@ ENVELOPE_ATTACKS = {
     "sha1_digest_method": (_sha1_digest, "SIG_ALGORITHM"),
     "bad_base64_signature_value": (_bad_signature_base64, "SIG_BASE64"),
     "signature_value_altered": (_flipped_signature_value, "SIG_INVALID"),
-    "no_signing_time": (_no_signing_time, "SIG_TIME_MISSING"),
     "no_certificate": (_no_certificate, "SIG_CERT_MISSING"),
     "comment_inside_signed_text": (_comment_in_signed_text, "XML_COMMENT"),
     "signature_removed": (_signature_removed, "SIG_MISSING"),
@@ -343,12 +337,7 @@ def test_ca_removed_from_trust_store_makes_certificate_untrusted(signed, trust_d
     refused_with(signed(), "CERT_UNTRUSTED")
 
 
-def test_signing_time_in_the_future(signed):
-    refused_with(signed(signing_time=datetime.now(UTC) + timedelta(hours=2)), "SIG_TIME_FUTURE")
-
-
-def test_signing_time_too_old(signed, employer):
-    refused_with(signed(signing_time=datetime.now(UTC) - timedelta(days=40)), "SIG_TIME_STALE")
+# The signer's claimed time decides nothing: see test_trusted_time.py.
 
 
 # --- envelope, files, procedure ---------------------------------------------------------------

@@ -27,7 +27,7 @@ from portal.outbox.handlers import email_body
 from portal.outbox.models import OutboxMessage
 from tests.factories import EmployerFactory, UserFactory, grant
 
-from .conftest import MST, dossier_xml, worker
+from .conftest import MST, dossier_xml, signed_04, worker
 
 
 def form_data(**overrides):
@@ -95,7 +95,10 @@ def officer(unit):
 
 def test_registration_then_approval_gives_a_login(unit, officer, demo_pki):
     registration = registration_submit(
-        employer=unit, data=form_data(), cert_data=demo_pki.good.cert_der
+        employer=unit,
+        data=form_data(),
+        cert_data=demo_pki.good.cert_der,
+        signed_form=signed_04(unit, demo_pki.good),
     )
     unit.refresh_from_db()
     assert unit.e_status == EStatus.PENDING
@@ -114,7 +117,10 @@ def test_registration_then_approval_gives_a_login(unit, officer, demo_pki):
 
 def test_officer_of_another_office_cannot_see_the_registration(unit, demo_pki, office):
     registration = registration_submit(
-        employer=unit, data=form_data(), cert_data=demo_pki.good.cert_pem
+        employer=unit,
+        data=form_data(),
+        cert_data=demo_pki.good.cert_pem,
+        signed_form=signed_04(unit, demo_pki.good),
     )
     from tests.factories import OfficeFactory
 
@@ -127,15 +133,24 @@ def test_officer_of_another_office_cannot_see_the_registration(unit, demo_pki, o
 
 def test_renewal_keeps_history_and_old_dossiers_still_verify(employer, demo_pki, signed):
     old_signed = signed()  # signed with the first certificate, before renewal
-    new = certificate_register(actor=None, employer=employer, data=demo_pki.renewed.cert_pem)
+    new = certificate_register(
+        actor=None,
+        employer=employer,
+        data=demo_pki.renewed.cert_pem,
+        signed_form=signed_04(employer, demo_pki.renewed),
+    )
     old = employer.certificates.exclude(pk=new.pk).get()
     assert old.replaced_at is not None and new.replaces == old
-    # A dossier signed (SigningTime) before the replacement still verifies against it…
-    assert intake_submit(data=old_signed, channel="cli").ok
-    # …one signed with the replaced certificate afterwards does not.
-    later = signed([worker(5)], signing_time=datetime.now(UTC) + timedelta(seconds=2))
+    # The history is kept, but a dossier arriving after the replacement is judged at its
+    # receipt: signed with the replaced certificate, whatever SigningTime it claims, it is
+    # refused (a timestamp from before the replacement would prove otherwise: see
+    # test_trusted_time.py).
+    assert [e.code for e in intake_submit(data=old_signed, channel="cli").errors] == [
+        "CERT_SUPERSEDED"
+    ]
+    later = signed([worker(5)], signing_time=datetime.now(UTC) - timedelta(days=3))
     assert [e.code for e in intake_submit(data=later, channel="cli").errors] == [
-        "CERT_NOT_REGISTERED"
+        "CERT_SUPERSEDED"
     ]
     assert intake_submit(data=signed([worker(6)], issued=demo_pki.renewed), channel="cli").ok
 

@@ -14,7 +14,7 @@ from declarations.intake import intake_submit
 from declarations.models import Dossier, Registration
 from tests.factories import OfficeFactory, UserFactory, employer_user, grant
 
-from .conftest import MST, worker
+from .conftest import MST, signed_04, worker
 
 
 @pytest.fixture
@@ -160,6 +160,8 @@ def test_registration_page_and_approval(client, reference_data, trust_dir, demo_
     unit = EmployerFactory(unit_code="DV0099B", tax_code=MST)
     cert = io.BytesIO(demo_pki.good.cert_pem)
     cert.name = "cert.pem"
+    proof = io.BytesIO(signed_04(unit, demo_pki.good))
+    proof.name = "04.xml"
     response = client.post(
         reverse("declarations:register"),
         {
@@ -172,6 +174,7 @@ def test_registration_page_and_approval(client, reference_data, trust_dir, demo_
             "procedures": ["600", "600a"],
             "result_delivery": "office",
             "certificate": cert,
+            "signed_form": proof,
         },
     )
     assert response.status_code == 200, response.content.decode()[:2000]

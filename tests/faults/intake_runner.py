@@ -42,6 +42,7 @@ def setup(work: Path, dossiers: int) -> None:
     from declarations.money_tables import money_tables_seed
     from declarations.pki import demo_pki_write
     from declarations.procedures import procedure_get
+    from declarations.registration_form import registration_form_signed
     from declarations.services import certificate_register
 
     money_tables_seed()
@@ -55,11 +56,14 @@ def setup(work: Path, dossiers: int) -> None:
         contact_email="ketoan@fault1a.example.vn",
     )
     demo_pki_write(work / "pki", [("FAULT1A", "0101300842", employer.name)])
-    certificate_register(
-        actor=None, employer=employer, data=(work / "pki" / "FAULT1A.cert.pem").read_bytes()
-    )
     key = (work / "pki" / "FAULT1A.key.pem").read_bytes()
     cert = (work / "pki" / "FAULT1A.cert.pem").read_bytes()
+    certificate_register(
+        actor=None,
+        employer=employer,
+        data=cert,
+        signed_form=registration_form_signed(employer=employer, key_pem=key, cert_pem=cert),
+    )
     out = work / "dossiers"
     out.mkdir(exist_ok=True)
     for k in range(dossiers):

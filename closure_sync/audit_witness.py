@@ -1,0 +1,58 @@
+"""The central store as the witness of the audit chain's checkpoints.
+
+accounts signs checkpoints and enqueues them for every registered witness; this module,
+which owns the central store's client, registers the central store as one: an outbox
+handler that POSTs each checkpoint (idempotent by its place: the central store keeps the
+first word and refuses another hash) and a reader that lists them back for ``audit_verify``.
+Imported from ``ClosureSyncConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+import structlog
+from django.conf import settings
+
+from accounts.audit_checkpoints import OUTBOX_KIND, WitnessUnavailable, witness_register
+from portal.outbox.handlers import PermanentFailure, handler
+
+from . import client
+
+log = structlog.get_logger(__name__)
+
+
+@handler(OUTBOX_KIND)
+def checkpoint_push(message) -> None:
+    """Send one checkpoint; a refusal (conflict: the central store holds another hash at
+    this place, or a malformed checkpoint) is final and logged as an error."""
+    try:
+        client.audit_checkpoint_push(message.payload)
+    except client.CentralRefused as exc:
+        log.error(
+            "audit_checkpoint_refused_by_central",
+            seq=message.payload.get("seq"),
+            code=exc.code,
+        )
+        raise PermanentFailure(str(exc)) from exc
+
+
+def checkpoints_fetch(*, source: str) -> list[dict]:
+    """Every checkpoint the central store holds for ``source``, in order of place."""
+    found: list[dict] = []
+    after = 0
+    try:
+        while True:
+            page = client.audit_checkpoints_page(source=source, after=after)
+            found.extend(page["results"])
+            if not page.get("next_after"):
+                return found
+            after = page["next_after"]
+    except (client.CentralUnavailable, client.CentralRefused, KeyError) as exc:
+        raise WitnessUnavailable(str(exc)) from exc
+
+
+witness_register(
+    "central",
+    outbox_kind=OUTBOX_KIND,
+    fetch=checkpoints_fetch,
+    enabled=lambda: settings.AUDIT_CHECKPOINT_CENTRAL,
+)
