@@ -115,7 +115,9 @@ def test_register_approve_compose_sign_upload_receipt(
     fill_row(page, 1, {**ROW, "MasoBHXH": "12", "CMND": "079192001235", "HoTen": "Sai Mã"})
     page.locator("[data-testid=live] li[data-code='ROW_BHXH_FORMAT']").wait_for()
     page.locator("#rows tbody tr").nth(1).locator("button").click()
-    page.wait_for_function("!document.querySelector('[data-testid=live] li')")
+    # A function, not an expression: Playwright evaluates an expression with eval(), which
+    # the Content-Security-Policy (script-src 'self') refuses.
+    page.wait_for_function("() => !document.querySelector('[data-testid=live] li')")
     page.screenshot(path=str(artifacts_dir / "compose.png"), full_page=True)
 
     # 4. Download the dossier, sign it with the command-line tool, upload it.

@@ -4,7 +4,6 @@ no row behind (no dossier, file, notice, outbox message or audit entry)."""
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from lxml import etree
