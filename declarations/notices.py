@@ -60,6 +60,13 @@ LABELS = {
     "remark": ("Ghi chú", "Remark"),
     "officer": ("Cán bộ xử lý", "Handled by"),
     "issued": ("Ngày lập", "Issued on"),
+    "judged_at": ("Chữ ký được xét tại thời điểm", "Signature judged at"),
+    "claimed": ("Thời điểm ký do người ký tự khai", "Signing time claimed by the signer"),
+    "warning": ("Cảnh báo", "Warning"),
+}
+TIME_SOURCES = {
+    "receipt": ("thời điểm tiếp nhận", "the receipt time"),
+    "tsa": ("dấu thời gian RFC 3161", "an RFC 3161 timestamp"),
 }
 TEXTS = {
     "trial": (
@@ -109,6 +116,7 @@ def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str
         ]
         if dossier.paper_required:
             lines.append((t(LABELS["note"]), t(TEXTS["trial"])))
+        lines += _signature_lines(notice, dossier, en)
     if notice.kind == "paper_receipt":
         lines.append((t(LABELS["form"]), notice.form_number))
         if dossier.incident_id:
@@ -134,6 +142,31 @@ def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str
     )
     title = TITLES.get(notice.kind)
     return (t(title) if title else notice.get_kind_display()), lines
+
+
+def _signature_lines(notice, dossier, en: bool) -> list[tuple[str, str]]:
+    """The trusted time the signature was judged at, the signer's claim (shown as a claim,
+    never as a fact) and the receipt's warnings, in the reader's language."""
+    from .intake.errors import IntakeError
+
+    def t(pair):
+        return pair[1] if en else pair[0]
+
+    lines = []
+    if dossier.signed_at is not None:
+        source = TIME_SOURCES.get(dossier.time_source)
+        when = timezone.localtime(dossier.signed_at).strftime("%d/%m/%Y %H:%M:%S")
+        lines.append((t(LABELS["judged_at"]), f"{when} ({t(source)})" if source else when))
+    if dossier.claimed_signing_time is not None:
+        claim = timezone.localtime(dossier.claimed_signing_time).strftime("%d/%m/%Y %H:%M:%S")
+        lines.append((t(LABELS["claimed"]), claim))
+    for warning in notice.data.get("warnings", []):
+        try:
+            error = IntakeError(warning["code"], warning.get("params", {}))
+        except KeyError:
+            continue
+        lines.append((t(LABELS["warning"]), error.message("en" if en else "vi")))
+    return lines
 
 
 def _channel(dossier, en: bool) -> str:

@@ -76,7 +76,6 @@ def _form_04_download(xml: bytes, unit_code: str) -> HttpResponse:
     return response
 
 
-
 def _certificate_and_04_bytes() -> int:
     """Files of the registration and renewal pages together: certificate and signed 04."""
     return CERT_MAX_BYTES + registration_form.MAX_BYTES

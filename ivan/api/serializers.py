@@ -90,9 +90,27 @@ def problems(*statuses: int) -> dict:
     return {(s, "application/problem+json"): ProblemSerializer for s in (401, 403, 429, *statuses)}
 
 
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
 class ReceiptSerializer(serializers.Serializer):
     number = serializers.CharField()
     issued_at = serializers.DateTimeField()
+    warnings = serializers.SerializerMethodField(
+        help_text="Warnings on the receipt (e.g. SIG_TIME_CLAIM_FAR); never a refusal."
+    )
+
+    @extend_schema_field(WarningSerializer(many=True))
+    def get_warnings(self, notice):
+        from declarations.intake.errors import IntakeError
+
+        found = []
+        for warning in notice.data.get("warnings", []):
+            error = IntakeError(warning["code"], warning.get("params", {}))
+            found.append({"code": error.code, "message": error.message()})
+        return found
 
 
 class DossierSerializer(serializers.Serializer):
@@ -104,6 +122,15 @@ class DossierSerializer(serializers.Serializer):
     period = serializers.CharField()
     status = serializers.CharField()
     received_at = serializers.DateTimeField()
+    signed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The trusted time the signature was judged at: the receipt time, or an "
+        "RFC 3161 timestamp's (see time_source). Never the signer's own SigningTime.",
+    )
+    time_source = serializers.CharField(help_text="receipt | tsa (empty for trial dossiers)")
+    claimed_signing_time = serializers.DateTimeField(
+        allow_null=True, help_text="The SigningTime the signer claims: a claim, not verified."
+    )
     sandbox = serializers.BooleanField()
     workers = serializers.IntegerField(source="worker_count")
     result_held = serializers.BooleanField()

@@ -20,8 +20,10 @@ def _run(data):
     return result, [q["sql"] for q in captured.captured_queries]
 
 
-def test_a_dossier_reads_its_employer_and_signer_in_one_query(signed):
-    _run(signed([worker(1)]))  # the reference tables are cached from here on
+def test_a_dossier_reads_its_employer_and_signer_in_one_query(signed, trust_caches):
+    # The reference tables and the trust store (looked at again only after
+    # TRUST_STORE_RECHECK_SECONDS, counted from this first dossier) are cached from here on.
+    _run(signed([worker(1)]))
     result, sqls = _run(signed([worker(2)]))
     reads = [s for s in sqls if s.startswith("SELECT")]
     assert len(reads) == 1, "\n".join(reads)
@@ -42,7 +44,9 @@ def test_a_dossier_reads_its_employer_and_signer_in_one_query(signed):
     assert result.dossier.certificate.serial  # a deferred field still reads from the row
 
 
-def test_the_webhook_lookup_runs_when_a_provider_carries_the_employer(signed, employer):
+def test_the_webhook_lookup_runs_when_a_provider_carries_the_employer(
+    signed, employer, trust_caches
+):
     from ivan.models import EmployerChannel, Provider
 
     EmployerChannel.objects.create(employer=employer, provider=Provider.objects.first())

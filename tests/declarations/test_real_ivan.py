@@ -35,9 +35,7 @@ def load(name: str) -> bytes:
 def verify(data: bytes):
     root = parse_untrusted(data, limit=LIMIT)
     facts = signature_inspect(root, container="Cky", form=root.tag)
-    return facts, signature_verify(
-        root, container="Cky", certificate=facts.certificate
-    )
+    return facts, signature_verify(root, container="Cky", certificate=facts.certificate)
 
 
 @pytest.mark.parametrize("name", FILES)

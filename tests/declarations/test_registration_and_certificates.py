@@ -149,9 +149,7 @@ def test_renewal_keeps_history_and_old_dossiers_still_verify(employer, demo_pki,
         "CERT_SUPERSEDED"
     ]
     later = signed([worker(5)], signing_time=datetime.now(UTC) - timedelta(days=3))
-    assert [e.code for e in intake_submit(data=later, channel="cli").errors] == [
-        "CERT_SUPERSEDED"
-    ]
+    assert [e.code for e in intake_submit(data=later, channel="cli").errors] == ["CERT_SUPERSEDED"]
     assert intake_submit(data=signed([worker(6)], issued=demo_pki.renewed), channel="cli").ok
 
 

@@ -94,6 +94,11 @@ def test_registration_for_another_providers_employer(world):
         "procedures": "600",
     }
     assert refused(
-        lambda: vnpt.register_employer(certificate_pem=world["cert"], unit_code="BK0001A", **fields)
+        lambda: vnpt.register_employer(
+            certificate_pem=world["cert"],
+            signed_form=b"<not-read/>",  # the employer is refused before the proof is read
+            unit_code="BK0001A",
+            **fields,
+        )
     ) == (403, "IVAN_EMPLOYER_NOT_CARRIED")
     assert not Registration.objects.exists()
