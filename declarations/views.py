@@ -348,6 +348,8 @@ def upload(request):
                 _("Dossier received: transaction code %(code)s")
                 % {"code": result.dossier.transaction_code},
             )
+            for warning in result.warnings:
+                messages.warning(request, warning.message())
             return redirect("declarations:dossier", pk=result.dossier.pk)
         errors = result.errors_as_dicts()
     status = 400 if errors else 200

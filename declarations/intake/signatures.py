@@ -104,7 +104,6 @@ class SignatureFacts:
     certificate: x509.Certificate
     claimed_time: datetime | None = None
     claim_signed: bool = False
-    claim_text: str = ""
     timestamp: bytes | None = None
     timestamped: tuple[bytes, ...] = ()
     references: int = 1
@@ -339,8 +338,6 @@ def _unused_prefixes_dropped(c14n: bytes) -> bytes:
     return head[:1] + _DECLARATION.sub(unused, head[1:]) + rest
 
 
-_signed_info_variants = _c14n_variants
-
 _NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _NOT_NAME_CHAR = re.compile(r"[^\w.\-]")
 
@@ -455,7 +452,7 @@ def signature_inspect(root: etree._Element, *, container: str, form: str | None)
     _key_value_check(sig, certificate, form=form, line=line)
     if not any(_is_object(child) for child in sig):
         return SignatureFacts(certificate, references=len(references))
-    claim, claim_text, claim_object = _claimed_time(sig)
+    claim, claim_object = _claimed_time(sig)
     token = _timestamp_token(sig, form=form, line=line)
     timestamped: tuple[bytes, ...] = ()
     if token is not None:
@@ -465,7 +462,6 @@ def signature_inspect(root: etree._Element, *, container: str, form: str | None)
         certificate,
         claimed_time=claim,
         claim_signed=claim_object is not None and claim_object.get("Id") in covered,
-        claim_text=claim_text,
         timestamp=token,
         timestamped=timestamped,
         references=len(references),
@@ -510,9 +506,8 @@ def _claimed_time(sig):
             continue
         for node in obj.iter():
             if isinstance(node.tag, str) and etree.QName(node).localname in TIME_NAMES:
-                text = (node.text or "").strip()
-                return time_claim_parse(text), text, obj
-    return None, "", None
+                return time_claim_parse(node.text or ""), obj
+    return None, None
 
 
 def time_claim_parse(text: str) -> datetime | None:

@@ -55,11 +55,12 @@ def test_manual_push_lookup_and_receive_in_the_browser(
     page.screenshot(path=str(artifacts_dir / "closure-push-preview.png"), full_page=True)
     page.click("button[name=answer][value=yes]")
     page.wait_for_url("**/chot-so/chuyen/lan/*/")
+    # A function, not a string: the page's CSP (script-src 'self') forbids eval.
     page.wait_for_function(
-        "document.querySelector('[data-testid=job-percent]').textContent === '100'",
+        "() => document.querySelector('[data-testid=job-percent]').textContent === '100'",
         timeout=60000,
     )
-    assert page.evaluate("document.getElementById('job-progress').value") == 100
+    assert page.evaluate("() => document.getElementById('job-progress').value") == 100
     assert page.locator("#job-summary").is_visible()
     assert page.get_by_test_id("sum-pushed").inner_text() == "120"
     assert page.get_by_test_id("sum-failed").inner_text() == "0"

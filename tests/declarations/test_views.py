@@ -38,6 +38,22 @@ def test_upload_signed_file_gives_receipt(member_client, signed):
     assert dossier.transaction_code in response.content.decode()
 
 
+def test_upload_shows_the_trusted_time_the_claim_and_its_warning(member_client, signed):
+    from datetime import UTC, datetime
+
+    data = signed(signing_time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    response = member_client.post(
+        reverse("declarations:upload"), {"file": io.BytesIO(data)}, follow=True
+    )
+    page = response.content.decode()
+    assert 'data-testid="judged-at"' in page and "thời điểm tiếp nhận" in page
+    assert 'data-testid="claimed-time"' in page and "02/01/2026 10:04" in page
+    assert "lệch xa thời điểm được tin cậy" in page  # the warning, in Vietnamese
+    receipt = Dossier.objects.get().notices.get(kind="receipt")
+    notice = member_client.get(reverse("declarations:notice", args=[receipt.pk])).content.decode()
+    assert "Thời điểm ký do người ký tự khai" in notice and "Cảnh báo" in notice
+
+
 def test_upload_refusal_lists_every_error(member_client, signed):
     data = signed([worker(1, MasoBHXH="1"), worker(2, CMND="2")])
     response = member_client.post(reverse("declarations:upload"), {"file": io.BytesIO(data)})
