@@ -272,11 +272,11 @@ def _signature_outcome(root, *, container, facts, form=None):
 
 @dataclass(frozen=True)
 class Verdict:
-    """One signature verified the whole way: the signed tree, the employer's registered
-    certificate, the trusted time it was judged at and where that time came from
-    (``receipt`` or ``tsa``), and what the signature said of itself."""
+    """One signature verified the whole way: the employer's registered certificate, the
+    trusted time it was judged at and where that time came from (``receipt`` or ``tsa``),
+    and what the signature said of itself. (The signed tree is returned beside it, not kept
+    in it: a large envelope's tree must be freed as soon as its files are read.)"""
 
-    signed: object
     record: RegisteredCertificate
     at: datetime
     source: str
@@ -320,8 +320,9 @@ def signed_tree_check(
     store=None,
     verified=None,
     inherited=None,
-) -> Verdict:
-    """Verify one signature the whole way, judged at its trusted time (:func:`trusted_time`).
+) -> tuple[etree._Element, Verdict]:
+    """Verify one signature the whole way, judged at its trusted time (:func:`trusted_time`):
+    the signed tree (the only one to read next) and the :class:`Verdict`.
 
     ``store``: the trust store, when the caller read it already for this dossier.
     ``verified``: the outcome of :func:`_signature_outcome` for this signature, when the
@@ -346,7 +347,7 @@ def signed_tree_check(
         raise Refused(
             [IntakeError(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
         ) from None
-    return Verdict(verified, record, at, source, facts)
+    return verified, Verdict(record, at, source, facts)
 
 
 def claim_warnings(facts, *, at: datetime, form=None) -> list[IntakeError]:
@@ -407,7 +408,7 @@ def _forms_check(
                     facts=shape,
                     store=store,
                     inherited=inherited,
-                ).signed
+                )[0]
         except Refused as refusal:
             errors.extend(refusal.errors)
             continue
@@ -477,7 +478,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         if len(data) >= IN_PLACE_BELOW_BYTES:
             root = None  # the verifier parses the bytes again: one tree at a time
         store = trust_store()  # read (or found unchanged) once for every signature here
-        verdict = signed_tree_check(
+        signed_root, verdict = signed_tree_check(
             strip_bom(data) if root is None else root,
             container="CKy_Dvi",
             employer=employer,
@@ -486,7 +487,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
             store=store,
             verified=verified,
         )
-        signed_root, record = verdict.signed, verdict.record
+        record = verdict.record
         warnings = claim_warnings(shape, at=verdict.at)
     # The procedure is asked once the signature has its verdict: an unknown one is never
     # reported as a signature error, and a forged one never gets past the signature.

@@ -108,10 +108,19 @@ def timestamp_attach(root: etree._Element, *, container: str, tsa_url: str) -> e
     value = base64.b64decode(
         "".join(signature.findtext("ds:SignatureValue", namespaces=NS).split())
     )
-    token = timestamp_fetch(tsa_url, value)
+    timestamp_object_add(signature, timestamp_fetch(tsa_url, value))
+    return root
+
+
+def timestamp_object_add(signature: etree._Element, token: bytes) -> etree._Element:
+    """Append to ``signature`` an Object with ``token`` as XAdES
+    ``QualifyingProperties/UnsignedProperties/…/SignatureTimeStamp/EncapsulatedTimeStamp``."""
     obj = etree.SubElement(signature, f"{{{DS}}}Object")
     props = etree.SubElement(
-        obj, f"{{{XADES}}}QualifyingProperties", nsmap={"xades": XADES}, Target="#sigid"
+        obj,
+        f"{{{XADES}}}QualifyingProperties",
+        nsmap={"xades": XADES},
+        Target=f"#{signature.get('Id', '')}",
     )
     unsigned = etree.SubElement(props, f"{{{XADES}}}UnsignedProperties")
     stamps = etree.SubElement(unsigned, f"{{{XADES}}}UnsignedSignatureProperties")
@@ -119,4 +128,4 @@ def timestamp_attach(root: etree._Element, *, container: str, tsa_url: str) -> e
     etree.SubElement(stamp, f"{{{XADES}}}EncapsulatedTimeStamp").text = base64.b64encode(
         token
     ).decode()
-    return root
+    return obj

@@ -193,7 +193,8 @@ def trust_changed() -> None:
 
 def trust_caches_clear() -> None:
     """Forget everything read (the tests, after rolling the data back)."""
-    global _db
+    global _db, _version_seen
+    _version_seen = (-1e9, None)
     with _lock:
         _db = None
         _cache.clear()
@@ -201,11 +202,26 @@ def trust_caches_clear() -> None:
         _verdicts.clear()
 
 
+# Another process's announcement (trust_changed) is read from the cache at most this often:
+# a look-up per dossier cost intake more than the rest of the trust store.
+_VERSION_POLL_SECONDS = 1.0
+_version_seen: tuple[float, object] = (-1e9, None)
+
+
+def _version_polled(now: float, *, force: bool = False) -> object:
+    global _version_seen
+    read_at, version = _version_seen
+    if force or now - read_at >= _VERSION_POLL_SECONDS:
+        version = _version()
+        _version_seen = (now, version)
+    return version
+
+
 def _db_part() -> _DbPart:
     global _db
-    version = _version()
     now = time.monotonic()
     current = _db
+    version = _version_polled(now, force=current is None)
     if (
         current is not None
         and current.version == version

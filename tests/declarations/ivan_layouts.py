@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
-from declarations.intake.signing import XADES, timestamp_fetch
+from declarations.intake.signing import timestamp_fetch, timestamp_object_add
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
@@ -151,20 +151,7 @@ def net_sign(
     ).decode()
     _ds(signature, PLACEHOLDER)
     if tsa_url:
-        token = timestamp_fetch(tsa_url, value)
-        stamp_obj = _ds(signature, "Object")
-        props = etree.SubElement(
-            stamp_obj,
-            f"{{{XADES}}}QualifyingProperties",
-            nsmap={"xades": XADES},
-            Target=f"#{SIGNATURE_ID}",
-        )
-        unsigned = etree.SubElement(props, f"{{{XADES}}}UnsignedProperties")
-        usp = etree.SubElement(unsigned, f"{{{XADES}}}UnsignedSignatureProperties")
-        stamp = etree.SubElement(usp, f"{{{XADES}}}SignatureTimeStamp")
-        etree.SubElement(stamp, f"{{{XADES}}}EncapsulatedTimeStamp").text = base64.b64encode(
-            token
-        ).decode()
+        timestamp_object_add(signature, timestamp_fetch(tsa_url, value))
     out = etree.tostring(root, xml_declaration=True, encoding="utf-8")
     out = out.replace(f"<{PLACEHOLDER}/>".encode(), obj)
     return (b"\xef\xbb\xbf" + out) if bom else out
