@@ -70,10 +70,17 @@ def _read_bounded(form, name: str, limit: int) -> bytes:
     return data
 
 
-def _form_04_download(xml: bytes, unit_code: str) -> HttpResponse:
-    response = HttpResponse(xml, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{unit_code}-04DKIVAN.xml"'
-    return response
+def _form_04_download(*, cert_data: bytes, employer, build) -> tuple[HttpResponse | None, list]:
+    """The unsigned 04/ĐK-IVAN for the uploaded certificate (checked first), to sign:
+    ``build(cert)`` makes it. Returns (the download, []) or (None, the refusals)."""
+    try:
+        cert = services.certificate_check(data=cert_data, tax_code=employer.tax_code)
+    except services.ServiceError as refusal:
+        return None, [e.as_dict() for e in refusal.errors]
+    response = HttpResponse(build(cert), content_type="application/xml")
+    filename = f"{employer.unit_code}-04DKIVAN.xml"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response, []
 
 
 def _certificate_and_04_bytes() -> int:
@@ -107,15 +114,15 @@ def register(request):
         if form.errors:
             pass
         elif request.POST.get("action") == "download_04":
-            try:
-                cert = services.certificate_check(data=cert_data, tax_code=employer.tax_code)
-            except services.ServiceError as refusal:
-                errors = [e.as_dict() for e in refusal.errors]
-            else:
-                xml = registration_form.registration_form_build(
+            download, errors = _form_04_download(
+                cert_data=cert_data,
+                employer=employer,
+                build=lambda cert: registration_form.registration_form_build(
                     unit_code=employer.unit_code, certificate=cert, **fields
-                )
-                return _form_04_download(xml, employer.unit_code)
+                ),
+            )
+            if download is not None:
+                return download
         else:
             try:
                 registration = services.registration_submit(
@@ -473,15 +480,15 @@ def certificate_renew(request):
         if form.errors:
             pass
         elif request.POST.get("action") == "download_04":
-            try:
-                cert = services.certificate_check(data=cert_data, tax_code=employer.tax_code)
-            except services.ServiceError as refusal:
-                errors = [e.as_dict() for e in refusal.errors]
-            else:
-                xml = registration_form.registration_form_of_employer(
+            download, errors = _form_04_download(
+                cert_data=cert_data,
+                employer=employer,
+                build=lambda cert: registration_form.registration_form_of_employer(
                     employer=employer, certificate=cert
-                )
-                return _form_04_download(xml, employer.unit_code)
+                ),
+            )
+            if download is not None:
+                return download
         else:
             try:
                 services.certificate_register(

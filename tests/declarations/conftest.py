@@ -88,6 +88,20 @@ def employer(reference_data, trust_dir, demo_pki):
     return unit
 
 
+def form_data(**overrides):
+    """The fields of a 04/ĐK-IVAN registration, as the services take them."""
+    data = {
+        "unit_name": "Công ty TNHH Thử nghiệm",
+        "address": "1 Lê Lợi, Quận 1",
+        "tax_code": MST,
+        "email": "ketoan@example.vn",
+        "phone": "0281234567",
+        "procedures": "600,600a",
+    }
+    data.update(overrides)
+    return data
+
+
 def worker(n: int = 1, **overrides) -> dict:
     row = {
         "HoTen": f"Nguyễn Văn {n}",

@@ -20,20 +20,7 @@ from declarations.registration_form import MAX_BYTES, registration_form_check
 from declarations.services import ServiceError, certificate_register, registration_submit
 from tests.factories import EmployerFactory, employer_user
 
-from .conftest import MST, OTHER_MST, signed_04
-
-
-def form_data(**overrides):
-    data = {
-        "unit_name": "Công ty TNHH Thử nghiệm",
-        "address": "1 Lê Lợi, Quận 1",
-        "tax_code": MST,
-        "email": "ketoan@example.vn",
-        "phone": "0281234567",
-        "procedures": "600,600a",
-    }
-    data.update(overrides)
-    return data
+from .conftest import MST, OTHER_MST, form_data, signed_04
 
 
 @pytest.fixture

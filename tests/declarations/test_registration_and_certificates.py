@@ -27,20 +27,7 @@ from portal.outbox.handlers import email_body
 from portal.outbox.models import OutboxMessage
 from tests.factories import EmployerFactory, UserFactory, grant
 
-from .conftest import MST, dossier_xml, signed_04, worker
-
-
-def form_data(**overrides):
-    data = {
-        "unit_name": "Công ty TNHH Thử nghiệm",
-        "address": "1 Lê Lợi, Quận 1",
-        "tax_code": MST,
-        "email": "ketoan@example.vn",
-        "phone": "0281234567",
-        "procedures": "600,600a",
-    }
-    data.update(overrides)
-    return data
+from .conftest import MST, dossier_xml, form_data, signed_04, worker
 
 
 @pytest.mark.parametrize(
