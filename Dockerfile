@@ -5,12 +5,15 @@ RUN apt-get update && apt-get install -y --no-install-recommends libxml2 libxmls
     && rm -rf /var/lib/apt/lists/* && useradd --system --uid 1000 --home /app portal
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY core ./core
 COPY portal ./portal
 COPY accounts ./accounts
 COPY declarations ./declarations
 COPY ivan ./ivan
 COPY closure_sync ./closure_sync
+COPY closure_protocol ./closure_protocol
 COPY central ./central
+# Not demo/: the demo data and the simulated year are for the dev and test settings only.
 COPY templates ./templates
 COPY locale ./locale
 COPY manage.py ./

@@ -9,10 +9,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "Tài khoản và cơ quan"
 
     def ready(self):
-        from portal import navigation
-        from portal.navigation import NavItem
+        # Imported here: models load only once the app registry is ready.
+        from core import audit as core_audit
+        from core import navigation
+        from core.navigation import NavItem
 
-        from . import signals  # noqa: F401  (login audit receivers)
+        from . import audit, signals  # noqa: F401  (signals: login audit receivers)
+
+        core_audit.recorder_install(audit.record)
 
         for item in (
             NavItem(

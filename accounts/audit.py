@@ -30,8 +30,6 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from portal.db import rows_insert
-
 from .models import AuditChainHead, AuditEntry, Office, User
 
 GENESIS_HASH = "0" * 64
@@ -93,7 +91,7 @@ def record(
     hash recomputes identically after reading it back).
     """
     entry = entry_build(actor, action, target, office, data)
-    rows_insert([entry])
+    AuditEntry.objects.bulk_create([entry])  # sets entry.pk
     return entry
 
 
@@ -106,7 +104,7 @@ def entry_build(
 ) -> AuditEntry:
     """The entry :func:`record` would write, unsaved: for a caller that writes it in one
     statement with the row it describes, not saved yet (``target_id`` linked to that row's
-    key, see :func:`portal.db.rows_insert_linked`)."""
+    key, see :func:`core.db.rows_insert_linked`)."""
     actor = actor if (actor is not None and getattr(actor, "pk", None)) else None
     target_type, target_id, target_repr = _describe_target(target)
     return AuditEntry(

@@ -35,8 +35,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from portal.outbox.handlers import HANDLERS
-from portal.outbox.services import outbox_enqueue
+from core.outbox.handlers import HANDLERS
+from core.outbox.services import outbox_enqueue
 
 from . import checkpoint_keys
 from .models import AuditChainHead, AuditCheckpoint

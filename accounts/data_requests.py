@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.outbox.services import outbox_enqueue
+from core.outbox.services import outbox_enqueue
 
 from . import audit, scope
 from .models import DataRequest, DataRequestStatus, Office, User

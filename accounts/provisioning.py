@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from portal.outbox.services import outbox_enqueue
+from core.outbox.services import outbox_enqueue
 
 from . import audit, scope, services
 from .lifecycle import MANAGE_STAFF, application_grant

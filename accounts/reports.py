@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.outbox.services import outbox_enqueue
+from core.outbox.services import outbox_enqueue
 
 from . import audit, scope
 from .models import (

@@ -95,7 +95,7 @@ def assign_officers(office_code: str) -> None:
 
     from accounts.models import Role
     from accounts.selectors import office_resolve
-    from declarations.models import EmployerAssignment
+    from declarations.adoption.models import EmployerAssignment
     from tests.factories import UserFactory, grant
 
     office = office_resolve(office_code)
@@ -155,8 +155,8 @@ def main() -> int:
         from django.test import Client
 
         from accounts.selectors import office_resolve
-        from declarations.models import AdoptionSnapshotRun
-        from declarations.services_adoption import adoption_snapshot_refresh
+        from declarations.adoption.models import AdoptionSnapshotRun
+        from declarations.adoption.services import adoption_snapshot_refresh
         from tests.factories import UserFactory, grant
 
         call_command("migrate", verbosity=0)

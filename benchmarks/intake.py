@@ -111,10 +111,10 @@ def setup():
     call_command("migrate", verbosity=0)
     call_command("loaddata", "offices", "roles", verbosity=0)
     from accounts.selectors import office_resolve
-    from declarations.models import Employer, EStatus
-    from declarations.pki import demo_pki_write
-    from declarations.registration_form import registration_form_signed
-    from declarations.services import certificate_register
+    from declarations.employers.models import Employer, EStatus
+    from declarations.employers.pki.demo_ca import demo_pki_write
+    from declarations.employers.registration_form import registration_form_signed
+    from declarations.employers.services import certificate_register
 
     employer = Employer.objects.create(
         unit_code="BENCH1A",
@@ -141,9 +141,9 @@ def setup():
 
 
 def signed_dossiers(employer, count: int, n_rows: int) -> list[bytes]:
+    from declarations.employers.pki.signing import sign_dossier
+    from declarations.employers.procedures import procedure_get
     from declarations.intake.envelope import d02lt_build, envelope_build
-    from declarations.intake.signing import sign_dossier
-    from declarations.procedures import procedure_get
 
     key = (WORK / "pki" / "BENCH1A.key.pem").read_bytes()
     cert = (WORK / "pki" / "BENCH1A.cert.pem").read_bytes()
@@ -176,7 +176,7 @@ def floor_rate(dossiers: list[bytes], cert_pem: bytes) -> float:
 
     def verifier():
         v = XMLVerifier()
-        v.excise_empty_xmlns_declarations = True  # see declarations.intake.signatures
+        v.excise_empty_xmlns_declarations = True  # see declarations.employers.pki.signatures
         return v
 
     def cfg(location):
@@ -199,8 +199,8 @@ def floor_rate(dossiers: list[bytes], cert_pem: bytes) -> float:
 
 def pipeline_rate(dossiers: list[bytes], *, sandbox: bool = False) -> float:
     """``sandbox``: every check, no write (shows what the one transaction costs)."""
-    from declarations.intake import intake_submit
-    from portal.outbox.waker import waker
+    from core.outbox.waker import waker
+    from declarations.intake.pipeline import intake_submit
 
     start = time.perf_counter()
     for data in dossiers:
@@ -324,7 +324,7 @@ def _message_consume(opener) -> None:
 def http_rate(employer, dossiers: list[bytes], workers: int, clients: int) -> tuple[float, int]:
     from accounts.models import Role, User
     from accounts.services import membership_grant
-    from declarations.models import EmployerMember
+    from declarations.employers.models import EmployerMember
 
     user = User.objects.create(username="bench_user")
     user.set_password("Bench#Password2026")
@@ -397,7 +397,7 @@ MEMORY_CHILD = """
 import json, sys
 import django
 django.setup()
-from declarations.intake import intake_submit
+from declarations.intake.pipeline import intake_submit
 
 
 def status(field):
@@ -420,9 +420,9 @@ print(json.dumps({'ok': result.ok, 'errors': [e.code for e in result.errors][:5]
 
 def memory_check(employer, *, attachments: bool) -> dict:
     """A ~5 MB dossier: mostly a PDF attachment (``attachments``) or one huge worker list."""
+    from declarations.employers.pki.signing import sign_dossier
+    from declarations.employers.procedures import procedure_get
     from declarations.intake.envelope import d02lt_build, envelope_build
-    from declarations.intake.signing import sign_dossier
-    from declarations.procedures import procedure_get
 
     if attachments:
         files = [

@@ -70,13 +70,12 @@ def setup(n_providers: int) -> list[dict]:
     call_command("migrate", verbosity=0)
     call_command("loaddata", "offices", "roles", verbosity=0)
     from accounts.selectors import office_resolve
-    from declarations.models import Employer, EStatus
-    from declarations.money_tables import money_tables_seed
-    from declarations.pki import demo_pki_write
-    from declarations.registration_form import registration_form_signed
-    from declarations.services import certificate_register
+    from declarations.employers.models import Employer, EmployerChannel, EStatus, Provider
+    from declarations.employers.pki.demo_ca import demo_pki_write
+    from declarations.employers.registration_form import registration_form_signed
+    from declarations.employers.services import certificate_register
+    from declarations.intake.money_tables import money_tables_seed
     from ivan import services
-    from ivan.models import EmployerChannel, Provider
 
     money_tables_seed()
     units = [(f"BENCH{i}A", "0101300842", f"Công ty Đo tải {i}") for i in range(n_providers)]
@@ -128,10 +127,10 @@ def _sign_batch(args) -> list[str]:
 
     os.environ.update(bench_environment())
     django.setup()
+    from declarations.employers.models import Employer
+    from declarations.employers.pki.signing import sign_dossier
+    from declarations.employers.procedures import procedure_get
     from declarations.intake.envelope import d02lt_build, envelope_build
-    from declarations.intake.signing import sign_dossier
-    from declarations.models import Employer
-    from declarations.procedures import procedure_get
 
     employer = Employer.objects.get(unit_code=unit_code)
     key = (WORK / "pki" / f"{unit_code}.key.pem").read_bytes()
@@ -304,7 +303,7 @@ def main():
         for t in range(args.threads):
             (folder / f"api-manifest-{t}.txt").replace(folder / f"manifest-{t}.txt")
 
-        from declarations.models import Dossier
+        from declarations.dossiers.models import Dossier
         from ivan.models import IdempotencyRecord
 
         before = Dossier.objects.count()

@@ -89,8 +89,7 @@ def people(employer):
     from accounts.models import Role, User
     from accounts.selectors import office_resolve
     from accounts.services import membership_grant
-    from declarations.models import EmployerMember
-    from ivan.models import Provider
+    from declarations.employers.models import EmployerMember, Provider
     from ivan.reference import ensure_providers_2015
     from ivan.services import api_client_create
 
@@ -225,7 +224,7 @@ def main():
         from django.core.management import call_command
         from django.utils import timezone
 
-        from central.credentials import Credential, credentials_render
+        from closure_protocol.credentials import Credential, credentials_render
 
         call_command("migrate", database="central", verbosity=0)
         now = timezone.now()

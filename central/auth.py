@@ -11,16 +11,15 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from .credentials import (
+from closure_protocol.credentials import Credential, CredentialError, credential_file
+from closure_protocol.signing import (
     HEADER_KEY,
     HEADER_NONCE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
-    Credential,
-    CredentialError,
-    credential_file,
     signature_compute,
 )
+
 from .models import CentralCredential, CentralNonce
 
 DB = "central"

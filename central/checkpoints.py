@@ -1,9 +1,6 @@
 """The central store as a witness of portals' audit chains: signed checkpoints kept
-write-once, listed back by source.
-
-The central store does not verify the checkpoint's signature (the portal's verifier does,
-with its public keys); it only keeps what it was told, once, so that a later rewrite of the
-portal's database is contradicted by what the portal said before.
+write-once and listed back by source. The signature is not checked here (the portal's
+verifier does that); keeping the first word is what makes a later rewrite visible.
 """
 
 from __future__ import annotations

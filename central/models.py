@@ -1,4 +1,5 @@
-"""The national central store (kho trung ương): closures received, keys, nonces, key usage.
+"""The national central store (kho trung ương): closures received, keys, nonces, key usage,
+audit checkpoints and its own event log.
 
 These models live in the ``central`` database only (see ``portal.routers``).
 """
@@ -127,3 +128,25 @@ class CentralAuditCheckpoint(models.Model):
 
     def __str__(self):
         return f"{self.source} #{self.seq}"
+
+
+class CentralEvent(models.Model):
+    """The central store's own audit log of its administrators' actions (a key rotation…).
+
+    Kept in the central database: the central store is another party and writes nothing
+    into the portal's audit log. The actor is a user name, as users live in the portal.
+    """
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.CharField(_("actor"), max_length=150)
+    action = models.CharField(_("action"), max_length=60)
+    target = models.CharField(_("target"), max_length=60, blank=True)
+    data = models.JSONField(_("data"), default=dict)
+
+    class Meta:
+        verbose_name = _("central event")
+        verbose_name_plural = _("central events")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"

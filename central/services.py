@@ -10,8 +10,10 @@ import psycopg
 from django.db import connections, transaction
 from django.utils import timezone
 
-from .credentials import Credential
-from .models import CentralClosure, CentralCredential, CentralKeyUsage
+from closure_protocol.credentials import Credential
+
+from .auth import key_ring_forget
+from .models import CentralClosure, CentralCredential, CentralEvent, CentralKeyUsage
 
 DB = "central"
 KINDS = {"bhxh", "bhtn"}
@@ -304,8 +306,6 @@ def closures_fetch(*, book_number: str) -> list[dict]:
 def credential_register(*, credential: Credential, uploaded_by: str) -> CentralCredential:
     """Make a newly issued key known to the central store (it becomes the current key;
     the one before it stays accepted until its own validity ends)."""
-    from .auth import key_ring_forget
-
     transaction.on_commit(key_ring_forget, using=DB)
     row, _ = CentralCredential.objects.using(DB).update_or_create(
         key_id=credential.key_id,
@@ -318,6 +318,36 @@ def credential_register(*, credential: Credential, uploaded_by: str) -> CentralC
         },
     )
     return row
+
+
+@transaction.atomic(using=DB)
+def credentials_rotate(*, keys: list[Credential], actor: str) -> None:
+    """Register the keys of an uploaded credential file (current first, as parsed) and
+    record the rotation in the central store's own event log."""
+    for cred in reversed(keys):  # previous first, so current ends up newest
+        credential_register(credential=cred, uploaded_by=actor)
+    event_record(
+        actor=actor,
+        action="credentials_rotated",
+        target=keys[0].key_id,
+        data={
+            "keys": [
+                {
+                    "key_id": k.key_id,
+                    "valid_from": k.valid_from.isoformat(),
+                    "valid_until": k.valid_until.isoformat(),
+                }
+                for k in keys
+            ]
+        },
+    )
+
+
+def event_record(*, actor: str, action: str, target: str = "", data: dict | None = None):
+    """One entry of the central store's event log, in the caller's transaction."""
+    return CentralEvent.objects.using(DB).create(
+        actor=actor, action=action, target=target, data=data or {}
+    )
 
 
 def key_usage() -> list[CentralKeyUsage]:

@@ -1,5 +1,6 @@
 """The credential rotation page for central IT: upload a new credential file, see which
-key each office last used."""
+key each office last used. Served by the portal's shell (login, upload limits) in the
+demo; its record goes to the central store's own event log, never the portal's tables."""
 
 from __future__ import annotations
 
@@ -11,18 +12,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import audit
-from portal.uploads import upload_limit
+from closure_protocol.credentials import CredentialError, credentials_parse
+from core.uploads import upload_limit
 
 from . import services
 from .auth import key_ring
-from .credentials import CredentialError, credentials_parse
 from .models import CentralCredential
 
 ROTATE = "closure_sync.rotate_central_credentials"
@@ -64,13 +63,10 @@ def credentials_rotate(request):
         except (CredentialError, UnicodeDecodeError) as exc:
             form.add_error("credential_file", f"[central.credentials.invalid] {exc}")
         else:
-            for cred in reversed(keys):  # previous first, so current ends up newest
-                services.credential_register(credential=cred, uploaded_by=request.user.username)
-            installed = False
+            services.credentials_rotate(keys=keys, actor=request.user.username)
             if form.cleaned_data["install_client"] and settings.CLOSURE_CREDENTIALS_FILE:
                 try:
                     credential_file_install(text=text, path=settings.CLOSURE_CREDENTIALS_FILE)
-                    installed = True
                 except OSError:
                     # A read-only secret mount: the file is installed by deployment.
                     messages.warning(
@@ -79,24 +75,12 @@ def credentials_rotate(request):
                             "The portal's credential file is read-only here; install it by deployment."
                         ),
                     )
-            with transaction.atomic():
-                audit.record(
-                    request.user,
-                    "central.credentials_rotated",
-                    keys[0].key_id,
-                    None,
-                    {
-                        "keys": [
-                            {
-                                "key_id": k.key_id,
-                                "valid_from": k.valid_from.isoformat(),
-                                "valid_until": k.valid_until.isoformat(),
-                            }
-                            for k in keys
-                        ],
-                        "installed_for_client": installed,
-                    },
-                )
+                else:
+                    services.event_record(
+                        actor=request.user.username,
+                        action="client_credentials_installed",
+                        target=keys[0].key_id,
+                    )
             messages.success(
                 request, _("Key %(key)s is now the current key.") % {"key": keys[0].key_id}
             )

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import navigation
+from core.navigation import NavItem
+
 
 class ClosureSyncConfig(AppConfig):
     """Closure records (chốt sổ) and their transfer to the national central store."""
@@ -9,10 +12,11 @@ class ClosureSyncConfig(AppConfig):
     verbose_name = "Chuyển dữ liệu chốt sổ"
 
     def ready(self):
-        from portal import navigation
-        from portal.navigation import NavItem
-
-        from . import audit_witness  # noqa: F401  (the central store keeps audit checkpoints)
+        # These import models, so they load once the app registry is ready.
+        from . import (
+            audit_witness,  # noqa: F401  (registers the central store as witness)
+            tasks,  # noqa: F401  (dispatch sends these tasks by name)
+        )
         from .banners import deadline_banner
 
         for item in (

@@ -1,9 +1,5 @@
-"""The central store as the witness of the audit chain's checkpoints.
-
-accounts signs checkpoints and enqueues them for every registered witness; this module,
-which owns the central store's client, registers the central store as one: an outbox
-handler that POSTs each checkpoint (idempotent by its place: the central store keeps the
-first word and refuses another hash) and a reader that lists them back for ``audit_verify``.
+"""The central store as a witness of the audit chain: an outbox handler that posts each
+checkpoint (write-once there) and a reader that lists them back for ``audit_verify``.
 Imported from ``ClosureSyncConfig.ready()``.
 """
 
@@ -13,7 +9,7 @@ import structlog
 from django.conf import settings
 
 from accounts.audit_checkpoints import OUTBOX_KIND, WitnessUnavailable, witness_register
-from portal.outbox.handlers import PermanentFailure, handler
+from core.outbox.handlers import PermanentFailure, handler
 
 from . import client
 

@@ -10,7 +10,8 @@ import httpx
 import orjson
 from django.conf import settings
 
-from central.credentials import CredentialError, credential_file, request_sign
+from closure_protocol.credentials import CredentialError, credential_file
+from closure_protocol.signing import request_sign
 
 
 class CentralUnavailable(Exception):

@@ -1,11 +1,8 @@
 """Manual push jobs and the backfill since 2008: chunked, resumable, with progress.
 
-A job walks the matching records in id order, one chunk at a time. Each chunk is one local
-transaction: lock the rows (``FOR UPDATE SKIP LOCKED``), post them, mark them with the
-central store's receipts and store the job's cursor (the last id done) and counters; a
-job interrupted anywhere goes on from its cursor, and a chunk cut short leaves its rows
-as they were (the central store answers the same receipt when they come again). Only one runner holds a job at a time (a conditional UPDATE on its state
-and heartbeat); a runner that died leaves a stale heartbeat and the job can be taken again.
+Each chunk is one transaction: lock the rows, post them, mark them and save the job's
+cursor and counters, so an interrupted job goes on from its cursor. One runner holds a job
+at a time (conditional UPDATE on state and heartbeat); a stale heartbeat frees it.
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Office
 
+from . import dispatch
 from .models import ClosureRecord, JobKind, JobState, PushJob, PushState
 from .push import PUSHABLE, claimed_push, not_leased, records_lock
 
@@ -96,9 +94,7 @@ def push_job_create(*, actor, kind: str, office: Office | None, filters: dict) -
         office,
         {"filters": filters, "total": job.total},
     )
-    from .tasks import closure_push_job_run
-
-    transaction.on_commit(lambda: closure_push_job_run.delay(job.pk))
+    transaction.on_commit(lambda: dispatch.job_run_send(job.pk))
     return job
 
 

@@ -1,5 +1,6 @@
-"""Deadline monitor: records at risk (< 12 h left) or overdue raise an alert once, by
-e-mail to the office's IT staff through the outbox, and show on their home page."""
+"""Deadline monitor: records at risk (``CLOSURE_AT_RISK_HOURS`` left) or overdue raise an
+alert once, by e-mail to the office's IT staff through the outbox, and show on their home
+page."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Office, RoleScope
-from accounts.scope import office_ids_for
-from portal.outbox.services import outbox_enqueue
+from accounts.scope import office_ids_for, scoped
+from core.outbox.services import outbox_enqueue
 
 from .models import ClosureOrigin, ClosureRecord, PushState
 from .push import PUSHABLE
@@ -117,8 +118,6 @@ def banner_counts(user) -> dict | None:
     """At-risk and overdue counts within the user's reach, for the home-page banner."""
     if not user.has_perm(MONITOR_PERMISSION):
         return None
-    from accounts.scope import scoped
-
     now = timezone.now()
     risk = scoped(user, at_risk(now), permission=MONITOR_PERMISSION).count()
     late = scoped(user, overdue(now), permission=MONITOR_PERMISSION).count()

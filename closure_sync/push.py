@@ -1,15 +1,9 @@
 """Pushing closure records to the central store: claim, post, record the outcome.
 
-Every path (the beat sweep, the push right after a confirmation, manual push jobs and the
-backfill) posts through :func:`claimed_push`; what differs is how rows are held while
-they are posted. The sweep and the kicks take a lease (:func:`records_claim`): a
-conditional ``UPDATE`` of rows selected ``FOR UPDATE SKIP LOCKED``; a worker killed
-mid-batch leaves the lease to expire and the rows are taken again. Jobs (manual pushes,
-the backfill) lock their chunk for the length of one transaction instead
-(:func:`records_lock`): no extra write per row, and a runner that dies releases its rows
-at once. Either way the central store is keyed by (reference, version) and answers the
-same receipt to a replay, so a batch posted twice is stored once, and a row is marked
-pushed only after the central store's answer.
+Every path posts through :func:`claimed_push`. The sweep and the kicks lease their rows
+(:func:`records_claim`), so a killed worker's rows are taken again when the lease ends;
+jobs lock a chunk for one transaction (:func:`records_lock`). The central store answers a
+replay with the same receipt, and a row is marked pushed only after that answer.
 """
 
 from __future__ import annotations
@@ -18,21 +12,27 @@ import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import psycopg
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from central.services import bound_cursor
-
-from . import client
+from . import client, dispatch
 from .models import ClosurePeriod, ClosureRecord, ClosureStatus, PushState
 
 log = structlog.get_logger(__name__)
 
 PUSHABLE = [ClosureStatus.CONFIRMED, ClosureStatus.SUPERSEDED]
 TABLE = ClosureRecord._meta.db_table
+
+
+def bound_cursor() -> psycopg.Cursor:
+    """A cursor on this thread's default connection (in its transaction) that binds
+    parameters on the server: id arrays travel as parameters, not quoted into the SQL."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
 
 @dataclass
@@ -76,7 +76,7 @@ def records_claim(queryset: QuerySet, *, limit: int, order=("push_deadline", "id
         )
         if ids:
             lease = now + timedelta(seconds=settings.CLOSURE_PUSH_LEASE_SECONDS)
-            with bound_cursor("default") as cur:
+            with bound_cursor() as cur:
                 cur.execute(
                     f"UPDATE {TABLE} SET push_state = 'in_flight', push_lease_until = %s,"  # noqa: S608
                     " push_next_at = %s WHERE id = ANY(%s)",
@@ -119,7 +119,7 @@ def payloads_json(ids: list[int]) -> tuple[list[int], str]:
     """What the central store receives for these records, as JSON built by PostgreSQL
     (deterministic for a version), with the ids in the same order. Each object carries
     the local ``id``, which the central store ignores."""
-    with bound_cursor("default") as cur:
+    with bound_cursor() as cur:
         cur.execute(_PAYLOADS, [ids])
         text = cur.fetchone()[0]
     return sorted(set(ids)), text
@@ -133,7 +133,7 @@ def _mark_pushed(pairs: list[tuple[int, str]], now) -> None:
     """One statement for the whole batch: each row gets its own receipt."""
     if not pairs:
         return
-    with bound_cursor("default") as cur:
+    with bound_cursor() as cur:
         cur.execute(
             f"""UPDATE {TABLE} c SET push_state = 'pushed', central_receipt = t.rc,
                   pushed_at = coalesce(c.pushed_at, %s), push_attempts = c.push_attempts + 1,
@@ -159,7 +159,7 @@ def _mark_failed(ids: list[int], error: str, now, *, retry: bool) -> None:
         else "NULL"
     )
     params = [now, cap, base] if retry else []
-    with bound_cursor("default") as cur:
+    with bound_cursor() as cur:
         cur.execute(
             f"""UPDATE {TABLE} c SET push_state = 'failed', push_attempts = c.push_attempts + 1,
                   push_next_at = {next_at}, push_lease_until = NULL, push_error = %s
@@ -217,8 +217,6 @@ def _schedule_retry(ids: list[int]) -> None:
     """Ask for a retry when the earliest backoff ends (the beat sweep covers a lost one)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    from .tasks import closure_push_records
-
     first = (
         ClosureRecord.objects.filter(pk__in=ids, push_next_at__isnull=False)
         .order_by("push_next_at")
@@ -233,7 +231,7 @@ def _schedule_retry(ids: list[int]) -> None:
 
     def send():
         try:
-            closure_push_records.apply_async((ids,), countdown=countdown)
+            dispatch.push_records_send(ids, countdown=countdown)
         except Exception:  # noqa: BLE001
             log.warning("closure_retry_schedule_failed", exc_info=True)
 

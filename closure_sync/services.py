@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import audit
 from accounts.models import Office
 
+from . import dispatch
 from .models import (
     ClosureOrigin,
     ClosurePeriod,
@@ -150,11 +151,9 @@ def closure_confirm(*, actor, record: ClosureRecord, kick: bool = True) -> Closu
 
 
 def _kick_push(ids: list[int]) -> None:
-    from .tasks import closure_push_records
-
     def kick():
         try:
-            closure_push_records.delay(ids)
+            dispatch.push_records_send(ids)
         except Exception:  # noqa: BLE001  (the beat sweep pushes it anyway)
             log.warning("closure_push_kick_failed", ids=ids, exc_info=True)
 

@@ -1,2 +1,6 @@
-"""Employers (đơn vị) and their e-transaction dossiers: registration, certificates, the
-signed-XML intake pipeline, procedures, receipts, review queues and notices."""
+"""Employers and their e-transaction dossiers, as a package of small apps.
+
+``employers`` ← ``dossiers`` ← {``intake``, ``review``, ``adoption``, ``difficulties``}: each
+imports only the ones left of it (``pyproject.toml``'s import contracts). ``urls`` gathers
+their pages under the ``declarations`` and ``district`` URL namespaces.
+"""

@@ -3,17 +3,9 @@ audited services."""
 
 from django.contrib import admin
 
-from . import services
-from .models import (
-    ApiCall,
-    ApiClient,
-    ClientSecret,
-    Contract,
-    EmployerChannel,
-    Provider,
-    ProviderMember,
-    WebhookEndpoint,
-)
+from declarations.employers.models import EmployerChannel, Provider
+from ivan import services
+from ivan.models import ApiCall, ApiClient, ClientSecret, Contract, ProviderMember, WebhookEndpoint
 
 
 class ProviderMemberInline(admin.TabularInline):

@@ -9,14 +9,13 @@ class IvanConfig(AppConfig):
 
     def ready(self):
         from accounts import hooks
-        from declarations import events
-        from declarations.intake.errors import catalogue_section_register
-
-        from . import webhooks  # noqa: F401  (registers the outbox handler)
-        from .api import schema  # noqa: F401  (OpenAPI description of provider auth)
-        from .api.errors import MESSAGES
-        from .notifications import concerns, on_dossier_event
-        from .services import user_tokens_revoke
+        from core.refusals import catalogue_section_register
+        from declarations.dossiers import events
+        from ivan import webhooks  # noqa: F401  (registers the outbox handler)
+        from ivan.api import schema  # noqa: F401  (OpenAPI description of provider auth)
+        from ivan.api.errors import MESSAGES
+        from ivan.notifications import concerns, on_dossier_event
+        from ivan.services import user_tokens_revoke
 
         events.subscribe(on_dossier_event, concerns=concerns)
         hooks.register_token_revoker("ivan.oauth", user_tokens_revoke)

@@ -12,12 +12,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
-from portal.db import hot_cursor
-
-from .models import ApiClient, IdempotencyRecord
+from ivan.models import ApiClient, IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
 
@@ -48,43 +45,21 @@ def idempotent_call(
     if not key:
         return work()
     with transaction.atomic():
-        record_id = _claim(client=client, key=key, fingerprint=fingerprint)
-        if record_id is None:
-            earlier = IdempotencyRecord.objects.select_for_update().get(client=client, key=key)
-            if earlier.request_hash != fingerprint:
-                raise IdempotencyConflict(key)
-            return Answer(earlier.status_code, earlier.response, replayed=True)
-        answer = work()
-        _answer_store(record_id, answer)
-        return answer
-
-
-# Waits, like a plain INSERT, for an uncommitted row with the same key; then inserts (it rolled
-# back) or does nothing (it committed), so no savepoint is needed to survive the conflict.
-_CLAIM = (
-    "INSERT INTO ivan_idempotencyrecord"
-    " (client_id, key, request_hash, status_code, response, created_at)"
-    " VALUES (%s, %s, %s, 0, %s, %s)"
-    " ON CONFLICT (client_id, key) DO NOTHING RETURNING id"
-)
-
-
-def _claim(*, client: ApiClient, key: str, fingerprint: str) -> int | None:
-    """Insert the (client, key) record; None when it exists."""
-    with hot_cursor(connection) as cursor:
-        cursor.execute(_CLAIM, [client.pk, key, fingerprint, "{}", timezone.now()])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-_ANSWER = "UPDATE ivan_idempotencyrecord SET status_code = %s, response = %s WHERE id = %s"
-
-
-def _answer_store(record_id: int, answer: Answer) -> None:
-    """The answer on the claimed record, converted as the model field converts it."""
-    response = IdempotencyRecord._meta.get_field("response")
-    with hot_cursor(connection) as cursor:
-        cursor.execute(
-            _ANSWER,
-            [answer.status_code, response.get_db_prep_save(answer.body, connection), record_id],
+        # ON CONFLICT DO NOTHING waits, like a plain INSERT, for an uncommitted record with
+        # the same key; then inserts (it rolled back) or skips (it committed): no savepoint.
+        claim = IdempotencyRecord(
+            client=client, key=key, request_hash=fingerprint, status_code=0, response={}
         )
+        IdempotencyRecord.objects.bulk_create([claim], ignore_conflicts=True)
+        record = IdempotencyRecord.objects.select_for_update().get(client=client, key=key)
+        # A committed record carries its answer (claim and answer commit together): one
+        # without is this transaction's own claim.
+        if record.status_code:
+            if record.request_hash != fingerprint:
+                raise IdempotencyConflict(key)
+            return Answer(record.status_code, record.response, replayed=True)
+        answer = work()
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            status_code=answer.status_code, response=answer.body
+        )
+        return answer

@@ -1,4 +1,5 @@
-"""I-VAN providers, their contracts and API clients, and which provider carries each employer."""
+"""I-VAN providers' contracts, members and API clients (the providers themselves are
+in ``declarations.employers``: an employer's channel is part of who the employer is)."""
 
 from django.conf import settings
 from django.db import models
@@ -6,25 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from declarations.models import Employer
-
-
-class Provider(models.Model):
-    """A contracted I-VAN service provider (nhà cung cấp dịch vụ I-VAN), known by MaIVAN."""
-
-    code = models.CharField(_("provider code (MaIVAN)"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    website = models.URLField(_("website"), blank=True)
-    # Requests per period for this provider's API clients ("600/min"); empty: the default.
-    api_rate = models.CharField(_("API rate limit"), max_length=20, blank=True)
-
-    class Meta:
-        verbose_name = _("I-VAN provider")
-        verbose_name_plural = _("I-VAN providers")
-        ordering = ["code"]
-
-    def __str__(self):
-        return f"{self.code} – {self.name}"
+from declarations.employers.models import Provider
 
 
 class ContractState(models.TextChoices):
@@ -84,16 +67,6 @@ class ProviderMember(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.provider.code}"
-
-
-class EmployerChannel(models.Model):
-    """The I-VAN provider an employer currently transacts through (none: the portal)."""
-
-    employer = models.OneToOneField(Employer, models.CASCADE, related_name="ivan_channel")
-    provider = models.ForeignKey(Provider, models.PROTECT, related_name="employer_channels")
-
-    def __str__(self):
-        return f"{self.employer.unit_code} → {self.provider.code}"
 
 
 class ApiClient(models.Model):

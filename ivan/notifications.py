@@ -1,4 +1,4 @@
-"""Dossier events → webhooks to providers (subscribed to ``declarations.events``).
+"""Dossier events → webhooks to providers (subscribed to ``declarations.dossiers.events``).
 
 A dossier's events go to the provider that carries its employer now and to the provider
 that submitted it (when different); each is one outbox row written in the transaction of
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from declarations.models import Dossier
-from portal.db import PreparedQuery
-
-from .models import EmployerChannel, WebhookEndpoint
-from .webhooks import endpoint_event
+from declarations.dossiers.models import Dossier
+from declarations.employers.models import EmployerChannel
+from ivan.models import WebhookEndpoint
+from ivan.webhooks import endpoint_event
 
 EVENTS = {"receipt.issued", "notice.issued", "dossier.status_changed", "result.released"}
 
@@ -47,7 +46,7 @@ def endpoints_of(dossier) -> list[WebhookEndpoint]:
     if _nobody_to_tell(dossier):
         return []
     first: dict[int, WebhookEndpoint] = {}
-    endpoints = _ENDPOINTS_QUERY.all(
+    endpoints = _endpoints_query(
         employer_id=dossier.employer_id, provider_id=dossier.provider_id or None
     )
     for endpoint in endpoints:
@@ -63,10 +62,6 @@ def _endpoints_query(*, employer_id, provider_id):
     if provider_id is not None:
         concerned |= Q(provider_id=provider_id)
     return WebhookEndpoint.objects.filter(concerned, active=True).order_by("pk")
-
-
-# Compiled once per process: every dossier event asks it.
-_ENDPOINTS_QUERY = PreparedQuery(_endpoints_query)
 
 
 def _nobody_to_tell(dossier) -> bool:

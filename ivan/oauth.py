@@ -12,9 +12,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from portal.db import PreparedQuery
-
-from .models import ClientSecret, Contract
+from ivan.models import ClientSecret, Contract
 
 
 def _basic_credentials(validator, request) -> tuple[str, str] | None:
@@ -37,12 +35,8 @@ def _token_query(*, checksum, day):
         .objects.select_related("application__ivan_client__provider")
         .annotate(ivan_contract_in_force=Exists(in_force))
         .filter(token_checksum=checksum)
-        .order_by("pk")[:1]
+        .order_by("pk")
     )
-
-
-# Compiled once per process: every API call makes this lookup.
-_TOKEN_QUERY = PreparedQuery(_token_query)
 
 
 class ProviderOAuth2Validator(OAuth2Validator):
@@ -54,7 +48,7 @@ class ProviderOAuth2Validator(OAuth2Validator):
         next call. (Provider tokens have no user: ``token.user`` costs no query.)
         """
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        return _TOKEN_QUERY.first(checksum=checksum, day=timezone.localdate())
+        return _token_query(checksum=checksum, day=timezone.localdate()).first()
 
     def authenticate_client(self, request, *args, **kwargs):
         credentials = _basic_credentials(self, request)

@@ -21,7 +21,8 @@ CONTRACTS_FROM = date(2015, 5, 1)
 def ensure_providers_2015(provider_model=None, contract_model=None) -> None:
     """Create the 2015 providers and their contracts if missing (idempotent)."""
     if provider_model is None:
-        from .models import Contract, Provider
+        from declarations.employers.models import Provider
+        from ivan.models import Contract
 
         provider_model, contract_model = Provider, Contract
     for code, name, website, number in PROVIDERS_2015:

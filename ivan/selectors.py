@@ -6,7 +6,8 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import ApiCall, Contract, Provider
+from declarations.employers.models import Provider
+from ivan.models import ApiCall, Contract
 
 
 def providers_under_contract(on=None) -> QuerySet[Provider]:

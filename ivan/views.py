@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.views.decorators.cache import cache_page
 
-from .selectors import providers_under_contract
+from ivan.selectors import providers_under_contract
 
 
 @cache_page(300)

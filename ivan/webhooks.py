@@ -16,10 +16,10 @@ import requests
 from django.conf import settings
 from standardwebhooks.webhooks import Webhook
 
-from portal.outbox.handlers import PermanentFailure, handler
-from portal.outbox.services import outbox_enqueue
-
-from .models import Provider, WebhookEndpoint
+from core.outbox.handlers import PermanentFailure, handler
+from core.outbox.services import outbox_enqueue
+from declarations.employers.models import Provider
+from ivan.models import WebhookEndpoint
 
 KIND = "ivan.webhook"
 

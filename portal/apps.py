@@ -8,9 +8,8 @@ class PortalConfig(AppConfig):
     verbose_name = "Cổng giao dịch điện tử BHXH"
 
     def ready(self):
-        from declarations.intake.errors import catalogue_section_register
-
-        from .uploads import MESSAGES
+        from core.refusals import catalogue_section_register
+        from core.uploads import MESSAGES
 
         catalogue_section_register(
             "Uploads (every upload page)",

@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# portal.outbox is a sub-package app; name its task module explicitly.
-app.autodiscover_tasks(["portal.outbox"])
+# core.outbox is a sub-package app; name its task module explicitly.
+app.autodiscover_tasks(["core.outbox"])
 # Binds task_id (and the request_id of the request that queued it) to every log line.
 app.steps["worker"].add(DjangoStructLogInitStep)

@@ -1,8 +1,7 @@
 """Template context shared by every page: navigation and who is signed in where."""
 
 from accounts.scope import memberships_of
-
-from .navigation import banners_for, items_for
+from core.navigation import banners_for, items_for
 
 
 def navigation(request):

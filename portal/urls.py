@@ -11,7 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("tai-khoan/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("van-hanh/hop-thu-di/", include("portal.outbox.urls")),
+    path("van-hanh/hop-thu-di/", include("core.outbox.urls")),
     path("giao-dich/", include("declarations.urls")),
     path("quan-tri/", admin.site.urls),
     path("nha-cung-cap-ivan/", ivan_views.provider_list, name="ivan_providers"),

@@ -25,9 +25,10 @@ def _load_reference_data():
     # providers, holidays, review time limits, money tables): load them again.
     if not Role.objects.exists():
         call_command("loaddata", "offices", "roles", verbosity=0)
-    from declarations.calendar_seed import holidays_seed, time_limits_seed
-    from declarations.models import ContributionRate, ProcedureTimeLimit, PublicHoliday
-    from declarations.money_tables import money_tables_seed
+    from declarations.dossiers.calendar_seed import holidays_seed, time_limits_seed
+    from declarations.dossiers.models import ProcedureTimeLimit, PublicHoliday
+    from declarations.intake.models import ContributionRate
+    from declarations.intake.money_tables import money_tables_seed
     from ivan.reference import ensure_providers_2015
 
     ensure_providers_2015()

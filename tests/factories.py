@@ -4,8 +4,8 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Membership, Office, Role, User
-from declarations.models import Employer, EmployerMember
-from ivan.models import EmployerChannel, Provider, ProviderMember
+from declarations.employers.models import Employer, EmployerChannel, EmployerMember, Provider
+from ivan.models import ProviderMember
 
 TEST_PASSWORD = "Mật-khẩu-Thử#2026"
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.uploads import upload_limit
+from core.uploads import upload_limit
 
 from .. import data_requests as svc
 from .. import scope

@@ -9,12 +9,15 @@ import copy
 import functools
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from django.utils import timezone
 from lxml import etree
 
-from ..procedures.base import SCHEMAS
-from .errors import IntakeError, Refused, err
+from core.refusals import IntakeError, Refused, err
+
+# The XSDs of the envelope and of the forms of each procedure.
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 ALLOWED_FILE_TYPES = {"xml", "pdf", "jpg", "jpeg", "xlsx"}
 

@@ -30,26 +30,21 @@ from django.utils import timezone, translation
 from lxml import etree
 from stdnum.vn import mst as mst_check
 
-from portal.db import PreparedQuery
-
-from ..models import (
-    Channel,
-    Dossier,
-    Employer,
-    EStatus,
-    Notice,
-    RegisteredCertificate,
-    TrialCredential,
+from core.refusals import IntakeError, Refused, err
+from declarations.dossiers.models import Channel, Dossier, Notice
+from declarations.employers.models import Employer, EStatus, RegisteredCertificate, TrialCredential
+from declarations.employers.pki.parsing import parse_untrusted, strip_bom, xml_schema
+from declarations.employers.pki.signatures import (
+    CHUNKED_FROM_BYTES,
+    signature_inspect,
+    signature_verify,
 )
-from ..procedures import procedure_get
-from ..procedures.d02lt import parse_month
-from ..reference import reference_tables, stamp_sql
-from . import envelope as env
-from .errors import IntakeError, Refused, err
-from .parsing import parse_untrusted, strip_bom
-from .signatures import CHUNKED_FROM_BYTES, signature_inspect, signature_verify
-from .timestamps import timestamp_time
-from .trust import chain_check, trust_store, validity_check
+from declarations.employers.pki.timestamps import timestamp_time
+from declarations.employers.pki.trust import chain_check, trust_store, validity_check
+from declarations.employers.procedures import procedure_get
+from declarations.intake import envelope as env
+from declarations.intake.procedures.d02lt import parse_month
+from declarations.intake.reference import reference_tables, stamp_sql
 
 log = structlog.get_logger(__name__)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -148,32 +143,19 @@ def _employer_query(*, unit_code, digest, sandbox, fingerprint):
         Employer.objects.select_related("managing_office", "ivan_channel")
         .annotate(**annotations)
         .filter(unit_code=unit_code)
-        .order_by("pk")[:1]
+        .order_by("pk")
     )
 
 
-# Compiled once per process: building this query cost more than running it.
-_EMPLOYER_QUERY = PreparedQuery(_employer_query)
-
-
-def _employer_lookup(facts: dict, *, digest: str, sandbox: bool, fingerprint):
-    """The lookup of the employer named by the envelope, sent (see
-    :meth:`portal.db.PreparedQuery.start`), with what intake needs next in the same round
-    trip: its I-VAN channel, the id of an earlier dossier with the same bytes
+def _employer_for(facts: dict, *, digest: str, sandbox: bool, fingerprint) -> Employer:
+    """The employer named by the envelope, or the refusal; in the same query what intake
+    needs next: its I-VAN channel, the id of an earlier dossier with the same bytes
     (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and, given
     the envelope's certificate's ``fingerprint``, the employer's registration of that
     certificate (see :func:`_pinned`)."""
-    return _EMPLOYER_QUERY.start(
-        unit_code=facts["unit_code"] or "",
-        digest=digest,
-        sandbox=sandbox,
-        fingerprint=fingerprint,
-    )
-
-
-def _employer_for(facts: dict, lookup, fingerprint) -> Employer:
-    """The employer the sent ``lookup`` found, or the refusal."""
-    employer = lookup.first()
+    employer = _employer_query(
+        unit_code=facts["unit_code"] or "", digest=digest, sandbox=sandbox, fingerprint=fingerprint
+    ).first()
     if employer is None:
         raise Refused(err("EMPLOYER_UNKNOWN", value=facts["unit_code"] or "—"))
     if mst_check.compact(facts["tax_code"] or "") != mst_check.compact(employer.tax_code):
@@ -362,7 +344,7 @@ def claim_warnings(facts, *, at: datetime, form=None) -> list[IntakeError]:
 
 
 def _with_form(error: IntakeError, form):
-    from .errors import Location
+    from core.refusals import Location
 
     loc = error.location
     return Location(line=loc.line, form=form or loc.form, row=loc.row, field=loc.field)
@@ -425,8 +407,6 @@ def _forms_check(
 
 
 def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeResult:
-    from ..procedures.base import xml_schema
-
     now = datetime.now(UTC)
     root = parse_untrusted(data, limit=settings.INTAKE_MAX_BYTES)
     if root.tag != "Hoso":
@@ -436,26 +416,23 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
     shape = None if trial_secret else signature_inspect(root, container="CKy_Dvi", form=None)
     facts = env.envelope_facts(root)
     digest = hashlib.sha256(data).hexdigest()
-    # The employer's lookup is sent first and read once the envelope's schema is checked:
-    # the database answers while the schema is validated.
+    # Elements the envelope's schema does not know are kept and ignored (the real format is
+    # open there); the schema is strict about every element intake reads.
+    schema_errors = _schema_errors(
+        xml_schema(env.SCHEMAS / "envelope.xsd"), env.schema_view(root), "XSD_ENVELOPE"
+    )
+    if schema_errors:
+        raise Refused(schema_errors)
+    env.files_count_check(root, max_files=settings.INTAKE_MAX_FILES)
     fingerprint = _fingerprint(shape.certificate) if shape is not None else None
-    with _employer_lookup(facts, digest=digest, sandbox=sandbox, fingerprint=fingerprint) as lookup:
-        # Elements the envelope's schema does not know are kept and ignored (the real format
-        # is open there); the schema is strict about every element intake reads.
-        schema_errors = _schema_errors(
-            xml_schema("envelope.xsd"), env.schema_view(root), "XSD_ENVELOPE"
-        )
-        if schema_errors:
-            raise Refused(schema_errors)
-        env.files_count_check(root, max_files=settings.INTAKE_MAX_FILES)
-        verified = None
-        if shape is not None and len(data) < IN_PLACE_BELOW_BYTES:
-            # The envelope's signature checked with the certificate it carries while the
-            # lookup is answered; whether that certificate is the employer's registered
-            # one, and every refusal that comes before the signature's, is decided after,
-            # in signed_tree_check, which raises this outcome in its place.
-            verified = _signature_outcome(root, container="CKy_Dvi", facts=shape)
-        employer = _employer_for(facts, lookup, fingerprint)
+    employer = _employer_for(facts, digest=digest, sandbox=sandbox, fingerprint=fingerprint)
+    verified = None
+    if shape is not None and len(data) < IN_PLACE_BELOW_BYTES:
+        # The envelope's signature checked on the tree at hand, with the certificate it
+        # carries; whether that is the employer's registered one, and every refusal that
+        # comes before the signature's, is decided in signed_tree_check, which raises this
+        # outcome in its place.
+        verified = _signature_outcome(root, container="CKy_Dvi", facts=shape)
     _channel_check(employer=employer, channel=channel, provider=provider, actor=actor)
     earlier = None
     if employer.earlier_dossier_id is not None:
@@ -531,7 +508,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         # A check only (CLI --sandbox). An I-VAN sandbox client's dossier is stored, flagged
         # ``sandbox``, with a real receipt, and never reaches an office queue.
         return IntakeResult(sandbox=True, summary=summary, warnings=warnings)
-    from ..services import dossier_receive
+    from declarations.dossiers.services import dossier_receive
 
     dossier, receipt = dossier_receive(
         employer=employer,

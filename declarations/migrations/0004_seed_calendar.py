@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from declarations.calendar_seed import holidays_seed, time_limits_seed
+    from declarations.dossiers.calendar_seed import holidays_seed, time_limits_seed
 
     holidays_seed(apps.get_model("declarations", "PublicHoliday"))
     time_limits_seed(apps.get_model("declarations", "ProcedureTimeLimit"))

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from declarations.money_tables import money_tables_seed
+    from declarations.intake.money_tables import money_tables_seed
 
     money_tables_seed(
         apps.get_model("declarations", "ContributionRate"),

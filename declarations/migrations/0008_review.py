@@ -9,7 +9,7 @@ def deadlines_backfill(apps, schema_editor):
     """Legal deadlines of the dossiers already received (no pause existed before)."""
     from django.utils import timezone
 
-    from declarations.workdays import WorkingCalendar
+    from declarations.dossiers.workdays import WorkingCalendar
 
     Dossier = apps.get_model("declarations", "Dossier")
     PublicHoliday = apps.get_model("declarations", "PublicHoliday")

@@ -2,7 +2,7 @@
 result notice (thông báo kết quả) with its coded reasons, the e-mail through the outbox,
 the ``notice.issued`` event, held results of trial credentials and the post dispatch list.
 
-Called only from :func:`declarations.services.dossier_transition` (the one transition
+Called only from :func:`declarations.review.services.dossier_transition` (the one transition
 function) and :func:`declarations.services.paper_set_record`, inside their transaction.
 """
 
@@ -13,19 +13,13 @@ import secrets
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from portal.outbox.services import outbox_enqueue
-
-from .. import events
-from ..models import (
-    DossierPause,
-    DossierStatus,
-    Notice,
-    NoticeKind,
-    PostDispatch,
-    ResultDelivery,
-)
-from .clock import deadline_compute, decided_on_time
-from .reasons import REASONS, REJECT, SUPPLEMENT, reasons_check
+from core.outbox.services import outbox_enqueue
+from declarations.dossiers import events
+from declarations.dossiers.clock import deadline_compute, decided_on_time
+from declarations.dossiers.models import DossierStatus, Notice, NoticeKind
+from declarations.dossiers.reasons import REASONS, REJECT, SUPPLEMENT, reasons_check
+from declarations.employers.models import ResultDelivery
+from declarations.review.models import DossierPause, PostDispatch
 
 NOTICE_OF = {
     DossierStatus.ACCEPTED: NoticeKind.ACCEPTED,

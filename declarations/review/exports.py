@@ -14,8 +14,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from ..notices import _font, _wrap
-from .selectors import PeriodReport
+from declarations.dossiers.notices import _font, _wrap
+from declarations.review.selectors import PeriodReport
 
 LABEL_COLUMNS, LABEL_ROWS = 2, 7
 LABEL_W, LABEL_H = 95 * mm, 38 * mm

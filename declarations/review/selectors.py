@@ -17,18 +17,13 @@ from django.utils import timezone
 
 from accounts.models import Membership, Office
 from accounts.scope import office_ids_for, scoped
-
-from ..models import (
-    OPEN_STATUSES,
-    Dossier,
-    DossierStatus,
-    PostDispatch,
-)
-from ..selectors_adoption import adoption_counts, rate
-from ..workdays import WorkingCalendar
+from declarations.adoption.selectors import adoption_counts, rate
+from declarations.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus
+from declarations.dossiers.workdays import WorkingCalendar
+from declarations.review.models import PostDispatch
 
 PERMISSION = "accounts.receive_dossiers"
-REPORT_PERMISSION = "declarations.view_review_report"
+REPORT_PERMISSION = "review.view_review_report"
 SORTS = {"deadline": ("deadline", "received_at"), "-deadline": ("-deadline", "-received_at")}
 
 

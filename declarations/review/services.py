@@ -9,9 +9,16 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import User
 from accounts.scope import may
-
-from ..models import OPEN_STATUSES, Dossier, PostDispatch
-from .reasons import DecisionRefused
+from declarations.dossiers import events
+from declarations.dossiers.models import (
+    OPEN_STATUSES,
+    Dossier,
+    NoticeKind,
+)
+from declarations.dossiers.reasons import DecisionRefused
+from declarations.dossiers.services import notice_create
+from declarations.review.decisions import held_result_release
+from declarations.review.models import PostDispatch
 
 PERMISSION = "accounts.receive_dossiers"
 
@@ -89,3 +96,78 @@ def dispatch_mark_sent(*, actor, dispatches) -> int:
             {"dispatch": row.pk, "listed_on": row.listed_on.isoformat()},
         )
     return len(rows)
+
+
+class TransitionRefused(Exception):
+    """The status change is not in the map of allowed transitions."""
+
+
+@transaction.atomic
+def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reasons=()) -> Dossier:
+    """Change a dossier's status through the one map of allowed transitions, audited.
+
+    A decision (accepted, rejected, supplement requested) issues its result notice with the
+    coded ``reasons`` (e-mail through the outbox, ``notice.issued`` event), unless the
+    result of a trial-credential dossier is held until its paper set arrives. Requesting a
+    supplement stops the legal clock; the supplement's arrival restarts it.
+    """
+    from declarations.dossiers.models import TRANSITIONS
+    from declarations.review import decisions
+
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("employer")
+        .get(pk=dossier.pk)
+    )
+    if to not in TRANSITIONS.get(dossier.status, set()):
+        raise TransitionRefused(f"{dossier.status} → {to}")
+    decision = decisions.decision_prepare(dossier=dossier, to=to, reasons=reasons, note=note)
+    previous = dossier.status
+    now = timezone.now()
+    dossier.status = to
+    fields = ["status", *decisions.clock_apply(dossier=dossier, previous=previous, to=to, now=now)]
+    if to == "in_review" and dossier.assigned_to_id is None and getattr(actor, "pk", None):
+        dossier.assigned_to, dossier.assigned_at = actor, now
+        fields += ["assigned_to", "assigned_at"]
+    if to in ("accepted", "rejected"):
+        dossier.decision = {**decision, "held": dossier.result_held}
+        fields.append("decision")
+    dossier.save(update_fields=fields)
+    notice = decisions.result_issue(dossier=dossier, to=to, decision=decision, actor=actor)
+    audit.record(
+        actor,
+        "dossier.status_changed",
+        dossier,
+        dossier.employer.managing_office,
+        {
+            "from": previous,
+            "to": to,
+            "note": note,
+            "reasons": decision["reasons"],
+            "notice": notice.number if notice else None,
+            "held": bool(dossier.result_held and to in ("accepted", "rejected")),
+        },
+    )
+    events.publish("dossier.status_changed", dossier=dossier, data={"from": previous, "to": to})
+    return dossier
+
+
+@transaction.atomic
+def paper_set_record(*, actor, dossier: Dossier) -> Dossier:
+    """Staff record that the paper set of a trial dossier arrived: the result is released."""
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if not dossier.paper_required or dossier.paper_received_at:
+        return dossier
+    dossier.paper_received_at = timezone.now()
+    dossier.result_held = False
+    dossier.save(update_fields=["paper_received_at", "result_held"])
+    notice_create(dossier=dossier, kind=NoticeKind.PAPER_SET_RECEIVED)
+    released = held_result_release(dossier=dossier, actor=actor)
+    audit.record(
+        actor,
+        "dossier.paper_set_received",
+        dossier,
+        dossier.employer.managing_office,
+        {"released": released.number if released else None},
+    )
+    return dossier

@@ -9,9 +9,9 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
-from ..models import ApiClient, Contract
-from ..ratelimit import parse_rate, rate_take
-from .errors import ApiProblem
+from ivan.api.errors import ApiProblem
+from ivan.models import ApiClient, Contract
+from ivan.ratelimit import parse_rate, rate_take
 
 
 class ProviderTokenAuthentication(OAuth2Authentication):

@@ -10,12 +10,16 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from accounts import audit
-from portal.db import Linked, rows_insert_linked
-
-from ..models import ApiCall
-from .access import ProviderAccess, ProviderRateThrottle, ProviderTokenAuthentication, api_client_of
-from .errors import exception_handler
-from .parsers import BoundedMultiPartParser
+from core.db import Children, rows_insert_linked
+from ivan.api.access import (
+    ProviderAccess,
+    ProviderRateThrottle,
+    ProviderTokenAuthentication,
+    api_client_of,
+)
+from ivan.api.errors import exception_handler
+from ivan.api.parsers import BoundedMultiPartParser
+from ivan.models import ApiCall
 
 
 class ProviderApiMixin:
@@ -65,7 +69,7 @@ class ProviderApiMixin:
                     "error": error_code,
                 },
             )
-            rows_insert_linked(call, Linked([entry]))  # both rows, one statement
+            rows_insert_linked(call, Children([entry]))  # both rows, one statement
         return response
 
 

@@ -13,14 +13,13 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
-from declarations.intake import intake_submit
-from declarations.models import Dossier, Employer, Notice
-
-from ..idempotency import Answer, IdempotencyConflict, idempotent_call, request_hash
-from .base import ProviderApiView, ProviderViewSet
-from .errors import ApiProblem, message_for, problem_response
-from .parsers import EnvelopeMultiPartParser, TextXmlBodyParser, XmlBodyParser
-from .serializers import (
+from declarations.dossiers.models import Dossier, Notice
+from declarations.employers.models import Employer
+from declarations.intake.pipeline import intake_submit
+from ivan.api.base import ProviderApiView, ProviderViewSet
+from ivan.api.errors import ApiProblem, message_for, problem_response
+from ivan.api.parsers import EnvelopeMultiPartParser, TextXmlBodyParser, XmlBodyParser
+from ivan.api.serializers import (
     DossierSerializer,
     DossierUploadSerializer,
     NoticePageSerializer,
@@ -28,6 +27,7 @@ from .serializers import (
     SubmitAnswerSerializer,
     problems,
 )
+from ivan.idempotency import Answer, IdempotencyConflict, idempotent_call, request_hash
 
 # Intake refusals that are about who may submit, not what was submitted.
 FORBIDDEN_CODES = {"CHANNEL_FORBIDDEN"}

@@ -1,7 +1,7 @@
 """Request parsers of the I-VAN API, each bounded: a body declared larger than its limit is
 refused (413, ``IVAN_PAYLOAD_TOO_LARGE``) unread, and a body of unknown length is read at
 most one byte past the limit (multipart: stopped mid-stream by
-:class:`portal.uploads.LimitedUploadHandler`).
+:class:`core.uploads.LimitedUploadHandler`).
 
 JSON and form bodies need no parser of their own: DRF reads them through ``request.body``,
 which Django refuses past ``DATA_UPLOAD_MAX_MEMORY_SIZE`` before reading (the exception
@@ -13,9 +13,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework.parsers import BaseParser, MultiPartParser
 
-from portal.uploads import LimitedUploadHandler
-
-from .errors import ApiProblem
+from core.uploads import LimitedUploadHandler
+from ivan.api.errors import ApiProblem
 
 
 def payload_too_large() -> ApiProblem:

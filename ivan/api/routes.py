@@ -4,7 +4,7 @@ from django.urls import path
 from oauth2_provider.views import TokenView
 from rest_framework.routers import SimpleRouter
 
-from . import dossiers, views
+from ivan.api import dossiers, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("employers", views.EmployerViewSet, basename="employer")

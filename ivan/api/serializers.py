@@ -3,10 +3,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from declarations.models import Employer
-from declarations.registration_form import MAX_BYTES as SIGNED_FORM_MAX_BYTES
-
-from ..models import WebhookEndpoint
+from declarations.employers.models import Employer
+from declarations.employers.registration_form import MAX_BYTES as SIGNED_FORM_MAX_BYTES
+from ivan.models import WebhookEndpoint
 
 # base64 of the largest signed 04/ĐK-IVAN read (with room for line breaks)
 SIGNED_FORM_MAX_CHARS = (SIGNED_FORM_MAX_BYTES + 2) // 3 * 4 + 4096
@@ -104,7 +103,7 @@ class ReceiptSerializer(serializers.Serializer):
 
     @extend_schema_field(WarningSerializer(many=True))
     def get_warnings(self, notice):
-        from declarations.intake.errors import IntakeError
+        from core.refusals import IntakeError
 
         found = []
         for warning in notice.data.get("warnings", []):

@@ -4,7 +4,7 @@ from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from ivan.api import views
 
 PREFIX = "api/ivan/v1/"
 

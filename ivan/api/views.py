@@ -18,17 +18,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
-from declarations.intake.errors import err
-from declarations.models import Employer
-from declarations.registration_form import FORM as FORM_04
-from declarations.services import ServiceError
-
-from .. import services
-from ..models import Contract
-from ..selectors import provider_stats
-from .base import ProviderApiView, ProviderViewSet
-from .errors import ApiProblem
-from .serializers import (
+from core.refusals import err
+from declarations.employers.models import Employer
+from declarations.employers.registration_form import FORM as FORM_04
+from declarations.employers.services import ServiceError
+from ivan import services
+from ivan.api.base import ProviderApiView, ProviderViewSet
+from ivan.api.errors import ApiProblem
+from ivan.api.serializers import (
     EmployerChangeSerializer,
     EmployerSerializer,
     EmployerStopSerializer,
@@ -40,6 +37,8 @@ from .serializers import (
     WebhookSerializer,
     problems,
 )
+from ivan.models import Contract
+from ivan.selectors import provider_stats
 
 
 class IdCursorPagination(CursorPagination):
@@ -446,7 +445,7 @@ class StatsView(ProviderApiView):
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """Unknown paths under the API answer a problem document, never an HTML page."""
-    from .errors import problem_response
+    from ivan.api.errors import problem_response
 
     response = problem_response(code="IVAN_NOT_FOUND", status_code=404)
     response.accepted_renderer = JSONRenderer()

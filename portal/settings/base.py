@@ -91,9 +91,15 @@ INSTALLED_APPS = [
     "mozilla_django_oidc",
     "csp",
     "portal",
-    "portal.outbox",
+    "core.outbox",
     "accounts",
     "declarations",
+    "declarations.employers",
+    "declarations.dossiers",
+    "declarations.intake",
+    "declarations.review",
+    "declarations.adoption",
+    "declarations.difficulties",
     "ivan",
     "closure_sync",
     "central",
@@ -147,11 +153,21 @@ DATABASES = {
         "CENTRAL_DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'central.sqlite3'}"
     ),
 }
+
+# Server-side binding lets psycopg prepare what a connection runs again and again (parsed
+# and planned once); behind a pooler that cannot keep prepared statements (PgBouncer in
+# transaction mode before 1.21), set DB_PREPARE_THRESHOLD=off.
+_PREPARE_OFF = env.str("DB_PREPARE_THRESHOLD", default="").strip().lower() in {"off", "none"}
 for _db in DATABASES.values():
     _db.setdefault("ATOMIC_REQUESTS", False)
     if _db["ENGINE"].endswith("postgresql"):
         _db.setdefault("CONN_MAX_AGE", _env_int("DB_CONN_MAX_AGE", 60))
         _db.setdefault("CONN_HEALTH_CHECKS", True)
+        _options = _db.setdefault("OPTIONS", {})
+        _options.setdefault("server_side_binding", _env_bool("DB_SERVER_SIDE_BINDING", True))
+        _options.setdefault(
+            "prepare_threshold", None if _PREPARE_OFF else _env_int("DB_PREPARE_THRESHOLD", 5)
+        )
 DATABASE_ROUTERS = ["portal.routers.CentralStoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -215,7 +231,7 @@ STORAGES = {
 }
 # Uploaded files are served only by scoped, audited views (never under MEDIA_URL).
 
-# --- request bodies and uploads (portal.uploads) ---------------------------------------------
+# --- request bodies and uploads (core.uploads) ---------------------------------------------
 # Form fields other than files: a larger body is refused before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440, minimum=1024)
 # Uploaded files up to this size are kept in memory; larger ones stream to a temporary file.
@@ -229,7 +245,7 @@ DATA_REQUEST_EXPORT_MAX_BYTES = _env_int(
     "DATA_REQUEST_EXPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024
 )
 FILE_UPLOAD_HANDLERS = [
-    "portal.uploads.LimitedUploadHandler",  # stops reading past the path's limit
+    "core.uploads.LimitedUploadHandler",  # stops reading past the path's limit
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -284,15 +300,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Sweeps due outbox rows so a lost Celery message only delays an effect.
-    "outbox-sweep": {"task": "portal.outbox.tasks.outbox_sweep", "schedule": 60.0},
+    "outbox-sweep": {"task": "core.outbox.tasks.outbox_sweep", "schedule": 60.0},
     # Adoption figures the dashboards read: every office, today and past month starts.
     "adoption-snapshot-refresh": {
-        "task": "declarations.tasks_district.adoption_snapshot_refresh",
+        "task": "declarations.adoption.tasks.adoption_snapshot_refresh",
         "schedule": env.float("ADOPTION_SNAPSHOT_SECONDS", default=900.0),
     },
     # On the 1st at 07:00: last month's summary of difficulties to the directors.
     "difficulty-summary-monthly": {
-        "task": "declarations.tasks_district.difficulty_summary_monthly",
+        "task": "declarations.difficulties.tasks.difficulty_summary_monthly",
         "schedule": crontab(minute=0, hour=7, day_of_month=1),
     },
     # Personnel decisions act at midnight Asia/Ho_Chi_Minh (CELERY_TIMEZONE); the later runs
@@ -320,9 +336,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "closure_sync.tasks.closure_deadline_monitor",
         "schedule": 300.0,
     },
-    # Downloads each licensed CA's CRL, keeps the last good one (declarations.services_trust).
+    # Downloads each licensed CA's CRL, keeps the last good one (declarations.employers.authorities).
     "trust-crl-refresh": {
-        "task": "declarations.tasks_trust.trust_refresh",
+        "task": "declarations.employers.tasks.trust_refresh",
         "schedule": float(_env_int("TRUST_CRL_REFRESH_SECONDS", 3600, minimum=60)),
     },
     "central-nonce-prune": {"task": "central.tasks.central_nonces_prune", "schedule": 3600.0},
@@ -408,7 +424,7 @@ LOGGING = json_logging(LOG_LEVEL)
 # --- domain ---------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="BhxhDemo#2026")
 
-# Review time limits (declarations.workdays): a dossier received at or after this local
+# Review time limits (declarations.dossiers.workdays): a dossier received at or after this local
 # time counts from the next working day.
 REVIEW_OFFICE_CLOSES_AT = env.str("REVIEW_OFFICE_CLOSES_AT", default="17:00")
 # Open dossiers due within this many working days are highlighted as at risk.
@@ -483,7 +499,7 @@ INTAKE_MAX_SIGNATURE_AGE_DAYS = _env_int("INTAKE_MAX_SIGNATURE_AGE_DAYS", 30, mi
 # The signer's own claimed signing time further than this before the trusted time (or any
 # later than it) is a warning on the receipt; it never refuses a dossier.
 INTAKE_SIGNING_CLAIM_WARN_HOURS = _env_int("INTAKE_SIGNING_CLAIM_WARN_HOURS", 24, minimum=1)
-# CA operations (the licensed CAs as data, declarations.services_trust): a CA's CRL past its
+# CA operations (the licensed CAs as data, declarations.employers.authorities): a CA's CRL past its
 # nextUpdate is alerted at once and, this many hours later, its certificates are refused
 # with CERT_STATUS_UNKNOWN (a CA's publication late by hours must not stop every employer).
 TRUST_CRL_GRACE_HOURS = _env_int("TRUST_CRL_GRACE_HOURS", 24)

@@ -1,9 +1,11 @@
 """Test settings: the real PostgreSQL and Redis given by the test command's environment."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, LOGGING, env
+from .base import BASE_DIR, INSTALLED_APPS, LOGGING, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+# The demo data and the simulated year are tested too (``tests/demo/``).
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = env.str("TEST_LOG_LEVEL", default="WARNING")
 # The tests drive time themselves; no periodic sweeps behind their back.

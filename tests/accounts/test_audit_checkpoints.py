@@ -265,7 +265,7 @@ def central(live_server, settings, tmp_path):
 def test_the_central_store_receives_each_checkpoint_through_the_outbox(checkpoint_dir, central):
     from central.models import CentralAuditCheckpoint
     from closure_sync.audit_witness import checkpoint_push
-    from portal.outbox.models import OutboxMessage, OutboxState
+    from core.outbox.models import OutboxMessage, OutboxState
 
     add_entries(3)
     tasks.audit_seal()  # commits the checkpoint and its outbox row; delivered at commit

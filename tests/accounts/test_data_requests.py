@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts import data_requests as svc
 from accounts.models import AuditEntry, DataRequest
 from accounts.selectors import office_resolve
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

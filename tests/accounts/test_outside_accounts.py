@@ -23,7 +23,7 @@ from accounts.models import (
 )
 from accounts.selectors import office_resolve
 from accounts.tasks import lifecycle_run
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
 
 from .timeutil import vn
 

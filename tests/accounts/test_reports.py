@@ -14,7 +14,7 @@ from accounts import lifecycle, provisioning, reports
 from accounts.models import AccountReport, AuditEntry, BusinessApplication, Role
 from accounts.reports import ReportState
 from accounts.selectors import office_resolve
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
 
 from .timeutil import vn
 

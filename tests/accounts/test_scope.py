@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts import scope
 from accounts.selectors import office_resolve
-from declarations.models import Employer
+from declarations.employers.models import Employer
 from tests.factories import (
     EmployerFactory,
     ProviderFactory,
@@ -165,7 +165,7 @@ def test_may_reach_answers_as_scoped_and_asks_once_per_request(world, django_ass
 
 
 def test_what_scoped_found_is_reached_without_a_query(world, django_assert_num_queries):
-    from declarations.selectors import employer_of
+    from declarations.employers.selectors import employer_of
 
     emp, _vnpt, _ts24 = world
     made = employer_user(emp["hcm"])

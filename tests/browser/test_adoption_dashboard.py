@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from portal.demo import seed_demo
+from demo.seed import seed_demo
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from portal.demo import seed_demo
+from demo.seed import seed_demo
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +38,8 @@ def test_central_it_verifies_the_chain_and_waiting_entries_are_sealed(demo, page
 
 def test_an_employer_reads_its_receipt_in_english(demo, page, artifacts_dir):
     from accounts.models import User
-    from declarations.models import Notice
-    from declarations.selectors import employer_of
+    from declarations.dossiers.models import Notice
+    from declarations.employers.selectors import employer_of
 
     employer = employer_of(User.objects.get(username="donvi_tzh490l"))
     notice = Notice.objects.filter(kind="receipt", dossier__employer=employer).first()

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from declarations.models import Dossier, EStatus
+from declarations.dossiers.models import Dossier
+from declarations.employers.models import EStatus
 from tests.declarations.conftest import MST, Pki
 from tests.factories import EmployerFactory, UserFactory, employer_user, grant
 
@@ -30,7 +31,7 @@ ROW = {
 
 @pytest.fixture
 def pki_files(tmp_path, settings, reference_data_tx):
-    from declarations.money_tables import money_tables_seed
+    from declarations.intake.money_tables import money_tables_seed
 
     money_tables_seed()  # an earlier transactional test may have emptied the tables
     pki = Pki()

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from portal.demo import seed_demo
+from demo.seed import seed_demo
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +23,8 @@ def sign_in(page, username):
 
 
 def test_file_then_answer_a_difficulty(demo, page, artifacts_dir):
-    from declarations.models import Difficulty
-    from portal.outbox.models import OutboxMessage
+    from core.outbox.models import OutboxMessage
+    from declarations.difficulties.models import Difficulty
 
     sign_in(page, "donvi_tzh490l")
     page.goto("/quan-ly/vuong-mac/gui/")

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from portal.demo import DEMO_USERS, seed_demo
+from demo.seed import DEMO_USERS, seed_demo
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from declarations.models import Dossier, Notice
+from declarations.dossiers.models import Dossier, Notice
 from tests.declarations.review_world import World, dossier_make, staff
 from tests.factories import TEST_PASSWORD
 
@@ -70,7 +70,7 @@ def test_staff_accept_and_reject_then_the_employer_prints_the_notice(page, world
 
 
 def test_the_dashboards_draw_their_charts(page, world, artifacts_dir):
-    from declarations.services import dossier_transition
+    from declarations.review.services import dossier_transition
 
     for i in range(4):
         d = dossier_make(world.unit_a, status="in_review")

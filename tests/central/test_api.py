@@ -1,5 +1,6 @@
 """The central store's API: signed requests, idempotent upsert, replay and rotation."""
 
+import hashlib
 import json
 from datetime import timedelta
 
@@ -7,8 +8,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from central.credentials import credential_file, credentials_render, request_sign
-from central.models import CentralClosure, CentralKeyUsage
+from central.models import CentralClosure, CentralCredential, CentralKeyUsage
+from central.services import record_clean, record_digest
+from closure_protocol.credentials import credential_file, credentials_render
+from closure_protocol.signing import request_sign
 from tests.closure_sync.helpers import credential
 
 pytestmark = pytest.mark.django_db(databases=["default", "central"])
@@ -157,10 +160,6 @@ def test_a_body_that_is_not_a_records_object_is_refused_with_a_stable_code(clien
 
 def test_the_digest_is_the_canonical_json_of_the_clean_record():
     """Receipts already issued stay valid: the digest keeps its byte-exact definition."""
-    import hashlib
-
-    from central.services import record_clean, record_digest
-
     clean = record_clean(record(full_name='Nguyễn "Thị" Lan\t𝔘', confirmed_by="thu_badinh"))
     canonical = json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert record_digest(clean) == hashlib.sha256(canonical.encode()).hexdigest()
@@ -234,8 +233,6 @@ def test_rotation_accepts_current_and_previous_during_the_overlap_only(client, k
 
 
 def test_a_key_older_than_the_previous_one_is_refused_even_if_still_valid(client, keyfile):
-    from central.models import CentralCredential
-
     oldest = credential("K1", days_before=60, days_after=60)
     keyfile(credential("K3", days_before=1), credential("K2", days_before=30))
     CentralCredential.objects.using("central").create(

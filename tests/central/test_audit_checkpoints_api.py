@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from central.credentials import credentials_render, request_sign
 from central.models import CentralAuditCheckpoint
+from closure_protocol.credentials import credentials_render
+from closure_protocol.signing import request_sign
 from tests.closure_sync.helpers import credential
 
 pytestmark = pytest.mark.django_db(databases=["default", "central"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from central.credentials import Credential, credentials_render
+from closure_protocol.credentials import Credential, credentials_render
 from closure_sync.models import (
     ClosureKind,
     ClosureOrigin,

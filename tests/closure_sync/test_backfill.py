@@ -4,11 +4,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from central.models import CentralClosure
-from closure_sync import jobs
+from closure_sync import client, jobs, push
 from closure_sync.models import ClosureOrigin, ClosureRecord, JobState, PushJob, PushState
+from closure_sync.tasks import closure_push_sweep
 
 from .helpers import confirmed_closures
 
@@ -93,8 +95,6 @@ def test_unknown_office_is_refused(reference_data_tx):
 
 
 def test_a_job_whose_runner_died_is_taken_again_once(reference_data_tx, office, central, settings):
-    from closure_sync.tasks import closure_push_sweep
-
     _history(4, office("0101"))
     job = jobs.backfill_job_resume_or_create(actor=None, since=date(2008, 1, 1), office=None)
     assert jobs.push_job_take(job_id=job.pk)
@@ -114,8 +114,6 @@ def _backfill(*extra):
 def test_a_chunk_marks_exactly_the_records_the_central_store_acknowledged(
     reference_data_tx, office, central
 ):
-    from closure_sync import client, push
-
     records = _history(6, office("0101"))
     invalid, conflicting, stored_before = records[0], records[1], records[2]
     ClosureRecord.objects.filter(pk=invalid.pk).update(unit_code="")  # rejected centrally
@@ -144,8 +142,6 @@ def test_a_chunk_marks_exactly_the_records_the_central_store_acknowledged(
 def test_a_chunk_cut_short_after_the_central_store_answered_is_posted_again_once(
     reference_data_tx, office, central, monkeypatch
 ):
-    from closure_sync import client
-
     _history(30, office("0101"))
     real_post = client.batch_push_json
     calls = {"n": 0}
@@ -178,10 +174,6 @@ def test_a_chunk_cut_short_after_the_central_store_answered_is_posted_again_once
 
 def test_the_sweep_skips_a_chunk_a_job_is_posting(reference_data_tx, office, central, monkeypatch):
     import threading
-
-    from django.db import connection
-
-    from closure_sync import client, push
 
     confirmed_closures(8, office=office("0101"))  # due for the sweep too
     real_post = client.batch_push_json

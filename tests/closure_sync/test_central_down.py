@@ -11,9 +11,9 @@ import time_machine
 from django.utils import timezone
 
 from central.models import CentralClosure
-from closure_sync import monitor, push
+from closure_sync import client, monitor, push
 from closure_sync.models import ClosureRecord, PushState
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
 from tests.factories import UserFactory, grant
 
 from .helpers import confirmed_closures
@@ -54,8 +54,6 @@ def outage():
 
 def test_thirty_six_hours_down_then_recovery(reference_data_tx, office, central, outage, settings):
     settings.CLOSURE_PUSH_TIMEOUT_SECONDS = 0.3
-    from closure_sync import client
-
     client._local.__dict__.clear()  # a fresh HTTP client with the short timeout
     it = UserFactory(email="cntt.hanoi@example.vn")
     grant(it, "it_staff", office("01"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from closure_sync import monitor
 from closure_sync.models import ClosureRecord, PushState
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
 from tests.factories import UserFactory, grant
 
 from .helpers import confirmed_closures

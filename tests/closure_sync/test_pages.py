@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from central.credentials import credential_file, credentials_render
-from central.models import CentralClosure
+from central.models import CentralClosure, CentralEvent
+from closure_protocol.credentials import credential_file, credentials_render
 from closure_sync import push
 from closure_sync.models import ClosureRecord, ClosureStatus, JobKind, PushJob
+from closure_sync.services import Period, closure_draft_create
 from tests.factories import UserFactory, grant
 
 from .helpers import confirmed_closures, credential
@@ -177,8 +178,6 @@ def test_receive_copies_periods_once_and_refuses_present_ones(
 
 
 def test_confirmation_is_scoped_to_the_office(client, reference_data_tx, office):
-    from closure_sync.services import Period, closure_draft_create
-
     officer = _user("collection_officer", "0101", office)
     draft = closure_draft_create(
         actor=officer,
@@ -230,8 +229,6 @@ def test_create_form_reports_bad_period_lines(client, reference_data_tx, office)
 
 
 def test_bulk_confirmation_command(reference_data_tx, office):
-    from closure_sync.services import Period, closure_draft_create
-
     officer = _user("collection_officer", "0101", office, username="thu_test")
     for i in range(3):
         closure_draft_create(
@@ -273,7 +270,14 @@ def test_credential_rotation_page(client, reference_data_tx, office, central, tm
     usage = client.get(reverse("central:credentials")).context["usage"]
     assert [(u.office_code, u.key_id) for u in usage] == [("0101", "K2027A")]
     assert CentralClosure.objects.using("central").count() == 2
-    assert AuditEntry.objects.filter(action="central.credentials_rotated").count() == 1
+    # Recorded in the central store's own log; nothing in the portal's audit log.
+    rotated = CentralEvent.objects.using("central").get(action="credentials_rotated")
+    assert (rotated.actor, rotated.target) == (admin.username, "K2027A")
+    assert [k["key_id"] for k in rotated.data["keys"]] == ["K2027A", old.key_id]
+    assert (
+        CentralEvent.objects.using("central").filter(action="client_credentials_installed").exists()
+    )
+    assert not AuditEntry.objects.filter(action__startswith="central.").exists()
     bad = SimpleUploadedFile("SMS.INI", b"[current]\nkey_id = X\n")
     resp = client.post(reverse("central:credentials"), {"credential_file": bad})
     assert "central.credentials.invalid" in str(resp.context["form"].errors)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from central.models import CentralClosure
 from closure_sync.models import ClosureRecord, PushState
+from closure_sync.tasks import closure_push_sweep
 from tests.conftest import wait_until
 
 from .helpers import confirmed_closures
@@ -38,8 +39,6 @@ def _claimed_since(moment):
 def test_kill_9_mid_batch_loses_and_duplicates_nothing(
     reference_data_tx, office, central, credentials_file, celery_worker_process
 ):
-    from closure_sync.tasks import closure_push_sweep
-
     confirmed_closures(RECORDS, office=office("0101"))
     total = RECORDS
     env = {

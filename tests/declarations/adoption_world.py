@@ -8,7 +8,7 @@ Hà Nội 0101: 0/2. National: 7/17 = 41.2 %.
 from datetime import date
 
 from accounts.selectors import office_resolve
-from declarations.models import AdoptionTarget, EmployerAssignment
+from declarations.adoption.models import AdoptionTarget, EmployerAssignment
 from tests.factories import EmployerFactory, UserFactory, grant
 
 TODAY = date(2026, 6, 15)

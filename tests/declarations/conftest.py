@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from declarations import pki
+from declarations.employers.models import EStatus, RegisteredCertificate
+from declarations.employers.pki import demo_ca as pki
+from declarations.employers.pki.signing import sign_dossier
+from declarations.employers.procedures import procedure_get
 from declarations.intake.envelope import d02lt_build, envelope_build
-from declarations.intake.signing import sign_dossier
-from declarations.models import EStatus, RegisteredCertificate
-from declarations.procedures import procedure_get
 from tests.factories import EmployerFactory
 
 DATA = Path(__file__).parent / "data"
@@ -64,7 +64,7 @@ def trust_dir(tmp_path, settings, demo_pki):
 
 
 def register_cert(employer, issued, **kwargs):
-    from declarations.services import _cert_fields
+    from declarations.employers.services import _cert_fields
 
     return RegisteredCertificate.objects.create(
         employer=employer, **_cert_fields(issued.cert), **kwargs
@@ -74,7 +74,7 @@ def register_cert(employer, issued, **kwargs):
 @pytest.fixture
 def employer(reference_data, trust_dir, demo_pki):
     """An employer transacting electronically with ``demo_pki.good`` registered."""
-    from declarations.money_tables import money_tables_seed
+    from declarations.intake.money_tables import money_tables_seed
 
     money_tables_seed()
     unit = EmployerFactory(
@@ -163,7 +163,10 @@ def signed_04(employer, issued, *, signer=None, made_on=None, **fields) -> bytes
     """The 04/ĐK-IVAN of ``employer`` for ``issued``'s certificate, signed with ``signer``
     (default: ``issued`` itself, i.e. a valid proof of possession); ``fields`` override the
     registration fields written in it (unit_code, tax_code, …)."""
-    from declarations.registration_form import registration_form_build, registration_form_sign
+    from declarations.employers.registration_form import (
+        registration_form_build,
+        registration_form_sign,
+    )
 
     signer = signer or issued
     values = {

@@ -7,8 +7,8 @@ import copy
 
 from lxml import etree
 
-from declarations.intake.signatures import DS
-from declarations.intake.signing import sign_element
+from declarations.employers.pki.signatures import DS
+from declarations.employers.pki.signing import sign_element
 
 NS = {"ds": DS}
 

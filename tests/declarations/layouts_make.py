@@ -20,9 +20,9 @@ def main() -> None:
     django.setup()
     from types import SimpleNamespace
 
-    from declarations import pki
+    from declarations.employers.pki import demo_ca as pki
+    from declarations.employers.procedures import procedure_get
     from declarations.intake.envelope import d02lt_build, envelope_build
-    from declarations.procedures import procedure_get
 
     from .conftest import MST, worker
     from .ivan_layouts import LAYOUTS, net_sign_dossier

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from accounts.selectors import office_resolve
-from declarations.models import Dossier
+from declarations.dossiers.models import Dossier
 from tests.factories import EmployerFactory, UserFactory, employer_user, grant
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

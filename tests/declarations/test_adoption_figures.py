@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.selectors import office_resolve
-from declarations.models import EmployerAssignment
-from declarations.selectors_adoption import adoption_dashboard, month_starts, officer_unregistered
-from declarations.services_adoption import adoption_snapshot_refresh
+from declarations.adoption.models import EmployerAssignment
+from declarations.adoption.selectors import adoption_dashboard, month_starts, officer_unregistered
+from declarations.adoption.services import adoption_snapshot_refresh
 from tests.declarations import adoption_world
 from tests.declarations.adoption_world import TODAY
 from tests.factories import EmployerFactory, UserFactory, grant
@@ -118,7 +118,7 @@ def test_query_count_does_not_grow_with_data(world, code, django_assert_max_num_
 def test_snapshots_give_the_same_figures_without_reading_employers(world):
     from django.core.management import call_command
 
-    from declarations.models import AdoptionSnapshot
+    from declarations.adoption.models import AdoptionSnapshot
 
     national = office_resolve("00")
     live = adoption_dashboard(office=national, on=TODAY, months=3)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from accounts.models import AuditEntry
 from accounts.selectors import office_resolve
-from declarations.models import AdoptionTarget, EmployerAssignment
+from declarations.adoption.models import AdoptionTarget, EmployerAssignment
 from tests.declarations import adoption_world
 from tests.factories import EmployerFactory, UserFactory, employer_user, grant
 

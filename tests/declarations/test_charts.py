@@ -2,7 +2,7 @@
 
 from lxml import etree
 
-from declarations.charts import WIDTH, line_chart
+from core.charts import WIDTH, line_chart
 
 # A digit or slash of the 11 px axis font is at most about 0.65 em wide.
 CHAR_WIDTH = 11 * 0.65

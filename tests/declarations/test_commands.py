@@ -5,9 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from declarations.intake.trust import load_certificate
-from declarations.models import Dossier
-from declarations.services import _cert_fields  # noqa: F401  (same helpers the UI uses)
+from declarations.dossiers.models import Dossier
+from declarations.employers.pki.trust import load_certificate
 
 from .conftest import dossier_xml, register_cert
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from declarations.intake import intake_submit
+from declarations.employers.pki.parsing import parse_untrusted
+from declarations.employers.procedures import REGISTRY, procedure_get
 from declarations.intake.envelope import d02lt_build
-from declarations.intake.parsing import parse_untrusted
-from declarations.models import BaseSalary, RegionalMinimumWage
-from declarations.procedures import REGISTRY, procedure_get
-from declarations.procedures.d02lt import d02lt_rules_check
-from declarations.rates import MoneyTables
+from declarations.intake.models import BaseSalary, RegionalMinimumWage
+from declarations.intake.pipeline import intake_submit
+from declarations.intake.procedures.d02lt import d02lt_rules_check
+from declarations.intake.rates import MoneyTables
 
 from .conftest import worker
 

@@ -9,14 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AuditEntry
 from accounts.selectors import office_resolve
-from declarations.models import Difficulty, DifficultyStatus
-from declarations.services_difficulties import (
+from core.outbox.models import OutboxMessage
+from declarations.difficulties.models import Difficulty, DifficultyStatus
+from declarations.difficulties.services import (
     DifficultyError,
     difficulty_answer,
     difficulty_file,
     difficulty_forward,
 )
-from portal.outbox.models import OutboxMessage
 from tests.factories import (
     EmployerFactory,
     ProviderFactory,
@@ -262,7 +262,7 @@ def test_the_summary_counts_by_category_and_office(client, units):
 
 
 def test_the_monthly_summary_is_emailed_to_the_directors(units, django_capture_on_commit_callbacks):
-    from declarations.tasks_district import difficulty_summary_monthly
+    from declarations.difficulties.tasks import difficulty_summary_monthly
 
     bien_hoa, saigon, _v = units
     with time_machine.travel("2026-05-04 09:00 +0700", tick=False):

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from declarations.intake.errors import CATALOGUE, catalogue_markdown
+from core.refusals import CATALOGUE, catalogue_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = [

@@ -9,10 +9,10 @@ import pytest
 from lxml import etree
 
 from accounts.models import AuditEntry
-from declarations.intake import intake_submit
-from declarations.intake.signatures import DS
-from declarations.models import Dossier, DossierFile, Notice
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
+from declarations.dossiers.models import Dossier, DossierFile, Notice
+from declarations.employers.pki.signatures import DS
+from declarations.intake.pipeline import intake_submit
 
 from . import hostile as h
 from .conftest import register_cert, worker
@@ -291,7 +291,7 @@ def test_row_altered_in_envelope_without_resigning(signed, demo_pki):
 
 
 def test_form_signed_with_another_employers_certificate(employer, demo_pki, trust_dir):
-    from declarations.intake.signing import sign_element
+    from declarations.employers.pki.signing import sign_element
 
     from .conftest import dossier_xml
 

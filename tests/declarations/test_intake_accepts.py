@@ -6,10 +6,10 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from declarations.intake import intake_submit
-from declarations.models import Dossier, DossierStatus, Notice
-from portal.outbox.handlers import email_body
-from portal.outbox.models import OutboxMessage
+from core.outbox.handlers import email_body
+from core.outbox.models import OutboxMessage
+from declarations.dossiers.models import Dossier, DossierStatus, Notice
+from declarations.intake.pipeline import intake_submit
 
 from .conftest import worker
 

@@ -3,10 +3,11 @@ dropped as soon as what it was read from changes: the next dossier sees the chan
 
 from datetime import timedelta
 
-from declarations import pki
-from declarations.intake import intake_submit
-from declarations.models import ContributionRate, ProcedureTimeLimit, RegionalMinimumWage
-from declarations.review.clock import deadline_compute
+from declarations.dossiers.clock import deadline_compute
+from declarations.dossiers.models import ProcedureTimeLimit
+from declarations.employers.pki import demo_ca as pki
+from declarations.intake.models import ContributionRate, RegionalMinimumWage
+from declarations.intake.pipeline import intake_submit
 
 from .conftest import worker
 

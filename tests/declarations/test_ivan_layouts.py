@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from lxml import etree
 
-from declarations.intake import intake_submit
-from declarations.intake.parsing import parse_untrusted
-from declarations.intake.signatures import signature_inspect, signature_verify
-from declarations.models import Dossier, DossierFile, Notice
+from declarations.dossiers.models import Dossier, DossierFile, Notice
+from declarations.employers.pki.parsing import parse_untrusted
+from declarations.employers.pki.signatures import signature_inspect, signature_verify
+from declarations.intake.pipeline import intake_submit
 
 from . import hostile as h
 from .conftest import dossier_xml, register_cert, worker
@@ -276,7 +276,7 @@ def test_a_procedure_we_do_not_have_is_proc_unknown_after_the_signature(
 
 def test_form_signed_in_a_new_layout_inside_a_standard_envelope(employer, demo_pki):
     """Forms and envelope may come from different software: each judged by the same rule."""
-    from declarations.intake.signing import sign_element
+    from declarations.employers.pki.signing import sign_element
 
     root = etree.fromstring(
         net_sign_dossier(dossier_xml(employer), issued=demo_pki.good, layout="ds_object")[3:]

@@ -15,9 +15,9 @@ from django.utils import timezone
 from lxml import etree
 
 from accounts.models import AuditEntry
-from declarations.models import EStatus, RegisteredCertificate, Registration
-from declarations.registration_form import MAX_BYTES, registration_form_check
-from declarations.services import ServiceError, certificate_register, registration_submit
+from declarations.employers.models import EStatus, RegisteredCertificate, Registration
+from declarations.employers.registration_form import MAX_BYTES, registration_form_check
+from declarations.employers.services import ServiceError, certificate_register, registration_submit
 from tests.factories import EmployerFactory, employer_user
 
 from .conftest import MST, OTHER_MST, form_data, signed_04
@@ -110,7 +110,7 @@ def test_refused_when_the_signed_04_was_tampered_with(unit, demo_pki):
 
 
 def test_refused_when_the_04_is_not_signed(unit, demo_pki):
-    from declarations.registration_form import registration_form_build
+    from declarations.employers.registration_form import registration_form_build
 
     unsigned = registration_form_build(
         unit_code=unit.unit_code, unit_name=unit.name, tax_code=MST, certificate=demo_pki.good.cert
@@ -136,8 +136,8 @@ def test_the_04_must_be_recent(days, ok, unit, demo_pki):
 
 
 def test_another_signed_form_is_not_a_04(unit, demo_pki):
+    from declarations.employers.pki.signing import sign_form
     from declarations.intake.envelope import d02lt_build
-    from declarations.intake.signing import sign_form
 
     d02 = sign_form(d02lt_build([]), key_pem=demo_pki.good.key_pem, cert_pem=demo_pki.good.cert_pem)
     with pytest.raises(ServiceError) as refusal:
@@ -329,7 +329,7 @@ def test_renewal_page_downloads_the_04_and_renews(client, member, employer, demo
     assert root.findtext("NoiDung/ChungThuSo/SoSerial") == format(
         demo_pki.renewed.cert.serial_number, "X"
     )
-    from declarations.registration_form import registration_form_sign
+    from declarations.employers.registration_form import registration_form_sign
 
     signed = registration_form_sign(
         response.content, key_pem=demo_pki.renewed.key_pem, cert_pem=demo_pki.renewed.cert_pem

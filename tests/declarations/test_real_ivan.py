@@ -10,13 +10,13 @@ import pytest
 import time_machine
 from lxml import etree
 
-from declarations.intake import Refused
-from declarations.intake.parsing import parse_untrusted
+from core.refusals import Refused
+from declarations.employers.pki.parsing import parse_untrusted, xml_schema
+from declarations.employers.pki.signatures import DS, signature_inspect, signature_verify
+from declarations.employers.procedures import procedure_get
+from declarations.intake.envelope import SCHEMAS
 from declarations.intake.pipeline import signed_tree_check
-from declarations.intake.signatures import DS, signature_inspect, signature_verify
-from declarations.procedures import procedure_get
-from declarations.procedures.base import xml_schema
-from declarations.procedures.d02lt import d02lt_rules_check
+from declarations.intake.procedures.d02lt import d02lt_rules_check
 from tests.factories import EmployerFactory
 
 from .conftest import DATA
@@ -52,7 +52,7 @@ def test_real_form_starts_with_a_bom_and_verifies(name):
 @pytest.mark.parametrize("name", FILES)
 def test_real_form_matches_our_schema(name):
     root = parse_untrusted(load(name), limit=LIMIT)
-    schema = xml_schema(FILES[name])
+    schema = xml_schema(SCHEMAS / FILES[name])
     assert schema.validate(root), schema.error_log
 
 

@@ -6,8 +6,9 @@ from datetime import date
 import pytest
 from django.db import connection, transaction
 
-from declarations.models import BaseSalary, ProcedureTimeLimit, PublicHoliday
-from declarations.reference import reference_stamp, reference_tables
+from declarations.dossiers.models import ProcedureTimeLimit, PublicHoliday
+from declarations.intake.models import BaseSalary
+from declarations.intake.reference import reference_stamp, reference_tables
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

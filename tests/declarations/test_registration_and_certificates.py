@@ -10,21 +10,21 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.scope import scoped
-from declarations.intake import intake_submit
-from declarations.models import Dossier, EStatus, Notice, PaperCutoff, Registration
-from declarations.services import (
+from core.outbox.handlers import email_body
+from core.outbox.models import OutboxMessage
+from declarations.dossiers.models import Dossier, Notice, PaperCutoff
+from declarations.dossiers.services import incident_record, paper_dossier_register
+from declarations.employers.models import EStatus, Registration
+from declarations.employers.services import (
     ServiceError,
     certificate_check,
     certificate_register,
-    incident_record,
-    paper_dossier_register,
-    paper_set_record,
     registration_approve,
     registration_submit,
     trial_credential_issue,
 )
-from portal.outbox.handlers import email_body
-from portal.outbox.models import OutboxMessage
+from declarations.intake.pipeline import intake_submit
+from declarations.review.services import paper_set_record
 from tests.factories import EmployerFactory, UserFactory, grant
 
 from .conftest import MST, dossier_xml, form_data, signed_04, worker
@@ -62,7 +62,7 @@ def test_garbage_certificate(trust_dir):
 
 
 def test_branch_mst_matches_its_parent(demo_pki, trust_dir):
-    from declarations import pki
+    from declarations.employers.pki import demo_ca as pki
 
     branch = pki.employer_cert_create(demo_pki.ca, mst=f"{MST}-001", name="Chi nhánh")
     assert certificate_check(data=branch.cert_pem, tax_code=MST)

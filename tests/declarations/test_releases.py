@@ -7,7 +7,7 @@ import time_machine
 
 from accounts.models import AuditEntry, Office
 from accounts.selectors import office_resolve
-from declarations.models import PortalRelease, ReleaseDeployment
+from declarations.adoption.models import PortalRelease, ReleaseDeployment
 from tests.factories import UserFactory, grant
 
 pytestmark = pytest.mark.usefixtures("reference_data")
@@ -88,17 +88,17 @@ def test_admin_pages_open_and_a_new_release_is_audited(client, django_user_model
     root = django_user_model.objects.create_superuser("root", "root@example.vn", "x")
     client.force_login(root)
     for model in (
-        "publicholiday",
-        "proceduretimelimit",
-        "employerassignment",
-        "adoptiontarget",
-        "portalrelease",
-        "difficulty",
+        "dossiers/publicholiday",
+        "dossiers/proceduretimelimit",
+        "adoption/employerassignment",
+        "adoption/adoptiontarget",
+        "adoption/portalrelease",
+        "difficulties/difficulty",
     ):
-        assert client.get(f"/quan-tri/declarations/{model}/").status_code == 200, model
-    assert client.get("/quan-tri/declarations/adoptiontarget/add/").status_code == 403
+        assert client.get(f"/quan-tri/{model}/").status_code == 200, model
+    assert client.get("/quan-tri/adoption/adoptiontarget/add/").status_code == 403
     response = client.post(
-        "/quan-tri/declarations/portalrelease/add/",
+        "/quan-tri/adoption/portalrelease/add/",
         {
             "version": "3.1",
             "released_on": "2026-01-05",

@@ -1,24 +1,22 @@
 """Decisions through the one transition map: every forbidden change refused, coded reasons,
 result notices (e-mail, event), the supplement clock, held results, post dispatch."""
 
+import importlib
 from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from accounts.models import AuditEntry
-from declarations import events
-from declarations.models import (
-    TRANSITIONS,
-    Dossier,
-    DossierStatus,
-    Notice,
-    PostDispatch,
-)
-from declarations.notices import notice_lines, notice_pdf
-from declarations.review.reasons import REASONS, DecisionRefused
-from declarations.services import TransitionRefused, dossier_transition, paper_set_record
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
+from declarations.dossiers import events
+from declarations.dossiers.models import TRANSITIONS, Dossier, DossierStatus, Notice
+from declarations.dossiers.notices import notice_lines, notice_pdf
+from declarations.dossiers.reasons import REASONS, DecisionRefused
+from declarations.review.models import PostDispatch
+from declarations.review.services import TransitionRefused, dossier_transition, paper_set_record
 
 from .review_world import World, at, dossier_make
 
@@ -239,11 +237,9 @@ def test_the_receiving_office_and_deadline_are_set_at_receipt(world):
 
 
 def test_the_migration_backfills_deadlines_of_dossiers_received_before(world):
-    import importlib
-
-    from django.apps import apps
-
     migration = importlib.import_module("declarations.migrations.0008_review")
+    # The models as the migration saw them (the tables are the same today).
+    apps = MigrationLoader(connection).project_state(("declarations", "0008_review")).apps
     d = dossier_make(world.unit_a, received_at=at(2026, 1, 5))
     Dossier.objects.filter(pk=d.pk).update(deadline=None)
     migration.deadlines_backfill(apps, None)

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 
 from accounts.lifecycle import account_lock
 from accounts.models import AuditEntry
-from declarations.models import Dossier, PostDispatch
-from declarations.services import dossier_transition
+from declarations.dossiers.models import Dossier
+from declarations.review.models import PostDispatch
+from declarations.review.services import dossier_transition
 
 from .review_world import World, dossier_make, staff
 
@@ -323,22 +324,3 @@ def test_the_report_is_scoped_and_refused_to_office_staff(client, world):
     client.force_login(national)
     response = client.get(REPORT + f"?from={today}&to={today}")
     assert response.context["data"].totals.received == 2
-
-
-def test_the_demo_queue_has_dossiers_in_every_state(client, world):
-    from declarations.review.demo import review_demo_seed
-
-    officer = staff("0101", full_name="Lê Thu Hà")
-    assert review_demo_seed(actor=officer) == 6
-    assert review_demo_seed(actor=officer) == 0
-    states = set(
-        Dossier.objects.filter(transaction_code__startswith="DEMO-RV-").values_list(
-            "status", flat=True
-        )
-    )
-    assert states == {"received", "in_review", "supplement_requested", "accepted", "rejected"}
-    client.force_login(officer)
-    flags = {d.transaction_code: d.flag for d in client.get(QUEUE).context["page"]}
-    assert flags["DEMO-RV-01"] == "overdue"
-    assert flags["DEMO-RV-04"] == "paused"
-    assert PostDispatch.objects.filter(dossier__transaction_code="DEMO-RV-05").exists()

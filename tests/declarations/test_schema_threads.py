@@ -2,19 +2,21 @@
 
 import threading
 
-from declarations.procedures import base
+from declarations.employers.pki import parsing
+from declarations.employers.registration_form import SCHEMA as FORM_04
+from declarations.intake.envelope import SCHEMAS
 
 
 def test_concurrent_first_loads_compile_each_schema_once(monkeypatch):
-    monkeypatch.setattr(base, "_schemas", {})
-    names = sorted(p.name for p in base.SCHEMAS.glob("*.xsd"))
+    monkeypatch.setattr(parsing, "_schemas", {})
+    paths = [*sorted(SCHEMAS.glob("*.xsd")), FORM_04]
     results, errors = [], []
     barrier = threading.Barrier(8)
 
     def load():
         barrier.wait()
         try:
-            results.append([base.xml_schema(n) for n in names])
+            results.append([parsing.xml_schema(p) for p in paths])
         except Exception as exc:  # noqa: BLE001  (collected and asserted below)
             errors.append(exc)
 

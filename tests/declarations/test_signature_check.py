@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import AuditEntry
-from declarations.intake import intake_submit
-from declarations.intake.parsing import parse_untrusted
-from declarations.intake.signatures import signature_inspect
-from declarations.models import Dossier
+from declarations.dossiers.models import Dossier
+from declarations.employers.pki.parsing import parse_untrusted
+from declarations.employers.pki.signatures import signature_inspect
+from declarations.intake.pipeline import intake_submit
 
 from .conftest import DATA, register_cert
 

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from declarations.intake import intake_submit
-from declarations.models import DossierStatus
-from declarations.models.employers import validate_mst
-from declarations.services import TransitionRefused, dossier_transition
+from declarations.dossiers.models import DossierStatus
+from declarations.employers.models.employers import validate_mst
+from declarations.intake.pipeline import intake_submit
+from declarations.review.services import TransitionRefused, dossier_transition
 from tests.factories import employer_user
 
 from .conftest import worker

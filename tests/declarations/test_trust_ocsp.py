@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from declarations import pki
-from declarations.intake import intake_submit
-from declarations.services_trust import authority_refresh
+from declarations.employers.authorities import authority_refresh
+from declarations.employers.pki import demo_ca as pki
+from declarations.intake.pipeline import intake_submit
 
 from .conftest import MST, register_cert, worker
 from .trust_world import authority_create, closed_port_url
@@ -93,8 +93,8 @@ def test_a_responder_answering_garbage_falls_back_to_the_crl(signed, employer, p
 def test_a_ca_without_ocsp_on_is_never_asked(signed, employer, pki_server):
     world = OcspWorld(employer, pki_server)
     world.answer(status="revoked")
-    from declarations.intake.trust import trust_changed
-    from declarations.models import CertificateAuthority
+    from declarations.employers.models import CertificateAuthority
+    from declarations.employers.pki.trust import trust_changed
 
     CertificateAuthority.objects.filter(code="ocsp-ca").update(ocsp_enabled=False)
     trust_changed()

@@ -12,12 +12,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from declarations import pki
-from declarations.intake import intake_submit
-from declarations.intake.errors import Refused
-from declarations.intake.trust import chain_check, trust_changed, trust_store
-from declarations.models import CaRevocationList, CertificateAuthority
-from declarations.services_trust import authority_refresh
+from core.refusals import Refused
+from declarations.employers.authorities import authority_refresh
+from declarations.employers.models import CaRevocationList, CertificateAuthority
+from declarations.employers.pki import demo_ca as pki
+from declarations.employers.pki.trust import chain_check, trust_changed, trust_store
+from declarations.intake.pipeline import intake_submit
 from tests.factories import UserFactory, grant
 
 from .conftest import worker
@@ -218,7 +218,7 @@ def test_a_folder_ca_keeps_todays_behaviour_whatever_its_crls_next_update(
 
 
 def test_the_beat_job_refreshes_every_active_ca(db, pki_server, demo_pki):
-    from declarations.tasks_trust import trust_refresh
+    from declarations.employers.tasks import trust_refresh
 
     url = pki_server.crl("/demo.crl", pki.crl_create(demo_pki.ca, []))
     authority_create(demo_pki.ca, urls=[url])
@@ -234,7 +234,7 @@ def test_central_it_edits_cas_in_the_admin_audited_and_checked(
     grant(user, "central_it", office("00"))
     client.force_login(user)
     vnpt = CertificateAuthority.objects.get(code="vnpt-ca")
-    change = reverse("admin:declarations_certificateauthority_change", args=[vnpt.pk])
+    change = reverse("admin:employers_certificateauthority_change", args=[vnpt.pk])
     assert client.get(change).status_code == 200
     form = {
         "code": "vnpt-ca",

@@ -11,11 +11,11 @@ import pytest
 from lxml import etree
 
 from accounts.models import AuditEntry
-from declarations import pki
-from declarations.intake import intake_submit
-from declarations.models import Dossier, DossierFile, Notice
-from declarations.services import certificate_register
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
+from declarations.dossiers.models import Dossier, DossierFile, Notice
+from declarations.employers.pki import demo_ca as pki
+from declarations.employers.services import certificate_register
+from declarations.intake.pipeline import intake_submit
 
 from . import hostile as h
 from .conftest import register_cert, signed_04, worker

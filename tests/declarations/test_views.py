@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from declarations.intake import intake_submit
-from declarations.models import Dossier, Registration
+from declarations.dossiers.models import Dossier
+from declarations.employers.models import Registration
+from declarations.intake.pipeline import intake_submit
 from tests.factories import OfficeFactory, UserFactory, employer_user, grant
 
 from .conftest import MST, signed_04, worker

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from declarations.calendar_seed import holidays_seed
-from declarations.models import CalendarSource, ProcedureTimeLimit, PublicHoliday
-from declarations.workdays import (
+from declarations.dossiers.calendar_seed import holidays_seed
+from declarations.dossiers.models import CalendarSource, ProcedureTimeLimit, PublicHoliday
+from declarations.dossiers.workdays import (
     UnknownTimeLimit,
     WorkingCalendar,
     add_working_days,
@@ -158,7 +158,7 @@ def test_holidays_are_editable_in_the_admin(client, django_user_model):
     admin = django_user_model.objects.create_superuser("root", "root@example.vn", "x")
     client.force_login(admin)
     response = client.post(
-        "/quan-tri/declarations/publicholiday/add/",
+        "/quan-tri/dossiers/publicholiday/add/",
         {"day": "2024-03-08", "name": "Nghỉ đột xuất", "kind": "holiday", "source": "seeded"},
     )
     assert response.status_code == 302

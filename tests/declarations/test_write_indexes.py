@@ -4,10 +4,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import AuditEntry
-from declarations.models import Dossier, Notice
-from portal.outbox.models import OutboxMessage
+from core.outbox.models import OutboxMessage
+from declarations.dossiers.models import Dossier, Notice
 
-# The tables intake writes to for each dossier (one statement, see portal.db).
+# The tables intake writes to for each dossier (see declarations.dossiers.services).
 TABLES = (
     "declarations_dossier",
     "declarations_dossierfile",
@@ -62,7 +62,7 @@ def test_links_most_dossiers_leave_empty_are_indexed_where_set_only(postgresql):
 
 @pytest.mark.django_db
 def test_unique_codes_stay_unique(employer):
-    from declarations.services import transaction_code_new
+    from declarations.dossiers.services import transaction_code_new
 
     code = transaction_code_new()
     first = Dossier.objects.create(employer=employer, procedure_code="600", transaction_code=code)

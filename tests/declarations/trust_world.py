@@ -8,8 +8,8 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from declarations.intake.trust import trust_caches_clear, trust_changed
-from declarations.models import CertificateAuthority
+from declarations.employers.models import CertificateAuthority
+from declarations.employers.pki.trust import trust_caches_clear, trust_changed
 
 
 class Served:

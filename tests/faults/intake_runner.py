@@ -36,14 +36,14 @@ def setup(work: Path, dossiers: int) -> None:
     call_command("migrate", verbosity=0)
     call_command("loaddata", "offices", "roles", verbosity=0)
     from accounts.selectors import office_resolve
+    from declarations.employers.models import Employer, EStatus
+    from declarations.employers.pki.demo_ca import demo_pki_write
+    from declarations.employers.pki.signing import sign_dossier
+    from declarations.employers.procedures import procedure_get
+    from declarations.employers.registration_form import registration_form_signed
+    from declarations.employers.services import certificate_register
     from declarations.intake.envelope import d02lt_build, envelope_build
-    from declarations.intake.signing import sign_dossier
-    from declarations.models import Employer, EStatus
-    from declarations.money_tables import money_tables_seed
-    from declarations.pki import demo_pki_write
-    from declarations.procedures import procedure_get
-    from declarations.registration_form import registration_form_signed
-    from declarations.services import certificate_register
+    from declarations.intake.money_tables import money_tables_seed
 
     money_tables_seed()
     employer = Employer.objects.create(
@@ -97,7 +97,7 @@ def submit(work: Path, threads: int, budget: float) -> None:
     _django()
     from django.db import connection
 
-    from declarations.intake import intake_submit
+    from declarations.intake.pipeline import intake_submit
 
     files = sorted((work / "dossiers").glob("*.xml"))
     queue = list(files)
@@ -147,8 +147,8 @@ def check(work: Path) -> None:
     _django()
     from accounts.audit import seal, verify_chain
     from accounts.models import AuditEntry
-    from declarations.models import Dossier, Notice
-    from portal.outbox.models import OutboxMessage
+    from core.outbox.models import OutboxMessage
+    from declarations.dossiers.models import Dossier, Notice
 
     outcomes = json.loads((work / "outcomes.json").read_text())
     half = []

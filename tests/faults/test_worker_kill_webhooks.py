@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 from django.db import transaction
 
+from core.outbox.models import OutboxMessage, OutboxState
 from ivan.models import WebhookEndpoint
 from ivan.webhooks import webhook_event
-from portal.outbox.models import OutboxMessage, OutboxState
 from tests.conftest import wait_until
 from tests.factories import ProviderFactory
 
@@ -51,7 +51,7 @@ def _sent():
 
 
 def test_worker_killed_during_webhook_delivery(reference_data_tx, celery_worker_process):
-    from portal.outbox.tasks import outbox_sweep
+    from core.outbox.tasks import outbox_sweep
 
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()

@@ -2,9 +2,9 @@
 
 import pytest
 
+from declarations.employers.models import Provider
 from ivan import services
 from ivan.client import IvanClient
-from ivan.models import Provider
 from tests.declarations.conftest import MST, Pki, dossier_xml, register_cert
 
 ALL_SCOPES = [
@@ -67,8 +67,8 @@ def trusted(tmp_path, settings, pki_demo):
 def carried(reference_data_tx, trusted, pki_demo):
     """``carried("VNPT", "TZH490L")`` → an active employer (certificate registered) whose
     channel is the provider (``code=None``: no provider)."""
-    from declarations.models import EStatus
-    from declarations.money_tables import money_tables_seed
+    from declarations.employers.models import EStatus
+    from declarations.intake.money_tables import money_tables_seed
     from tests.factories import EmployerFactory, carry
 
     money_tables_seed()
@@ -92,7 +92,7 @@ def carried(reference_data_tx, trusted, pki_demo):
 @pytest.fixture
 def sign(pki_demo):
     """``sign(employer, rows=…, **dossier_xml kwargs)`` → signed envelope bytes."""
-    from declarations.intake.signing import sign_dossier
+    from declarations.employers.pki.signing import sign_dossier
 
     def make(employer, rows=None, **kwargs) -> bytes:
         return sign_dossier(

@@ -4,9 +4,10 @@ import pytest
 import requests
 
 from accounts.models import AuditEntry
+from declarations.employers.models import Provider
 from ivan import services
 from ivan.client import ApiError
-from ivan.models import ApiCall, ClientSecret, Contract, Provider
+from ivan.models import ApiCall, ClientSecret, Contract
 from tests.factories import EmployerFactory, carry
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,13 +8,14 @@ import pytest
 import requests
 
 from accounts.models import AuditEntry
-from declarations.intake import intake_submit
-from declarations.models import Dossier
-from declarations.selectors import dossier_history
+from core.outbox.models import OutboxMessage
+from declarations.dossiers.models import Dossier
+from declarations.dossiers.selectors import dossier_history
+from declarations.employers.models import Provider
+from declarations.intake.pipeline import intake_submit
 from ivan import services
 from ivan.client import ApiError
-from ivan.models import Contract, IdempotencyRecord, Provider
-from portal.outbox.models import OutboxMessage
+from ivan.models import Contract, IdempotencyRecord
 from tests.declarations.conftest import worker
 from tests.factories import UserFactory, grant
 

@@ -7,10 +7,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_pem_x509_certificate
 
 from accounts.models import AuditEntry
-from declarations.models import EStatus, Registration
-from declarations.services import registration_approve
+from declarations.employers.models import EmployerChannel, EStatus, Registration
+from declarations.employers.services import registration_approve
 from ivan.client import ApiError
-from ivan.models import EmployerChannel
 from tests.declarations.conftest import OTHER_MST, signed_04
 from tests.factories import EmployerFactory
 

@@ -9,13 +9,13 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
 from accounts.lifecycle import account_lock
-from declarations import events
-from declarations.models import Dossier
-from declarations.services import dossier_transition
+from core.outbox.models import OutboxMessage
+from core.outbox.tasks import outbox_sweep
+from declarations.dossiers import events
+from declarations.dossiers.models import Dossier
+from declarations.employers.models import Provider
+from declarations.review.services import dossier_transition
 from ivan.client import ApiError, verify_webhook
-from ivan.models import Provider
-from portal.outbox.models import OutboxMessage
-from portal.outbox.tasks import outbox_sweep
 from tests.factories import UserFactory, carry, provider_user
 from tests.ivan.test_webhooks import Receiver
 

@@ -3,9 +3,9 @@ another provider carries (or none carries) — every endpoint."""
 
 import pytest
 
-from declarations.models import Dossier, Registration
+from declarations.dossiers.models import Dossier
+from declarations.employers.models import EmployerChannel, Registration
 from ivan.client import ApiError
-from ivan.models import EmployerChannel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,7 +18,7 @@ SCHEMA = schemathesis.openapi.from_path(
 
 @pytest.fixture
 def bearer(api):
-    from ivan.models import Provider
+    from declarations.employers.models import Provider
 
     client = api("VNPT", scopes=ALL_SCOPES)
     carry(EmployerFactory(unit_code="VN0002A"), Provider.objects.get(code="VNPT"))

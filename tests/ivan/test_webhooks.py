@@ -7,13 +7,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from core.outbox.models import OutboxMessage, OutboxState
+from core.outbox.services import outbox_replay
+from core.outbox.tasks import outbox_sweep
+from declarations.employers.models import Provider
 from ivan import services
 from ivan.client import WebhookVerificationError, verify_webhook
-from ivan.models import Provider
 from ivan.webhooks import webhook_event
-from portal.outbox.models import OutboxMessage, OutboxState
-from portal.outbox.services import outbox_replay
-from portal.outbox.tasks import outbox_sweep
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

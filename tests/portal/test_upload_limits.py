@@ -25,9 +25,9 @@ from oauth2_provider.models import AccessToken
 
 from accounts.models import AuditEntry
 from accounts.selectors import office_resolve
-from declarations.models import Difficulty
-from declarations.selectors import employer_of
-from declarations.services_difficulties import difficulty_file
+from declarations.difficulties.models import Difficulty
+from declarations.difficulties.services import difficulty_file
+from declarations.employers.selectors import employer_of
 from ivan.api.parsers import BoundedMultiPartParser
 from tests.factories import EmployerFactory, UserFactory, employer_user, grant
 from tests.ivan.conftest import issue_client  # noqa: F401  (fixture)
@@ -419,7 +419,7 @@ def test_the_swagger_page_loads_its_script_from_the_site(client, reference_data)
     assert "SwaggerUIBundle" in script.content.decode()
 
 
-TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates")]
+TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates"), *ROOT.glob("*/*/templates")]
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I)
 HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=\s*[\"']", re.I)
 STYLE = re.compile(r"<style\b|\sstyle\s*=", re.I)

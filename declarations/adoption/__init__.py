@@ -1,0 +1,1 @@
+"""E-transaction adoption (tỷ lệ giao dịch điện tử): assignments, targets, snapshots,"""

@@ -1,0 +1,18 @@
+"""Pages of the adoption work (namespace ``district``)."""
+
+from django.urls import path
+
+from declarations.adoption import views
+
+urlpatterns = [
+    path("ty-le-dien-tu/", views.dashboard, name="adoption"),
+    path("ty-le-dien-tu/xlsx", views.export_xlsx, name="adoption_xlsx"),
+    path("ty-le-dien-tu/chi-tieu", views.target_set, name="adoption_target"),
+    path("phan-cong/", views.assignments, name="assignments"),
+    path("phien-ban/", views.releases, name="releases"),
+    path(
+        "phien-ban/<int:pk>/trien-khai",
+        views.deployment_record,
+        name="deployment_record",
+    ),
+]

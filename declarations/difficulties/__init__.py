@@ -1,0 +1,1 @@
+"""Difficulties (vướng mắc) filed by employers and staff, answered or forwarded."""

@@ -1,0 +1,1 @@
+"""Dossiers (hồ sơ), their files, notices and events, incidents and paper dossiers, and"""

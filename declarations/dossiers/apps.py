@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+
+
+class DossiersConfig(AppConfig):
+    """Dossiers (hồ sơ), their files, notices and events, incidents and paper dossiers, and
+    the working-day calendar of their legal time limits."""
+
+    name = "declarations.dossiers"
+    label = "dossiers"
+    verbose_name = "Hồ sơ và thông báo"
+
+    def ready(self):
+        # Imported here: these modules use the models, loaded once the registry is ready.
+        from core.refusals import catalogue_section_register
+        from declarations.dossiers import navigation  # noqa: F401  (registers its pages)
+        from declarations.dossiers.reasons import REASONS, DecisionRefused
+
+        catalogue_section_register(
+            "Review decisions (district staff)",
+            "",
+            lambda: ((code, vi, en) for code, (vi, en) in DecisionRefused.MESSAGES.items()),
+        )
+        catalogue_section_register(
+            "Reasons given in rejection and supplement notices",
+            "",
+            lambda: ((r.code, r.vi, r.en) for r in REASONS.values()),
+        )

@@ -1,0 +1,55 @@
+"""Reads of dossiers and notices, always narrowed through accounts.scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from accounts.scope import scoped
+from declarations.dossiers.models import Dossier, Notice
+
+
+def dossier_history(
+    *,
+    user,
+    q: str = "",
+    status: str = "",
+    procedure: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Dossier]:
+    """The dossiers ``user`` may see, searched and filtered (lịch sử giao dịch); I-VAN
+    sandbox dossiers are never shown here."""
+    qs = scoped(user, Dossier.objects.select_related("employer")).filter(sandbox=False)
+    if q:
+        qs = qs.filter(
+            Q(transaction_code__icontains=q)
+            | Q(period__icontains=q)
+            | Q(employer__unit_code__iexact=q)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if procedure:
+        qs = qs.filter(procedure_code=procedure)
+    if date_from:
+        qs = qs.filter(received_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(received_at__date__lte=date_to)
+    return qs.order_by("-received_at")
+
+
+def dossier_get(*, user, pk: int) -> Dossier | None:
+    return (
+        scoped(user, Dossier.objects.select_related("employer"))
+        .filter(pk=pk, sandbox=False)
+        .first()
+    )
+
+
+def notice_get(*, user, pk: int) -> Notice | None:
+    return (
+        scoped(user, Notice.objects.select_related("dossier__employer"))
+        .filter(pk=pk, dossier__sandbox=False)
+        .first()
+    )

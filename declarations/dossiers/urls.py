@@ -1,0 +1,15 @@
+"""Pages of dossiers, notices, incidents and paper dossiers (namespace ``declarations``)."""
+
+from django.urls import path
+
+from declarations.dossiers import views
+
+urlpatterns = [
+    path("", views.history, name="history"),
+    path("tiep-nhan/", views.history, name="received"),
+    path("ho-so/<int:pk>/", views.dossier_detail, name="dossier"),
+    path("thong-bao/<int:pk>/", views.notice_view, name="notice"),
+    path("thong-bao/<int:pk>/pdf/", views.notice_download, name="notice_pdf"),
+    path("su-co/", views.incidents, name="incidents"),
+    path("ho-so-giay/", views.paper_dossier, name="paper_dossier"),
+]

@@ -1,0 +1,153 @@
+"""Pages of dossiers and notices (history, detail, PDF), incidents and paper dossiers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from accounts.scope import scoped
+from declarations.dossiers.forms import IncidentForm, PaperDossierForm
+from declarations.dossiers.models import Dossier, DossierStatus, Incident
+from declarations.dossiers.notices import notice_lines, notice_pdf
+from declarations.dossiers.selectors import dossier_get, dossier_history, notice_get
+from declarations.dossiers.services import incident_record, paper_dossier_register
+from declarations.employers.models import Employer
+from declarations.employers.procedures import REGISTRY
+from declarations.employers.selectors import staff_require
+from declarations.employers.services import ServiceError
+
+
+@login_required
+def incidents(request):
+    staff_require(request.user, "accounts.receive_dossiers")
+    recorded = list(
+        scoped(request.user, Incident.objects.all(), permission="accounts.receive_dossiers")[:200]
+    )
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        office = next(
+            (m.office for m in request.user.memberships.select_related("office") if m.office_id),
+            None,
+        )
+        if office is None:
+            raise PermissionDenied
+        incident_record(actor=request.user, office=office, **form.cleaned_data)
+        messages.success(request, _("Incident recorded."))
+        return redirect("declarations:incidents")
+    return render(request, "declarations/incidents.html", {"form": form, "incidents": recorded})
+
+
+@login_required
+def paper_dossier(request):
+    staff_require(request.user, "accounts.receive_dossiers")
+    form = PaperDossierForm(request.POST or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        employer = (
+            scoped(request.user, Employer.objects.all(), permission="accounts.receive_dossiers")
+            .filter(unit_code=data["unit_code"].strip().upper())
+            .first()
+        )
+        if employer is None:
+            form.add_error("unit_code", _("No employer with this unit code in your offices."))
+        else:
+            try:
+                dossier = paper_dossier_register(
+                    actor=request.user,
+                    employer=employer,
+                    procedure_code=data["procedure_code"],
+                    period=data["period"],
+                    received_at=timezone.now(),
+                )
+            except ServiceError as refusal:
+                errors = [e.as_dict() for e in refusal.errors]
+            else:
+                return redirect("declarations:dossier", pk=dossier.pk)
+    return render(request, "declarations/paper_dossier.html", {"form": form, "errors": errors})
+
+
+# --- employer: history, notices -----------------------------------------------------------------
+@login_required
+def history(request):
+    g = request.GET
+    qs = dossier_history(
+        user=request.user,
+        q=g.get("q", "").strip(),
+        status=g.get("status", ""),
+        procedure=g.get("procedure", ""),
+        date_from=parse_date(g.get("from", "") or "") if g.get("from") else None,
+        date_to=parse_date(g.get("to", "") or "") if g.get("to") else None,
+    )
+    page = Paginator(qs.prefetch_related("notices"), 50).get_page(g.get("page"))
+    return render(
+        request,
+        "declarations/history.html",
+        {
+            "page": page,
+            "statuses": DossierStatus.choices,
+            "procedures": sorted(REGISTRY),
+            "filters": g,
+        },
+    )
+
+
+@login_required
+def dossier_detail(request, pk: int):
+    dossier = dossier_get(user=request.user, pk=pk)
+    if dossier is None:
+        raise Http404
+    may_record_paper = bool(
+        dossier.paper_required
+        and not dossier.paper_received_at
+        and scoped(
+            request.user,
+            Dossier.objects.filter(pk=pk),
+            permission="accounts.receive_dossiers",
+        ).exists()
+    )
+    return render(
+        request,
+        "declarations/dossier.html",
+        {
+            "dossier": dossier,
+            "notices": dossier.notices.all(),
+            "may_record_paper": may_record_paper,
+        },
+    )
+
+
+@login_required
+def notice_view(request, pk: int):
+    notice = notice_get(user=request.user, pk=pk)
+    if notice is None:
+        raise Http404
+    language = translation.get_language() or "vi"
+    title, lines = notice_lines(notice, language)
+    return render(
+        request,
+        "declarations/notice.html",
+        {
+            "notice": notice,
+            "title": title,
+            "lines": lines,
+            "translated": language.startswith("en"),
+        },
+    )
+
+
+@login_required
+def notice_download(request, pk: int):
+    notice = notice_get(user=request.user, pk=pk)
+    if notice is None:
+        raise Http404
+    response = HttpResponse(notice_pdf(notice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{notice.number}.pdf"'
+    return response

@@ -1,0 +1,22 @@
+"""Navigation entries of the employers' pages (registered at start-up)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core import navigation
+from core.navigation import NavItem
+
+for item in (
+    NavItem(
+        _("Certificates"),
+        "declarations:certificates",
+        "accounts.submit_dossiers",
+        _("Registered signing certificates; renew or replace."),
+    ),
+    NavItem(
+        _("E-transaction registrations"),
+        "declarations:registrations",
+        "accounts.manage_employers",
+        _("Approve employers' 04/ĐK-IVAN registrations."),
+    ),
+):
+    navigation.register(item)

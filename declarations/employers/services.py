@@ -1,0 +1,268 @@
+"""Writes about employers: registration (04/ĐK-IVAN) and its approval, certificates, trial
+credentials. Each writes its audit entry in the same transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+
+from cryptography.hazmat.primitives import serialization
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import Role, User
+from accounts.services import membership_grant
+from core.outbox.services import outbox_enqueue
+from core.refusals import Refused, err
+from declarations.employers.models import (
+    EmployerMember,
+    EStatus,
+    RegisteredCertificate,
+    Registration,
+    RegistrationStatus,
+    TrialCredential,
+)
+from declarations.employers.pki.trust import (
+    certificate_mst,
+    chain_check,
+    load_certificate,
+    mst_matches,
+    signing_usage_check,
+    validity_check,
+)
+from declarations.employers.registration_form import Proof, registration_form_check
+
+
+class ServiceError(Exception):
+    """A refused action; carries the intake-style errors."""
+
+    def __init__(self, errors):
+        self.errors = errors if isinstance(errors, list) else [errors]
+        super().__init__(", ".join(e.code for e in self.errors))
+
+
+# --- certificates --------------------------------------------------------------------------
+def certificate_check(*, data: bytes, tax_code: str, at: datetime | None = None):
+    """Check an uploaded certificate at once: readable, in validity, chained to a licensed CA,
+    not revoked, meant for signing, carrying the employer's MST. Returns the certificate."""
+    at = at or datetime.now(UTC)
+    try:
+        cert = load_certificate(data)
+        validity_check(cert, at=at)
+        chain_check(cert, at=at)
+        signing_usage_check(cert)
+    except Refused as refusal:
+        raise ServiceError(refusal.errors) from None
+    if not mst_matches(cert, tax_code):
+        raise ServiceError(err("CERT_MST_MISMATCH", value=certificate_mst(cert) or "—"))
+    return cert
+
+
+def _cert_fields(cert) -> dict:
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return {
+        "der": der,
+        "fingerprint": RegisteredCertificate.fingerprint_of(der),
+        "serial": format(cert.serial_number, "X"),
+        "issuer": cert.issuer.rfc4514_string()[:500],
+        "subject": cert.subject.rfc4514_string()[:500],
+        "not_before": cert.not_valid_before_utc,
+        "not_after": cert.not_valid_after_utc,
+    }
+
+
+def _proof_check(*, signed_form: bytes | None, cert, employer) -> Proof:
+    """The 04/ĐK-IVAN signed with ``cert``: proof that the registrant holds its key."""
+    try:
+        return registration_form_check(
+            data=signed_form,
+            certificate=cert,
+            unit_code=employer.unit_code,
+            tax_code=employer.tax_code,
+        )
+    except Refused as refusal:
+        raise ServiceError(refusal.errors) from None
+
+
+@transaction.atomic
+def certificate_register(
+    *, actor, employer, data: bytes, signed_form: bytes | None
+) -> RegisteredCertificate:
+    """Register a (renewed or replacement) certificate; the one in force is closed, not lost.
+
+    ``signed_form`` is the 04/ĐK-IVAN signed with the new certificate (proof of possession);
+    its SHA-256 is kept in the audit entry."""
+    cert = certificate_check(data=data, tax_code=employer.tax_code)
+    proof = _proof_check(signed_form=signed_form, cert=cert, employer=employer)
+    now = timezone.now()
+    current = employer.certificates.select_for_update().filter(replaced_at__isnull=True).first()
+    if current is not None:
+        current.replaced_at = now
+        current.save(update_fields=["replaced_at"])
+    record = RegisteredCertificate.objects.create(
+        employer=employer, registered_at=now, replaces=current, **_cert_fields(cert)
+    )
+    audit.record(
+        actor,
+        "certificate.registered",
+        record,
+        employer.managing_office,
+        {
+            "employer": employer.unit_code,
+            "serial": record.serial,
+            "replaces": current and current.serial,
+            "proof_sha256": proof.sha256,
+        },
+    )
+    return record
+
+
+# --- registration (04/ĐK-IVAN) ----------------------------------------------------------------
+@transaction.atomic
+def registration_submit(
+    *, employer, data: dict, cert_data: bytes, signed_form: bytes | None
+) -> Registration:
+    """The employer's request; the certificate is checked at once, and ``signed_form`` (the
+    04/ĐK-IVAN signed with that certificate) proves the registrant holds its key."""
+    cert = certificate_check(data=cert_data, tax_code=employer.tax_code)
+    proof = _proof_check(signed_form=signed_form, cert=cert, employer=employer)
+    fields = _cert_fields(cert)
+    registration = Registration.objects.create(
+        employer=employer,
+        cert_der=fields["der"],
+        cert_serial=fields["serial"],
+        cert_issuer=fields["issuer"],
+        cert_valid_from=fields["not_before"],
+        cert_valid_to=fields["not_after"],
+        signed_form=proof.data,
+        **data,
+    )
+    if employer.e_status == EStatus.NOT_REGISTERED:
+        employer.e_status = EStatus.PENDING
+        employer.save(update_fields=["e_status"])
+    audit.record(
+        None,
+        "registration.submitted",
+        registration,
+        employer.managing_office,
+        {
+            "employer": employer.unit_code,
+            "cert_serial": fields["serial"],
+            "proof_sha256": proof.sha256,
+        },
+    )
+    return registration
+
+
+@transaction.atomic
+def registration_approve(*, actor, registration: Registration) -> tuple[User, str]:
+    """Approve: register the certificate, activate the employer, give its user a login.
+
+    Returns the user and the one-time password (also sent by e-mail through the outbox).
+    """
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != RegistrationStatus.PENDING:
+        raise ServiceError(err("EMPLOYER_NOT_REGISTERED"))
+    employer = registration.employer
+    now = timezone.now()
+    current = employer.certificates.filter(replaced_at__isnull=True).first()
+    if current is not None:
+        current.replaced_at = now
+        current.save(update_fields=["replaced_at"])
+    cert = load_certificate(bytes(registration.cert_der))
+    RegisteredCertificate.objects.create(
+        employer=employer, registered_at=now, replaces=current, **_cert_fields(cert)
+    )
+    registration.status = RegistrationStatus.APPROVED
+    registration.decided_by = actor
+    registration.decided_at = now
+    registration.save(update_fields=["status", "decided_by", "decided_at"])
+    employer.e_status = EStatus.ACTIVE
+    employer.e_registered_on = employer.e_registered_on or timezone.localdate()
+    employer.e_stopped_on = None
+    employer.contact_email = registration.email
+    employer.contact_phone = registration.phone
+    employer.address = registration.address or employer.address
+    employer.result_delivery = registration.result_delivery
+    employer.postal_address = registration.postal_address
+    employer.save()
+    if registration.provider_id:
+        from declarations.employers.models import EmployerChannel
+
+        EmployerChannel.objects.update_or_create(
+            employer=employer, defaults={"provider_id": registration.provider_id}
+        )
+    username = employer.unit_code.lower()
+    password = secrets.token_urlsafe(12) + "#A1"
+    user, _created = User.objects.get_or_create(
+        username=username, defaults={"full_name": employer.name, "email": registration.email}
+    )
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    EmployerMember.objects.get_or_create(employer=employer, user=user)
+    role = Role.objects.get(pk="employer_user")
+    if not user.memberships.filter(role=role, valid_to__isnull=True).exists():
+        membership_grant(actor=actor, user=user, role=role, office=employer.managing_office)
+    audit.record(
+        actor,
+        "registration.approved",
+        registration,
+        employer.managing_office,
+        {"employer": employer.unit_code, "username": username},
+    )
+    outbox_enqueue(
+        kind="email",
+        key=f"registration-approved-{registration.pk}",
+        payload={
+            "to": [registration.email],
+            "subject": f"Đăng ký giao dịch điện tử được chấp thuận — {employer.unit_code}",
+            "body": render_to_string(
+                "declarations/notices/registration_approved.txt",
+                {"employer": employer, "username": username, "password": password},
+            ),
+        },
+    )
+    return user, password
+
+
+@transaction.atomic
+def registration_reject(*, actor, registration: Registration, note: str) -> Registration:
+    registration.status = RegistrationStatus.REJECTED
+    registration.decided_by = actor
+    registration.decided_at = timezone.now()
+    registration.decision_note = note[:300]
+    registration.save()
+    audit.record(
+        actor,
+        "registration.rejected",
+        registration,
+        registration.employer.managing_office,
+        {"note": note},
+    )
+    return registration
+
+
+# --- trial credentials --------------------------------------------------------------------------
+@transaction.atomic
+def trial_credential_issue(*, actor, employer, expires_on: date) -> tuple[TrialCredential, str]:
+    """Issue a trial credential; returns it and its secret (shown once)."""
+    secret = "TN-" + secrets.token_hex(5).upper()
+    credential = TrialCredential.objects.create(
+        employer=employer, secret_hash=make_password(secret), expires_on=expires_on, issued_by=actor
+    )
+    if employer.e_status in (EStatus.NOT_REGISTERED, EStatus.PENDING):
+        employer.e_status = EStatus.TRIAL
+        employer.e_registered_on = employer.e_registered_on or timezone.localdate()
+        employer.save(update_fields=["e_status", "e_registered_on"])
+    audit.record(
+        actor,
+        "trial_credential.issued",
+        credential,
+        employer.managing_office,
+        {"employer": employer.unit_code, "expires_on": expires_on.isoformat()},
+    )
+    return credential, secret

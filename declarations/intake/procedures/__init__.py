@@ -1,0 +1,1 @@
+"""The procedures' rules (one module per procedure code), registered at start-up."""

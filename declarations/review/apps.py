@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class ReviewConfig(AppConfig):
+    """Review by the office (xử lý hồ sơ): queue, decisions, post dispatch, reports."""
+
+    name = "declarations.review"
+    label = "review"
+    verbose_name = "Xử lý hồ sơ"
+
+    def ready(self):
+        # Imported here: these modules use the models, loaded once the registry is ready.
+        from accounts import hooks
+        from declarations.review import navigation  # noqa: F401  (registers its pages)
+        from declarations.review.services import claims_hand_back
+
+        # A locked person's claimed dossiers go back to the office queue.
+        hooks.register_work_handback("declarations.claims", claims_hand_back)

@@ -1,0 +1,74 @@
+"""Demo data of the review: dossiers in every state in the demo office's receiving queue
+(one overdue, one at risk, one awaiting a supplement, results issued, one to post).
+Idempotent: dossiers are keyed by their demo transaction codes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.selectors import office_resolve
+from declarations.dossiers.models import Dossier
+from declarations.employers.models import Employer
+from declarations.review.services import dossier_transition
+
+OFFICE = "0101"
+UNITS = [
+    ("BD0101R", "Công ty CP Vận tải Ba Đình", "0101300842", "office"),
+    ("BD0102P", "Công ty TNHH In Kim Mã", "0101300842", "post"),
+]
+# code, unit, procedure, days ago received, path of decisions (status, reasons)
+DOSSIERS = [
+    ("DEMO-RV-01", "BD0101R", "600", 12, []),
+    ("DEMO-RV-02", "BD0101R", "600a", 5, [("in_review", [])]),
+    ("DEMO-RV-03", "BD0102P", "600", 1, []),
+    ("DEMO-RV-04", "BD0101R", "600", 3, [("in_review", []), ("supplement_requested", ["BS01"])]),
+    ("DEMO-RV-05", "BD0102P", "600", 4, [("in_review", []), ("accepted", [])]),
+    ("DEMO-RV-06", "BD0101R", "600a", 6, [("in_review", []), ("rejected", ["TC04"])]),
+]
+
+
+def review_demo_seed(*, actor) -> int:
+    """Seed the demo queue; returns how many dossiers it added."""
+    office = office_resolve(OFFICE)
+    units = {}
+    for code, name, mst, delivery in UNITS:
+        units[code], _ = Employer.objects.update_or_create(
+            unit_code=code,
+            defaults={
+                "name": name,
+                "tax_code": mst,
+                "managing_office": office,
+                "address": "Ba Đình, Hà Nội",
+                "postal_address": f"{name}, số 5 Kim Mã, Ba Đình, Hà Nội",
+                "result_delivery": delivery,
+                "wage_zone": "I",
+                "contact_email": f"ketoan@{code.lower()}.example.vn",
+            },
+        )
+    added = 0
+    now = timezone.now()
+    for code, unit, procedure, days_ago, path in DOSSIERS:
+        if Dossier.objects.filter(transaction_code=code).exists():
+            continue
+        dossier = Dossier.objects.create(
+            employer=units[unit],
+            procedure_code=procedure,
+            period=timezone.localdate().strftime("%m/%Y"),
+            transaction_code=code,
+            channel="portal",
+            received_at=now - timedelta(days=days_ago),
+            content_sha256="0" * 64,
+            worker_count=3,
+        )
+        for status, reasons in path:
+            dossier = dossier_transition(
+                actor=actor,
+                dossier=dossier,
+                to=status,
+                reasons=reasons,
+                note="Dữ liệu mẫu" if reasons else "",
+            )
+        added += 1
+    return added

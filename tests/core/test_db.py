@@ -1,0 +1,76 @@
+"""``rows_insert_linked``: a row and the rows pointing at it, written as the ORM writes them."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import FieldDoesNotExist
+from django.db import IntegrityError, connection
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from core.db import Children, rows_insert_linked
+from core.outbox.models import OutboxMessage, OutboxState
+from ivan.models import Contract, Provider
+
+pytestmark = pytest.mark.django_db
+
+
+def _provider_with_rows(code="TEST-LINK", key="linked"):
+    provider = Provider(code=code, name="Nhà cung cấp thử")
+    contracts = [
+        Contract(provider=provider, number=f"HĐ-{i}", valid_from=date(2026, 1, i + 1))
+        for i in range(2)
+    ]
+    entry = AuditEntry(at=timezone.now(), action="test.linked", target_repr=code, data={})
+    message = OutboxMessage(kind="email", key=key, payload={"to": ["a@example.vn"], "n": 1})
+    return provider, contracts, entry, message
+
+
+def _children(contracts, entry, message):
+    return (
+        Children(contracts, link="provider"),
+        Children([entry], link="target_id"),
+        Children([message]),
+    )
+
+
+def test_the_rows_are_written_with_the_parents_key(django_assert_max_num_queries):
+    provider, contracts, entry, message = _provider_with_rows()
+    with django_assert_max_num_queries(1 if connection.vendor == "postgresql" else 6):
+        rows_insert_linked(provider, *_children(contracts, entry, message))
+    assert Provider.objects.get(pk=provider.pk).code == "TEST-LINK"
+    stored = list(Contract.objects.filter(provider=provider).order_by("pk"))
+    assert [c.pk for c in stored] == [c.pk for c in contracts]
+    assert [c.number for c in stored] == ["HĐ-0", "HĐ-1"]  # each row its own values
+    assert all(c.provider_id == provider.pk and not c._state.adding for c in contracts)
+    assert entry.target_id == AuditEntry.objects.get(pk=entry.pk).target_id == str(provider.pk)
+
+
+def test_defaults_and_conversions_are_those_of_the_orm():
+    provider, contracts, entry, ours = _provider_with_rows()
+    rows_insert_linked(provider, Children([ours]))
+    theirs = OutboxMessage.objects.create(
+        kind="email", key="theirs", payload={"to": ["a@example.vn"], "n": 1}
+    )
+    fields = ["kind", "payload", "state", "attempts", "max_attempts", "lease_until"]
+    read = OutboxMessage.objects.values(*fields)
+    assert read.get(pk=ours.pk) == read.get(pk=theirs.pk)
+    assert read.get(pk=ours.pk)["state"] == OutboxState.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_written_when_a_row_fails():
+    OutboxMessage.objects.create(kind="email", key="taken", payload={})
+    provider, contracts, entry, message = _provider_with_rows(code="TEST-ATOMIC", key="taken")
+    with pytest.raises(IntegrityError):
+        rows_insert_linked(provider, *_children(contracts, entry, message))
+    assert not Provider.objects.filter(code="TEST-ATOMIC").exists()
+    assert not Contract.objects.filter(number="HĐ-0").exists()
+    assert not AuditEntry.objects.filter(action="test.linked").exists()
+
+
+def test_an_unknown_link_is_refused_before_any_write():
+    provider, contracts, _entry, _message = _provider_with_rows()
+    with pytest.raises(FieldDoesNotExist):
+        rows_insert_linked(provider, Children(contracts, link="no_such_field"))
+    assert provider.pk is None and not Provider.objects.filter(code="TEST-LINK").exists()
