@@ -4,8 +4,11 @@ Membership edits go through the services so every role change is audited."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from core.admin import ReadOnlyAdmin
+from core.refusals import Refused
 
 from . import audit, services
 from .models import (
@@ -17,7 +20,6 @@ from .models import (
     DataRequest,
     Membership,
     Office,
-    OutsideAccountRefused,
     OutsideAccountRequest,
     PersonnelDecision,
     Role,
@@ -61,13 +63,29 @@ class UserCreationForm(AdminUserCreationForm):
     def clean_account_kind(self):
         kind = self.cleaned_data["account_kind"]
         if kind == AccountKind.OUTSIDE:
-            raise OutsideAccountRefused()
+            raise Refused("ACC-OUTSIDE-APPROVAL").validation_error()
         return kind
+
+
+class UserEditForm(UserChangeForm):
+    """The admin's change form: an outside account is refused on the form (made an
+    administrator, say), not with an error page when it is saved."""
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def _post_clean(self):
+        super()._post_clean()
+        try:
+            self.instance.outside_guard()
+        except Refused as refusal:
+            self.add_error(None, refusal.validation_error())
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
+    form = UserEditForm
     add_fieldsets = (
         (
             None,
@@ -196,19 +214,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 @admin.register(BusinessApplication)
 class BusinessApplicationAdmin(admin.ModelAdmin):
     list_display = ["code", "name_vi", "name_en", "internal", "position"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lists kept for reference; changes go through the accounts pages, which audit them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApplicationGrant)

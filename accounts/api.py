@@ -8,6 +8,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.refusals import Refused
+
 from . import lifecycle, provisioning, scope
 from .models import AccountKind, BusinessApplication, Office, Role, User
 
@@ -81,7 +83,9 @@ class AccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
                 applications=data.get("applications", []),
                 account_kind=data["account_kind"],
             )
-        except ValidationError as exc:
+        except (ValidationError, Refused) as exc:
+            if isinstance(exc, Refused):
+                exc = exc.validation_error()
             error = exc.error_list[0]
             return Response(
                 {"code": error.code, "detail": str(error.message)},

@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import audit as core_audit
+from core import navigation
+from core.navigation import NavItem
+
 
 class AccountsConfig(AppConfig):
     """Users, offices (cơ quan BHXH), roles, scoping and the audit log (nhật ký)."""
@@ -10,9 +14,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # Imported here: models load only once the app registry is ready.
-        from core import audit as core_audit
-        from core import navigation
-        from core.navigation import NavItem
 
         from . import audit, signals  # noqa: F401  (signals: login audit receivers)
 

@@ -9,6 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .models import AccountReport
 
@@ -102,9 +108,6 @@ def report_xlsx(report: AccountReport) -> bytes:
 
 
 def _pdf_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     for path in FONT_CANDIDATES:
         if path.exists():
             if "PortalSans" not in pdfmetrics.getRegisteredFontNames():
@@ -115,10 +118,6 @@ def _pdf_font() -> str:
 
 def report_pdf(report: AccountReport) -> bytes:
     """The report as a PDF (reportlab), with a Unicode font for Vietnamese."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     f = report.figures
     font = _pdf_font()

@@ -12,6 +12,7 @@ from importlib import import_module
 
 import structlog
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -541,7 +542,6 @@ def login_sessions_prune() -> int:
     """Forget tracked session keys whose session has expired or ended (database sessions)."""
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
         return 0
-    from django.contrib.sessions.models import Session
 
     live = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
     deleted, _ = LoginSession.objects.exclude(session_key__in=live).delete()

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from .second_factor import otp_device_confirmed, otp_required_for
 
@@ -40,7 +40,6 @@ class SecondFactorMiddleware:
                 if otp_device_confirmed(request.user)
                 else "accounts:otp_enrol"
             )
-            from django.urls import reverse
 
             return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from core.outbox.services import outbox_enqueue
+from core.refusals import Refused
 
 from . import audit, scope, services
 from .lifecycle import MANAGE_STAFF, application_grant
@@ -30,7 +31,6 @@ from .models import (
     BusinessApplication,
     Membership,
     Office,
-    OutsideAccountRefused,
     OutsideAccountRequest,
     RequestStatus,
     Role,
@@ -88,7 +88,7 @@ def account_create(
     ``actor`` None means the system (a management command run on the server).
     """
     if account_kind == AccountKind.OUTSIDE:
-        raise OutsideAccountRefused()
+        raise Refused("ACC-OUTSIDE-APPROVAL")
     if account_kind not in STAFF_KINDS:
         raise _refuse(_("Only agency staff accounts are created here."), "ACC-CREATE-KIND")
     if actor is not None and not scope.may(actor, MANAGE_STAFF, office):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import segno
 from django.conf import settings
 from django.db import transaction
@@ -41,8 +43,6 @@ def otp_qr_svg(device: TOTPDevice) -> str:
 
 
 def otp_secret_b32(device: TOTPDevice) -> str:
-    import base64
-
     return base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
 
 

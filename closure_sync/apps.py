@@ -15,6 +15,7 @@ class ClosureSyncConfig(AppConfig):
         # These import models, so they load once the app registry is ready.
         from . import (
             audit_witness,  # noqa: F401  (registers the central store as witness)
+            services,  # noqa: F401  (registers the closure refusal codes)
             tasks,  # noqa: F401  (dispatch sends these tasks by name)
         )
         from .banners import deadline_banner

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from accounts.audit_checkpoints import OUTBOX_KIND, WitnessUnavailable, witness_register
 from core.outbox.handlers import PermanentFailure, handler
+from core.refusals import Refused
 
 from . import client
 
@@ -22,11 +23,11 @@ def checkpoint_push(message) -> None:
     this place, or a malformed checkpoint) is final and logged as an error."""
     try:
         client.audit_checkpoint_push(message.payload)
-    except client.CentralRefused as exc:
+    except Refused as exc:
         log.error(
             "audit_checkpoint_refused_by_central",
             seq=message.payload.get("seq"),
-            code=exc.code,
+            code=exc.params.get("reason", exc.code),
         )
         raise PermanentFailure(str(exc)) from exc
 
@@ -42,7 +43,7 @@ def checkpoints_fetch(*, source: str) -> list[dict]:
             if not page.get("next_after"):
                 return found
             after = page["next_after"]
-    except (client.CentralUnavailable, client.CentralRefused, KeyError) as exc:
+    except (client.CentralUnavailable, Refused, KeyError) as exc:
         raise WitnessUnavailable(str(exc)) from exc
 
 

@@ -9,21 +9,26 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from closure_protocol.credentials import CredentialError, credential_file
 from closure_protocol.signing import request_sign
+from core.refusals import Refused, codes_register
 
 
 class CentralUnavailable(Exception):
     """The central store could not be reached or answered a server error: retry later."""
 
 
-class CentralRefused(Exception):
-    """The central store refused the request (auth, malformed): retrying will not help."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
+# The central store refused the request (auth, malformed): retrying will not help.
+# ``reason`` is the central store's own code, ``detail`` its message.
+codes_register(
+    "closure",
+    "Closure records (chốt sổ)",
+    {
+        "closure.central_refused": _("The central store refused the request ({reason}): {detail}"),
+    },
+)
 
 
 _local = threading.local()
@@ -78,8 +83,10 @@ def _request(
         # Clock drift, a reused nonce or a key being rotated: worth trying again later.
         raise CentralUnavailable(f"{data.get('code')}: {data.get('message')}")
     if response.status_code >= 400:
-        raise CentralRefused(
-            data.get("code", f"http.{response.status_code}"), data.get("message", "")
+        raise Refused(
+            "closure.central_refused",
+            reason=data.get("code", f"http.{response.status_code}"),
+            detail=data.get("message", ""),
         )
     return data
 

@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.refusals import Refused
+
 from . import client, dispatch
 from .models import ClosurePeriod, ClosureRecord, ClosureStatus, PushState
 
@@ -177,7 +179,7 @@ def claimed_push(ids: list[int]) -> PushOutcome:
     now = timezone.now()
     try:
         results = client.batch_push_json(body)
-    except (client.CentralUnavailable, client.CentralRefused) as exc:
+    except (client.CentralUnavailable, Refused) as exc:
         retry = isinstance(exc, client.CentralUnavailable)
         _mark_failed(ids, str(exc), now, retry=retry)
         if retry:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.models import Office
+from core.refusals import Refused, codes_register
 
 from . import dispatch
 from .models import (
@@ -28,13 +29,24 @@ from .models import (
 log = structlog.get_logger(__name__)
 
 
-class ClosureError(Exception):
-    """A refused closure action: a stable code and a translated message."""
-
-    def __init__(self, code: str, message):
-        super().__init__(str(message))
-        self.code = code
-        self.message = message
+codes_register(
+    "closure",
+    "Closure records (chốt sổ)",
+    {
+        "closure.periods_empty": _("A closure needs at least one period."),
+        "closure.period_order": _("A period ends before it starts."),
+        "closure.period_amount": _("Salary and rate must be positive."),
+        "closure.period_overlap": _("Two periods overlap."),
+        "closure.not_draft": _("This closure is already confirmed."),
+        "closure.correct_unconfirmed": _("Only the confirmed current version can be corrected."),
+        "closure.correction_exists": _("A newer version of this closure already exists."),
+        "closure.receive_range": _("The month range is reversed."),
+        "closure.receive_present": _(
+            "Periods from {start} to {end} are already present at this office."
+        ),
+        "closure.receive_nothing": _("The central store holds no periods for this choice."),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -47,16 +59,16 @@ class Period:
 
 def _check_periods(periods: list[Period]) -> None:
     if not periods:
-        raise ClosureError("closure.periods_empty", _("A closure needs at least one period."))
+        raise Refused("closure.periods_empty")
     ordered = sorted(periods, key=lambda p: p.from_month)
     for p in ordered:
         if p.to_month < p.from_month:
-            raise ClosureError("closure.period_order", _("A period ends before it starts."))
+            raise Refused("closure.period_order")
         if p.salary <= 0 or not (0 < p.rate <= 100):
-            raise ClosureError("closure.period_amount", _("Salary and rate must be positive."))
+            raise Refused("closure.period_amount")
     for a, b in zip(ordered, ordered[1:], strict=False):
         if b.from_month <= a.to_month:
-            raise ClosureError("closure.period_overlap", _("Two periods overlap."))
+            raise Refused("closure.period_overlap")
 
 
 def new_reference(office: Office) -> str:
@@ -133,7 +145,7 @@ def closure_confirm(*, actor, record: ClosureRecord, kick: bool = True) -> Closu
         **_confirm_fields(actor, now)
     )
     if not updated:
-        raise ClosureError("closure.not_draft", _("This closure is already confirmed."))
+        raise Refused("closure.not_draft")
     ClosureRecord.objects.filter(
         reference=record.reference, version__lt=record.version, status=ClosureStatus.CONFIRMED
     ).update(status=ClosureStatus.SUPERSEDED)
@@ -165,14 +177,10 @@ def closure_correct(*, actor, record: ClosureRecord, periods: list[Period]) -> C
     """A correction: a new draft version with the same reference (the old one stays as
     it is until the correction is confirmed, then it is superseded)."""
     if record.status != ClosureStatus.CONFIRMED:
-        raise ClosureError(
-            "closure.correct_unconfirmed", _("Only the confirmed current version can be corrected.")
-        )
+        raise Refused("closure.correct_unconfirmed")
     latest = ClosureRecord.objects.filter(reference=record.reference).order_by("-version").first()
     if latest.pk != record.pk:
-        raise ClosureError(
-            "closure.correction_exists", _("A newer version of this closure already exists.")
-        )
+        raise Refused("closure.correction_exists")
     return closure_draft_create(
         actor=actor,
         office=record.office,
@@ -230,7 +238,7 @@ def closure_receive(
     choice twice is therefore refused the second time and writes nothing.
     """
     if to_month < from_month:
-        raise ClosureError("closure.receive_range", _("The month range is reversed."))
+        raise Refused("closure.receive_range")
     created = []
     candidates = [
         r
@@ -253,13 +261,10 @@ def closure_receive(
         )
         for p in periods:
             if clash.filter(from_month__lte=p.to_month, to_month__gte=p.from_month).exists():
-                raise ClosureError(
+                raise Refused(
                     "closure.receive_present",
-                    _("Periods from %(start)s to %(end)s are already present at this office.")
-                    % {
-                        "start": p.from_month.strftime("%m/%Y"),
-                        "end": p.to_month.strftime("%m/%Y"),
-                    },
+                    start=p.from_month.strftime("%m/%Y"),
+                    end=p.to_month.strftime("%m/%Y"),
                 )
         now = timezone.now()
         try:
@@ -286,7 +291,12 @@ def closure_receive(
                     central_receipt=rec["receipt"],
                 )
         except IntegrityError:
-            raise ClosureError("closure.receive_present", _("Already received.")) from None
+            # Received meanwhile by another request (the unique source of a received record).
+            raise Refused(
+                "closure.receive_present",
+                start=min(p.from_month for p in periods).strftime("%m/%Y"),
+                end=max(p.to_month for p in periods).strftime("%m/%Y"),
+            ) from None
         ClosurePeriod.objects.bulk_create(
             ClosurePeriod(
                 record=record,
@@ -312,7 +322,5 @@ def closure_receive(
         )
         created.append(record)
     if not created:
-        raise ClosureError(
-            "closure.receive_nothing", _("The central store holds no periods for this choice.")
-        )
+        raise Refused("closure.receive_nothing")
     return created

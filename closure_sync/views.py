@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scope import may, offices_for, scoped
+from core.refusals import Refused
 
 from . import client, jobs, selectors, services
 from .forms import (
@@ -80,7 +81,7 @@ def closure_create(request):
                 kind=d["kind"],
                 periods=d["periods"],
             )
-        except services.ClosureError as exc:
+        except Refused as exc:
             form.add_error(None, f"[{exc.code}] {exc.message}")
         else:
             messages.success(request, _("Draft saved. Check it and confirm the closure."))
@@ -119,7 +120,7 @@ def closure_confirm(request, pk):
     record = _scoped_record(request, pk, CONFIRM)
     try:
         services.closure_confirm(actor=request.user, record=record)
-    except services.ClosureError as exc:
+    except Refused as exc:
         messages.error(request, f"[{exc.code}] {exc.message}")
     else:
         messages.success(
@@ -142,7 +143,7 @@ def closure_correct(request, pk):
         new = services.closure_correct(
             actor=request.user, record=record, periods=form.cleaned_data["periods"]
         )
-    except services.ClosureError as exc:
+    except Refused as exc:
         messages.error(request, f"[{exc.code}] {exc.message}")
         return redirect("closure_sync:detail", pk=pk)
     messages.success(request, _("Correction saved as a new draft version."))
@@ -256,7 +257,7 @@ def lookup(request):
                 page=page,
                 page_size=20,
             )
-        except (client.CentralUnavailable, client.CentralRefused) as exc:
+        except (client.CentralUnavailable, Refused) as exc:
             error = str(exc)
     query = request.GET.copy()
     query.pop("page", None)
@@ -277,7 +278,7 @@ def receive(request):
     if book_number:
         try:
             held = client.fetch(book_number=book_number)
-        except (client.CentralUnavailable, client.CentralRefused) as exc:
+        except (client.CentralUnavailable, Refused) as exc:
             error = str(exc)
     initial = {"book_number": book_number}
     if held:
@@ -300,7 +301,7 @@ def receive(request):
                 to_month=d["to_month"],
                 unit_code=d["unit_code"].strip(),
             )
-        except services.ClosureError as exc:
+        except Refused as exc:
             form.add_error(None, f"[{exc.code}] {exc.message}")
         else:
             messages.success(

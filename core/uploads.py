@@ -30,20 +30,21 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
-from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 
-# code → (Vietnamese, English); docs/errors.md lists them (portal.apps).
-MESSAGES: dict[str, tuple[str, str]] = {
-    "UPLOAD_TOO_LARGE": (
-        "Dữ liệu tải lên vượt quá dung lượng cho phép ({limit}); không có gì được lưu.",
-        "The upload exceeds the size limit ({limit}); nothing was saved.",
-    ),
-    "UPLOAD_MALFORMED": (
-        "Dữ liệu tải lên không đọc được (biểu mẫu hỏng hoặc quá nhiều trường).",
-        "The upload could not be read (a broken form or too many fields).",
-    ),
-}
+from core.refusals import Problem, codes_register
+
+codes_register(
+    "uploads",
+    "Uploads (every upload page)",
+    {
+        "UPLOAD_TOO_LARGE": _("The upload exceeds the size limit ({limit}); nothing was saved."),
+        "UPLOAD_MALFORMED": _("The upload could not be read (a broken form or too many fields)."),
+    },
+    intro="A page that takes files answers 413 with `UPLOAD_TOO_LARGE` when the upload "
+    "passes its limit (nothing is read past it, nothing is saved).",
+)
 
 
 def size_text(n: int) -> str:
@@ -66,10 +67,12 @@ class UploadRefusal:
     limit: int = 0
 
     @property
+    def problem(self) -> Problem:
+        return Problem(self.code, {"limit": size_text(self.limit)})
+
+    @property
     def message(self) -> str:
-        vi, en = MESSAGES[self.code]
-        text = en if (translation.get_language() or "vi").startswith("en") else vi
-        return text.format(limit=size_text(self.limit))
+        return self.problem.text()
 
     def as_dict(self) -> dict:
         return {"code": self.code, "message": self.message, "location": {"field": ""}}

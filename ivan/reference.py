@@ -2,6 +2,9 @@
 
 from datetime import date
 
+from declarations.employers.models import Provider
+from ivan.models import Contract
+
 PROVIDERS_2015 = [
     ("VNPT", "VNPT-Vinaphone", "https://vnpt.com.vn", "01/2015/HĐ-IVAN"),
     ("TS24", "Công ty CP TS24", "https://ts24.com.vn", "02/2015/HĐ-IVAN"),
@@ -21,9 +24,6 @@ CONTRACTS_FROM = date(2015, 5, 1)
 def ensure_providers_2015(provider_model=None, contract_model=None) -> None:
     """Create the 2015 providers and their contracts if missing (idempotent)."""
     if provider_model is None:
-        from declarations.employers.models import Provider
-        from ivan.models import Contract
-
         provider_model, contract_model = Provider, Contract
     for code, name, website, number in PROVIDERS_2015:
         provider, _ = provider_model.objects.get_or_create(

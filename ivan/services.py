@@ -14,6 +14,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from accounts import audit
 from declarations.employers.models import Employer, EmployerChannel, EStatus, Provider
+from declarations.employers.services import certificate_register, registration_submit
 from ivan.models import ApiClient, ClientSecret, Contract, ContractState, WebhookEndpoint
 
 MAX_LIVE_SECRETS = 2
@@ -141,7 +142,6 @@ def employer_register(
     The registration names the provider; the office's approval makes it the employer's
     channel (``registration_approve``), so the provider acts for it only once approved.
     """
-    from declarations.employers.services import registration_submit
 
     Employer.objects.select_for_update().filter(pk=employer.pk).first()
     if carrier_id(employer) not in (None, provider.pk):
@@ -178,7 +178,6 @@ def employer_change(
     employer the provider carries. A new certificate is checked at once, needs the 04/ĐK-IVAN
     signed with it (``signed_form``, proof of possession) and replaces the registered one
     (the old one stays valid for what it signed before)."""
-    from declarations.employers.services import certificate_register
 
     employer = Employer.objects.select_for_update().get(pk=employer.pk)
     if carrier_id(employer) != provider.pk:

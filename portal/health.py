@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from portal.celery import app
+
 
 def check_database(alias: str = DEFAULT_DB_ALIAS) -> str:
     with connections[alias].cursor() as cursor:
@@ -35,7 +37,6 @@ def check_migrations(alias: str = DEFAULT_DB_ALIAS) -> str:
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process"
-    from portal.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)

@@ -5,7 +5,9 @@
     python scripts/architecture.py --check   # exit 1 when the document is out of date
     python scripts/architecture.py --cycles  # list module import cycles (exit 1 if any)
 
-An edge is drawn once between two apps, whatever the number of imports behind it.
+An arrow is drawn once between two apps, whatever the number of imports behind it, and
+left out when a longer path already leads there (intake → dossiers → employers: no
+intake → employers arrow), so the picture shows the layers.
 """
 
 from __future__ import annotations
@@ -70,6 +72,26 @@ def app_edges(g) -> list[tuple[str, str]]:
     return sorted(edges)
 
 
+def reduced(edges) -> list[tuple[str, str]]:
+    """The arrows not implied by a path through other apps (transitive reduction)."""
+    succ: dict[str, set[str]] = {}
+    for a, b in edges:
+        succ.setdefault(a, set()).add(b)
+
+    def reaches(a, b, skip):
+        seen, todo = set(), [n for n in succ.get(a, ()) if (a, n) != skip]
+        while todo:
+            n = todo.pop()
+            if n == b:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo.extend(succ.get(n, ()))
+        return False
+
+    return [(a, b) for a, b in edges if not reaches(a, b, (a, b))]
+
+
 def mermaid(edges) -> str:
     def node(app):
         return app.replace("declarations.", "declarations/").replace(".", "_")
@@ -128,7 +150,7 @@ def main(argv: list[str]) -> int:
         for component in found:
             print(" ↔ ".join(component))
         return 1 if found else 0
-    text = mermaid(app_edges(g))
+    text = mermaid(reduced(app_edges(g)))
     if "--write" in argv or "--check" in argv:
         doc = DOC.read_text()
         head, rest = doc.split(START, 1)

@@ -80,6 +80,8 @@ export CELERY_TASK_DEFAULT_QUEUE="bhxh-test-${run_id}"
 say "Lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (run .venv/bin/ruff format)"; .venv/bin/ruff format --check .; exit 1; }
+# The import contracts of pyproject.toml: each app imports only the apps below it.
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 
 say "Tests"
 set +e

@@ -1,11 +1,13 @@
 """Users, offices, roles, memberships and the audit log."""
 
 from django.contrib.auth.models import AbstractUser, Group
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.refusals import Refused, codes_register
 
 
 class OfficeLevel(models.TextChoices):
@@ -76,19 +78,19 @@ class AccountKind(models.TextChoices):
     OUTSIDE = "outside", _("Outside person or organisation")
 
 
-class OutsideAccountRefused(ValidationError):
-    """An outside account (tài khoản cho tổ chức, cá nhân bên ngoài) without an approved
-    request: refused on every path, whatever calls ``save()``."""
-
-    def __init__(self, message=None):
-        super().__init__(
-            message
-            or _(
-                "Accounts for outside persons or organisations are only created from a "
-                "request approved by a VSS leader."
-            ),
-            code="ACC-OUTSIDE-APPROVAL",
-        )
+# An outside account (tài khoản cho tổ chức, cá nhân bên ngoài) without an approved request
+# is refused on every path, whatever calls ``save()``.
+codes_register(
+    "accounts",
+    "Accounts",
+    {
+        "ACC-OUTSIDE-APPROVAL": _(
+            "Accounts for outside persons or organisations are only created from a "
+            "request approved by a VSS leader."
+        ),
+        "ACC-OUTSIDE-ADMIN": _("An outside account cannot be an administrator."),
+    },
+)
 
 
 class User(AbstractUser):
@@ -147,9 +149,9 @@ class User(AbstractUser):
             return
         request = self.outside_request
         if request is None or request.status != "approved":
-            raise OutsideAccountRefused()
+            raise Refused("ACC-OUTSIDE-APPROVAL")
         if self.is_superuser or self.is_staff:
-            raise OutsideAccountRefused(_("An outside account cannot be an administrator."))
+            raise Refused("ACC-OUTSIDE-ADMIN")
         if self.pk is not None:
             before = (
                 type(self)
@@ -158,7 +160,7 @@ class User(AbstractUser):
             )
             row = before.first()
             if row is not None and row != (AccountKind.OUTSIDE, request.pk):
-                raise OutsideAccountRefused()
+                raise Refused("ACC-OUTSIDE-APPROVAL")
 
 
 class RoleScope(models.TextChoices):
@@ -193,8 +195,6 @@ class Role(models.Model):
 
     @property
     def label(self) -> str:
-        from django.utils.translation import get_language
-
         return self.name_en if (get_language() or "vi").startswith("en") else self.name_vi
 
 

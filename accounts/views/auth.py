@@ -1,5 +1,6 @@
 """Sign in and out."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        from django.conf import settings
-
         return {
             **super().get_context_data(**kwargs),
             "sso_enabled": settings.OIDC_ENABLED,

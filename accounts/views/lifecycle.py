@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.refusals import Refused
+
 from .. import lifecycle, provisioning, scope
 from ..forms import DecisionForm, GrantForm, LockForm, StaffAccountForm
 from ..models import ApplicationGrant, PersonnelDecision
@@ -89,6 +91,8 @@ def staff_new(request):
             )
         except ValidationError as exc:
             service_error(form, exc)
+        except Refused as refusal:
+            service_error(form, refusal.validation_error())
         else:
             messages.success(request, _("Account %(u)s created.") % {"u": user.username})
             return redirect("accounts:staff_detail", pk=user.pk)

@@ -11,4 +11,7 @@ class AdoptionConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
-        from declarations.adoption import navigation  # noqa: F401  (registers its pages)
+        from declarations.adoption import (
+            navigation,  # noqa: F401  (registers its pages)
+            services,  # noqa: F401  (registers its refusal codes)
+        )

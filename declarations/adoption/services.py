@@ -15,23 +15,38 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit, scope
 from accounts.models import Membership, Office, OfficeLevel, User
+from core.refusals import Refused, codes_register
 from declarations.adoption.models import (
+    AdoptionSnapshot,
+    AdoptionSnapshotRun,
     AdoptionTarget,
     EmployerAssignment,
     PortalRelease,
     ReleaseDeployment,
 )
-from declarations.adoption.selectors import OfficeIndex
+from declarations.adoption.selectors import (
+    OfficeIndex,
+    adoption_counts,
+    month_starts,
+    officer_counts,
+)
 from declarations.employers.models import Employer
 
-
-class AdoptionError(Exception):
-    """A refused request, with a stable code and a message for the user."""
-
-    def __init__(self, code: str, message):
-        super().__init__(code)
-        self.code = code
-        self.message = message
+codes_register(
+    "adoption",
+    "Adoption (assignments, targets, deployments)",
+    {
+        "ASSIGN_FORBIDDEN": _("You may not assign employers there."),
+        "ASSIGN_NOT_OFFICER": _("{user} is not a collection officer of {office}."),
+        "TARGET_FORBIDDEN": _("You may not set targets for this office."),
+        "TARGET_SHARE": _("The target must be a percentage from 0 to 100."),
+        "TARGET_NOT_OFFICER": _("{user} is not a collection officer of {office}."),
+        "DEPLOY_NOT_PROVINCE": _("Deployments are recorded per province."),
+        "DEPLOY_FORBIDDEN": _("You may not record deployments there."),
+        "DEPLOY_FUTURE": _("The deployment date cannot be in the future."),
+        "DEPLOY_BEFORE_RELEASE": _("The deployment date is before the release date."),
+    },
+)
 
 
 def _officer_offices(officer: User, index: OfficeIndex) -> set[int]:
@@ -54,13 +69,9 @@ def employers_assign(*, actor: User, employers: list[Employer], officer: User) -
     for employer in employers:
         office = employer.managing_office
         if not scope.may(actor, "adoption.assign_employers", office):
-            raise AdoptionError("ASSIGN_FORBIDDEN", _("You may not assign employers there."))
+            raise Refused("ASSIGN_FORBIDDEN")
         if index.current(office.pk).pk not in officer_at:
-            raise AdoptionError(
-                "ASSIGN_NOT_OFFICER",
-                _("%(user)s is not a collection officer of %(office)s.")
-                % {"user": officer, "office": office.name},
-            )
+            raise Refused("ASSIGN_NOT_OFFICER", user=str(officer), office=office.name)
         previous = EmployerAssignment.objects.filter(employer=employer).first()
         if previous and previous.officer_id == officer.pk:
             continue
@@ -83,7 +94,7 @@ def employers_assign(*, actor: User, employers: list[Employer], officer: User) -
 def employer_unassign(*, actor: User, employer: Employer) -> None:
     office = employer.managing_office
     if not scope.may(actor, "adoption.assign_employers", office):
-        raise AdoptionError("ASSIGN_FORBIDDEN", _("You may not assign employers there."))
+        raise Refused("ASSIGN_FORBIDDEN")
     deleted, _n = EmployerAssignment.objects.filter(employer=employer).delete()
     if deleted:
         audit.record(actor, "employer.unassigned", employer, office, {})
@@ -101,21 +112,17 @@ def adoption_target_set(
 ) -> AdoptionTarget:
     """Set (or change) the share of employers to bring online by ``due_on`` (chỉ tiêu)."""
     if not scope.may(actor, "adoption.set_adoption_targets", office):
-        raise AdoptionError("TARGET_FORBIDDEN", _("You may not set targets for this office."))
+        raise Refused("TARGET_FORBIDDEN")
     try:
         value = Decimal(str(share)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         value = None
     if value is None or not value.is_finite() or not (0 <= value <= 100):
-        raise AdoptionError("TARGET_SHARE", _("The target must be a percentage from 0 to 100."))
+        raise Refused("TARGET_SHARE")
     if officer is not None:
         index = OfficeIndex.load()
         if office.level != OfficeLevel.LOCAL or office.pk not in _officer_offices(officer, index):
-            raise AdoptionError(
-                "TARGET_NOT_OFFICER",
-                _("%(user)s is not a collection officer of %(office)s.")
-                % {"user": officer, "office": office.name},
-            )
+            raise Refused("TARGET_NOT_OFFICER", user=str(officer), office=office.name)
     target, created = AdoptionTarget.objects.update_or_create(
         office=office,
         officer=officer,
@@ -143,15 +150,13 @@ def release_deployment_record(
 ) -> ReleaseDeployment:
     """Record that ``province`` deployed ``release`` on ``deployed_on``."""
     if province.level != OfficeLevel.PROVINCE:
-        raise AdoptionError("DEPLOY_NOT_PROVINCE", _("Deployments are recorded per province."))
+        raise Refused("DEPLOY_NOT_PROVINCE")
     if not scope.may(actor, "adoption.record_deployment", province):
-        raise AdoptionError("DEPLOY_FORBIDDEN", _("You may not record deployments there."))
+        raise Refused("DEPLOY_FORBIDDEN")
     if deployed_on > timezone.localdate():
-        raise AdoptionError("DEPLOY_FUTURE", _("The deployment date cannot be in the future."))
+        raise Refused("DEPLOY_FUTURE")
     if deployed_on < release.released_on:
-        raise AdoptionError(
-            "DEPLOY_BEFORE_RELEASE", _("The deployment date is before the release date.")
-        )
+        raise Refused("DEPLOY_BEFORE_RELEASE")
     deployment, created = ReleaseDeployment.objects.update_or_create(
         release=release,
         province=province,
@@ -174,8 +179,6 @@ def adoption_snapshot_refresh(*, on: date | None = None, months: int = SNAPSHOT_
     """Take every office's adoption figures for today and the first day of each of the last
     ``months`` months (one grouped scan of the employers), replacing earlier runs of those
     days. Returns the number of office rows written."""
-    from declarations.adoption.models import AdoptionSnapshot, AdoptionSnapshotRun
-    from declarations.adoption.selectors import adoption_counts, month_starts, officer_counts
 
     day = on or timezone.localdate()
     days = month_starts(until=day, months=months)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts import scope
 from accounts.models import Membership, Office, OfficeLevel, User
 from core import charts
+from core.refusals import Refused
 from declarations.adoption.exports import adoption_workbook
 from declarations.adoption.forms import AssignForm, DeploymentForm, TargetForm
 from declarations.adoption.models import PortalRelease
@@ -34,7 +35,6 @@ from declarations.adoption.selectors import (
     release_deployments,
 )
 from declarations.adoption.services import (
-    AdoptionError,
     adoption_target_set,
     employers_assign,
     release_deployment_record,
@@ -153,8 +153,8 @@ def target_set(request):
             due_on=form.cleaned_data["due_on"],
             note=form.cleaned_data["note"],
         )
-    except AdoptionError as exc:
-        messages.error(request, f"{exc.code}: {exc.message}")
+    except Refused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("Target saved."))
     return redirect(back)
@@ -233,8 +233,8 @@ def _assign(request, office, officers):
         raise PermissionDenied
     try:
         count = employers_assign(actor=request.user, employers=chosen, officer=officer)
-    except AdoptionError as exc:
-        messages.error(request, f"{exc.code}: {exc.message}")
+    except Refused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(
             request,
@@ -303,8 +303,8 @@ def deployment_record(request, pk):
             province=province,
             deployed_on=form.cleaned_data["deployed_on"],
         )
-    except AdoptionError as exc:
-        messages.error(request, f"{exc.code}: {exc.message}")
+    except Refused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("Deployment recorded."))
     return redirect(back)

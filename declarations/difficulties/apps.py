@@ -10,4 +10,7 @@ class DifficultiesConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
-        from declarations.difficulties import navigation  # noqa: F401  (registers its pages)
+        from declarations.difficulties import (
+            navigation,  # noqa: F401  (registers its pages)
+            services,  # noqa: F401  (registers its refusal codes)
+        )

@@ -18,6 +18,7 @@ from accounts import audit, scope
 from accounts.models import Membership, Office, OfficeLevel, User
 from accounts.selectors import province_of
 from core.outbox.services import outbox_enqueue
+from core.refusals import Refused, codes_register
 from declarations.difficulties.models import (
     Difficulty,
     DifficultyAttachment,
@@ -25,6 +26,7 @@ from declarations.difficulties.models import (
     DifficultyNote,
     DifficultyStatus,
 )
+from declarations.difficulties.selectors import difficulty_summary
 from declarations.employers.models import Employer
 
 FILE = "difficulties.file_difficulty"
@@ -46,29 +48,39 @@ ALLOWED = {
 }
 
 
-class DifficultyError(Exception):
-    """A refused request: a stable code and a message for the user."""
-
-    def __init__(self, code: str, message):
-        super().__init__(code)
-        self.code = code
-        self.message = message
+codes_register(
+    "difficulties",
+    "Difficulties (vướng mắc)",
+    {
+        "DIFF_TOO_MANY_FILES": _("At most {n} files may be attached."),
+        "DIFF_FILES_TOO_LARGE": _("Attachments may total at most 5 MB."),
+        "DIFF_FILE_TYPE": _("{name}: only pdf, xml, jpg, png, xlsx and txt files are accepted."),
+        "DIFF_CATEGORY": _("Choose a category."),
+        "DIFF_TEXT_REQUIRED": _("Give a subject and a description."),
+        # {action}: one of FORBIDDEN_ACTIONS, translated on its own.
+        "DIFF_FORBIDDEN": _("You may not {action}."),
+        "DIFF_TRANSITION": _("A difficulty that is “{status}” cannot be moved on that way."),
+        "DIFF_NO_PROVIDER": _("Choose the provider this difficulty concerns."),
+        "DIFF_FORWARD_TARGET": _("Forward to IT or to a provider."),
+        "DIFF_ANSWER_REQUIRED": _("Write the answer."),
+    },
+)
+FORBIDDEN_ACTIONS = {
+    "file_for": _("file for this employer"),
+    "file": _("file a difficulty"),
+    "forward": _("forward this difficulty"),
+    "answer": _("answer this difficulty"),
+}
 
 
 def _check_files(files) -> None:
     if len(files) > MAX_FILES:
-        raise DifficultyError(
-            "DIFF_TOO_MANY_FILES", _("At most %(n)d files may be attached.") % {"n": MAX_FILES}
-        )
+        raise Refused("DIFF_TOO_MANY_FILES", n=MAX_FILES)
     if sum(f.size for f in files) > MAX_TOTAL_BYTES:
-        raise DifficultyError("DIFF_FILES_TOO_LARGE", _("Attachments may total at most 5 MB."))
+        raise Refused("DIFF_FILES_TOO_LARGE")
     for f in files:
         if PurePath(f.name).suffix.lower() not in ALLOWED_SUFFIXES:
-            raise DifficultyError(
-                "DIFF_FILE_TYPE",
-                _("%(name)s: only pdf, xml, jpg, png, xlsx and txt files are accepted.")
-                % {"name": f.name},
-            )
+            raise Refused("DIFF_FILE_TYPE", name=f.name)
 
 
 def _filing_office(actor: User, employer: Employer | None) -> Office | None:
@@ -95,10 +107,10 @@ def difficulty_file(
 ) -> Difficulty:
     """File a difficulty with the office managing ``employer`` (or the staff's own office)."""
     if category not in DifficultyCategory.values:
-        raise DifficultyError("DIFF_CATEGORY", _("Choose a category."))
+        raise Refused("DIFF_CATEGORY")
     subject, description = (subject or "").strip(), (description or "").strip()
     if not subject or not description:
-        raise DifficultyError("DIFF_TEXT_REQUIRED", _("Give a subject and a description."))
+        raise Refused("DIFF_TEXT_REQUIRED")
     files = list(files)
     _check_files(files)
     if (
@@ -107,10 +119,10 @@ def difficulty_file(
             actor, Employer.objects.filter(pk=employer.pk), permission=FILE
         ).exists()
     ):
-        raise DifficultyError("DIFF_FORBIDDEN", _("You may not file for this employer."))
+        raise Refused("DIFF_FORBIDDEN", action=FORBIDDEN_ACTIONS["file_for"])
     office = _filing_office(actor, employer)
     if office is None or not actor.has_perm(FILE):
-        raise DifficultyError("DIFF_FORBIDDEN", _("You may not file a difficulty."))
+        raise Refused("DIFF_FORBIDDEN", action=FORBIDDEN_ACTIONS["file"])
     difficulty = Difficulty.objects.create(
         office=office,
         employer=employer,
@@ -141,11 +153,7 @@ def _may_act(actor: User, difficulty: Difficulty) -> bool:
 
 def _move(difficulty: Difficulty, to: str) -> None:
     if to not in ALLOWED[difficulty.status]:
-        raise DifficultyError(
-            "DIFF_TRANSITION",
-            _("A difficulty that is “%(status)s” cannot be moved on that way.")
-            % {"status": difficulty.get_status_display()},
-        )
+        raise Refused("DIFF_TRANSITION", status=difficulty.get_status_display())
 
 
 def _link(difficulty: Difficulty) -> str:
@@ -174,7 +182,7 @@ def difficulty_forward(
     difficulty = Difficulty.objects.select_for_update().get(pk=difficulty.pk)
     # Forwarding is the office's call: an office right at the difficulty's office.
     if not scope.may(actor, ANSWER, difficulty.office):
-        raise DifficultyError("DIFF_FORBIDDEN", _("You may not forward this difficulty."))
+        raise Refused("DIFF_FORBIDDEN", action=FORBIDDEN_ACTIONS["forward"])
     now = timezone.now()
     if to == "it":
         _move(difficulty, DifficultyStatus.FORWARDED_IT)
@@ -186,15 +194,13 @@ def difficulty_forward(
             channel = getattr(difficulty.employer, "ivan_channel", None)
             provider = channel.provider if channel else None
         if provider is None:
-            raise DifficultyError(
-                "DIFF_NO_PROVIDER", _("Choose the provider this difficulty concerns.")
-            )
+            raise Refused("DIFF_NO_PROVIDER")
         difficulty.status = DifficultyStatus.FORWARDED_PROVIDER
         difficulty.provider = provider
         kind = DifficultyNote.Kind.FORWARD_PROVIDER
         recipients = sorted({m.user.email for m in provider.members.select_related("user")} - {""})
     else:
-        raise DifficultyError("DIFF_FORWARD_TARGET", _("Forward to IT or to a provider."))
+        raise Refused("DIFF_FORWARD_TARGET")
     difficulty.forwarded_at = now
     difficulty.save(update_fields=["status", "provider", "forwarded_at"])
     note_row = DifficultyNote.objects.create(
@@ -226,10 +232,10 @@ def difficulty_answer(*, actor: User, difficulty: Difficulty, answer: str) -> Di
     """Answer a difficulty (trả lời vướng mắc); the filer is told by e-mail."""
     difficulty = Difficulty.objects.select_for_update().get(pk=difficulty.pk)
     if not _may_act(actor, difficulty):
-        raise DifficultyError("DIFF_FORBIDDEN", _("You may not answer this difficulty."))
+        raise Refused("DIFF_FORBIDDEN", action=FORBIDDEN_ACTIONS["answer"])
     answer = (answer or "").strip()
     if not answer:
-        raise DifficultyError("DIFF_ANSWER_REQUIRED", _("Write the answer."))
+        raise Refused("DIFF_ANSWER_REQUIRED")
     _move(difficulty, DifficultyStatus.ANSWERED)
     now = timezone.now()
     difficulty.status = DifficultyStatus.ANSWERED
@@ -263,7 +269,6 @@ def difficulty_summary_send(*, start, end) -> int:
     """E-mail each director (a holder of the summary right) the summary of the difficulties
     they may see, filed from ``start`` to ``end``; one outbox row per director and period.
     Returns how many e-mails were queued."""
-    from declarations.difficulties.selectors import difficulty_summary
 
     labels = dict(DifficultyCategory.choices)
     directors = {

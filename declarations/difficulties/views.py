@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit, scope
 from core import charts
+from core.refusals import Refused
 from core.uploads import upload_limit
 from declarations.difficulties.forms import AnswerForm, DifficultyForm, ForwardForm, PeriodForm
 from declarations.difficulties.models import (
@@ -28,7 +29,6 @@ from declarations.difficulties.services import (
     ANSWER,
     FILE,
     MAX_TOTAL_BYTES,
-    DifficultyError,
     difficulty_answer,
     difficulty_file,
     difficulty_forward,
@@ -98,8 +98,8 @@ def difficulty_new(request):
                 description=form.cleaned_data["description"],
                 files=form.cleaned_data["files"],
             )
-        except DifficultyError as exc:
-            form.add_error(None, f"{exc.code}: {exc.message}")
+        except Refused as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request, _("Difficulty %(number)s filed.") % {"number": difficulty.number}
@@ -144,8 +144,8 @@ def _act(request, pk, action):
         raise Http404
     try:
         action(difficulty)
-    except DifficultyError as exc:
-        messages.error(request, f"{exc.code}: {exc.message}")
+    except Refused as exc:
+        messages.error(request, str(exc))
     return redirect("district:difficulty", pk)
 
 

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.refusals import catalogue_section_register
+
 
 class DossiersConfig(AppConfig):
     """Dossiers (hồ sơ), their files, notices and events, incidents and paper dossiers, and
@@ -11,15 +13,11 @@ class DossiersConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
-        from core.refusals import catalogue_section_register
         from declarations.dossiers import navigation  # noqa: F401  (registers its pages)
-        from declarations.dossiers.reasons import REASONS, DecisionRefused
 
-        catalogue_section_register(
-            "Review decisions (district staff)",
-            "",
-            lambda: ((code, vi, en) for code, (vi, en) in DecisionRefused.MESSAGES.items()),
-        )
+        # reasons registers the review decisions' refusal codes.
+        from declarations.dossiers.reasons import REASONS
+
         catalogue_section_register(
             "Reasons given in rejection and supplement notices",
             "",

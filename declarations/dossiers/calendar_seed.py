@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+import holidays
+
 SEED_YEARS = range(2015, 2031)
 
 # Working days per procedure, from the time limits in the rules (thời hạn giải quyết),
@@ -36,7 +38,6 @@ def vietnam_calendar(years) -> tuple[dict[date, str], dict[date, str]]:
     The package names a day off moved by government decision "Day off (substituted from
     MM/DD/YYYY)": the date in brackets is the weekend day worked in its place (làm bù).
     """
-    import holidays
 
     vi = holidays.country_holidays("VN", years=years, language="vi")
     en = holidays.country_holidays("VN", years=years, language="en_US")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import reportlab
 from django.conf import settings
 from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
@@ -13,6 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from core.refusals import Problem
 from declarations.dossiers.reasons import REASONS
 from declarations.employers.procedures import procedure_get
 
@@ -146,7 +148,6 @@ def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str
 def _signature_lines(notice, dossier, en: bool) -> list[tuple[str, str]]:
     """The trusted time the signature was judged at, the signer's claim (shown as a claim,
     never as a fact) and the receipt's warnings, in the reader's language."""
-    from core.refusals import IntakeError
 
     def t(pair):
         return pair[1] if en else pair[0]
@@ -161,10 +162,10 @@ def _signature_lines(notice, dossier, en: bool) -> list[tuple[str, str]]:
         lines.append((t(LABELS["claimed"]), claim))
     for warning in notice.data.get("warnings", []):
         try:
-            error = IntakeError(warning["code"], warning.get("params", {}))
+            error = Problem(warning["code"], warning.get("params", {}))
         except KeyError:
             continue
-        lines.append((t(LABELS["warning"]), error.message("en" if en else "vi")))
+        lines.append((t(LABELS["warning"]), error.text("en" if en else "vi")))
     return lines
 
 
@@ -177,8 +178,6 @@ def _font() -> str:
     path = Path(settings.PDF_FONT_PATH)
     if "PortalSans" not in pdfmetrics.getRegisteredFontNames():
         if not path.exists():
-            import reportlab
-
             path = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
         pdfmetrics.registerFont(TTFont("PortalSans", str(path)))
     return "PortalSans"

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from core.refusals import Refused, codes_register
 
 REJECT = "reject"
 SUPPLEMENT = "supplement"
@@ -100,55 +103,34 @@ def reasons_for(kind: str) -> list[Reason]:
     return [r for r in REASONS.values() if r.kind == kind]
 
 
-class DecisionRefused(Exception):
-    """A decision the office may not take as asked; ``code`` is stable."""
-
-    MESSAGES = {
-        "REVIEW_TRANSITION_REFUSED": (
-            "Không thể chuyển hồ sơ từ trạng thái «{frm}» sang «{to}».",
-            "The dossier cannot go from «{frm}» to «{to}».",
+codes_register(
+    "review",
+    "Review decisions (district staff)",
+    {
+        "REVIEW_TRANSITION_REFUSED": _("The dossier cannot go from «{frm}» to «{to}»."),
+        "REVIEW_REASON_REQUIRED": _("Choose at least one reason."),
+        "REVIEW_REASON_UNKNOWN": _(
+            "Reason «{reason}» is not in the catalogue or does not fit this decision."
         ),
-        "REVIEW_REASON_REQUIRED": (
-            "Phải chọn ít nhất một lý do.",
-            "Choose at least one reason.",
+        "REVIEW_NOTE_REQUIRED": _("An «other» reason needs a note."),
+        "REVIEW_ASSIGNEE_INVALID": _(
+            "The officer is not a receiving officer of the dossier's office."
         ),
-        "REVIEW_REASON_UNKNOWN": (
-            "Lý do «{reason}» không có trong danh mục hoặc không dùng cho quyết định này.",
-            "Reason «{reason}» is not in the catalogue or does not fit this decision.",
-        ),
-        "REVIEW_NOTE_REQUIRED": (
-            "Lý do «khác» cần ghi chú.",
-            "An «other» reason needs a note.",
-        ),
-        "REVIEW_ASSIGNEE_INVALID": (
-            "Cán bộ được giao không thuộc cơ quan tiếp nhận hồ sơ.",
-            "The officer is not a receiving officer of the dossier's office.",
-        ),
-    }
-
-    def __init__(self, code: str, **params):
-        self.code = code
-        self.params = params
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        vi, en = self.MESSAGES[self.code]
-        text = en if (get_language() or "vi").startswith("en") else vi
-        return text.format(**self.params)
+    },
+)
 
 
 def reasons_check(kind: str, codes, note: str) -> list[Reason]:
     """The reasons chosen for a decision of ``kind``; refused when none or unknown."""
     codes = [c for c in dict.fromkeys(codes or []) if c]
     if not codes:
-        raise DecisionRefused("REVIEW_REASON_REQUIRED")
+        raise Refused("REVIEW_REASON_REQUIRED")
     chosen = []
     for code in codes:
         reason = REASONS.get(code)
         if reason is None or reason.kind != kind:
-            raise DecisionRefused("REVIEW_REASON_UNKNOWN", reason=code)
+            raise Refused("REVIEW_REASON_UNKNOWN", reason=code)
         chosen.append(reason)
     if any(r.code.endswith("99") for r in chosen) and not note.strip():
-        raise DecisionRefused("REVIEW_NOTE_REQUIRED")
+        raise Refused("REVIEW_NOTE_REQUIRED")
     return chosen

@@ -16,10 +16,17 @@ from django.utils import timezone
 from accounts import audit
 from core.db import Children, rows_insert_linked
 from core.outbox.services import outbox_enqueue, outbox_enqueued, outbox_message_build
-from core.refusals import err
+from core.refusals import Refused
 from declarations.dossiers import events
-from declarations.dossiers.models import Channel, Dossier, DossierFile, Notice, NoticeKind
-from declarations.employers.services import ServiceError
+from declarations.dossiers.models import (
+    Channel,
+    Dossier,
+    DossierFile,
+    Incident,
+    Notice,
+    NoticeKind,
+    PaperCutoff,
+)
 
 
 # --- receiving -------------------------------------------------------------------------------
@@ -200,8 +207,6 @@ def dossier_receive(
 # --- paper exceptions -------------------------------------------------------------------------
 @transaction.atomic
 def incident_record(*, actor, office, kind, started_at, ended_at, scope, cause):
-    from declarations.dossiers.models import Incident
-
     incident = Incident.objects.create(
         office=office,
         kind=kind,
@@ -216,8 +221,6 @@ def incident_record(*, actor, office, kind, started_at, ended_at, scope, cause):
 
 
 def _paper_cutoff(office) -> date | None:
-    from declarations.dossiers.models import PaperCutoff
-
     ids = []
     node = office
     while node is not None:
@@ -236,7 +239,6 @@ def paper_dossier_register(
     Issues the paper receipt slip (form 101; 103 when an incident excused it) and, after the
     cut-off, a notice guiding the unit to file electronically next time.
     """
-    from declarations.dossiers.models import Incident
 
     office = employer.managing_office
     cutoff = _paper_cutoff(office)
@@ -249,7 +251,7 @@ def paper_dossier_register(
             .first()
         )
         if incident is None:
-            raise ServiceError(err("PAPER_NO_INCIDENT", date=cutoff.strftime("%d/%m/%Y")))
+            raise Refused("PAPER_NO_INCIDENT", date=cutoff.strftime("%d/%m/%Y"))
     dossier = Dossier.objects.create(
         employer=employer,
         procedure_code=procedure_code,

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.scope import scoped
+from core.refusals import Refused
 from declarations.dossiers.forms import IncidentForm, PaperDossierForm
 from declarations.dossiers.models import Dossier, DossierStatus, Incident
 from declarations.dossiers.notices import notice_lines, notice_pdf
@@ -21,7 +22,6 @@ from declarations.dossiers.services import incident_record, paper_dossier_regist
 from declarations.employers.models import Employer
 from declarations.employers.procedures import REGISTRY
 from declarations.employers.selectors import staff_require
-from declarations.employers.services import ServiceError
 
 
 @login_required
@@ -67,8 +67,8 @@ def paper_dossier(request):
                     period=data["period"],
                     received_at=timezone.now(),
                 )
-            except ServiceError as refusal:
-                errors = [e.as_dict() for e in refusal.errors]
+            except Refused as refusal:
+                errors = refusal.errors
             else:
                 return redirect("declarations:dossier", pk=dossier.pk)
     return render(request, "declarations/paper_dossier.html", {"form": form, "errors": errors})

@@ -41,6 +41,7 @@ from stdnum.vn import mst
 from core.refusals import Refused, err
 from declarations.employers.pki.parsing import parse_untrusted, xml_schema
 from declarations.employers.pki.signatures import signature_inspect, signature_verify
+from declarations.employers.pki.signing import sign_form
 
 FORM = "04/ĐK-IVAN"
 ROOT = "ToKhai04DKIVAN"
@@ -142,7 +143,6 @@ def registration_form_of_employer(
 def registration_form_sign(data: bytes, *, key_pem: bytes, cert_pem: bytes) -> bytes:
     """Sign a 04 at ``ToKhai04DKIVAN/Cky`` (the CLI, the demo, the tests; employers use
     their own tools)."""
-    from declarations.employers.pki.signing import sign_form
 
     return sign_form(data, key_pem=key_pem, cert_pem=cert_pem)
 
@@ -170,7 +170,7 @@ def registration_form_check(
 ) -> Proof:
     """Check a signed 04 as the proof of possession of ``certificate``'s key.
 
-    Raises :class:`~.intake.errors.Refused` with ``POP_MISSING``, the parser's ``XML_*``,
+    Raises :class:`~core.refusals.Refused` with ``POP_MISSING``, the parser's ``XML_*``,
     the signature's ``SIG_*``, ``XSD_FORM``, ``POP_WRONG_KEY`` (signed with another key),
     ``POP_MISMATCH`` (names another unit, MST or certificate) or ``POP_STALE``.
     """

@@ -16,8 +16,9 @@ from accounts import audit
 from accounts.models import Role, User
 from accounts.services import membership_grant
 from core.outbox.services import outbox_enqueue
-from core.refusals import Refused, err
+from core.refusals import Refused
 from declarations.employers.models import (
+    EmployerChannel,
     EmployerMember,
     EStatus,
     RegisteredCertificate,
@@ -36,28 +37,17 @@ from declarations.employers.pki.trust import (
 from declarations.employers.registration_form import Proof, registration_form_check
 
 
-class ServiceError(Exception):
-    """A refused action; carries the intake-style errors."""
-
-    def __init__(self, errors):
-        self.errors = errors if isinstance(errors, list) else [errors]
-        super().__init__(", ".join(e.code for e in self.errors))
-
-
 # --- certificates --------------------------------------------------------------------------
 def certificate_check(*, data: bytes, tax_code: str, at: datetime | None = None):
     """Check an uploaded certificate at once: readable, in validity, chained to a licensed CA,
     not revoked, meant for signing, carrying the employer's MST. Returns the certificate."""
     at = at or datetime.now(UTC)
-    try:
-        cert = load_certificate(data)
-        validity_check(cert, at=at)
-        chain_check(cert, at=at)
-        signing_usage_check(cert)
-    except Refused as refusal:
-        raise ServiceError(refusal.errors) from None
+    cert = load_certificate(data)
+    validity_check(cert, at=at)
+    chain_check(cert, at=at)
+    signing_usage_check(cert)
     if not mst_matches(cert, tax_code):
-        raise ServiceError(err("CERT_MST_MISMATCH", value=certificate_mst(cert) or "—"))
+        raise Refused("CERT_MST_MISMATCH", value=certificate_mst(cert) or "—")
     return cert
 
 
@@ -76,15 +66,12 @@ def _cert_fields(cert) -> dict:
 
 def _proof_check(*, signed_form: bytes | None, cert, employer) -> Proof:
     """The 04/ĐK-IVAN signed with ``cert``: proof that the registrant holds its key."""
-    try:
-        return registration_form_check(
-            data=signed_form,
-            certificate=cert,
-            unit_code=employer.unit_code,
-            tax_code=employer.tax_code,
-        )
-    except Refused as refusal:
-        raise ServiceError(refusal.errors) from None
+    return registration_form_check(
+        data=signed_form,
+        certificate=cert,
+        unit_code=employer.unit_code,
+        tax_code=employer.tax_code,
+    )
 
 
 @transaction.atomic
@@ -165,7 +152,7 @@ def registration_approve(*, actor, registration: Registration) -> tuple[User, st
     """
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != RegistrationStatus.PENDING:
-        raise ServiceError(err("EMPLOYER_NOT_REGISTERED"))
+        raise Refused("EMPLOYER_NOT_REGISTERED")
     employer = registration.employer
     now = timezone.now()
     current = employer.certificates.filter(replaced_at__isnull=True).first()
@@ -190,8 +177,6 @@ def registration_approve(*, actor, registration: Registration) -> tuple[User, st
     employer.postal_address = registration.postal_address
     employer.save()
     if registration.provider_id:
-        from declarations.employers.models import EmployerChannel
-
         EmployerChannel.objects.update_or_create(
             employer=employer, defaults={"provider_id": registration.provider_id}
         )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scope import scoped
+from core.refusals import Refused
 from core.uploads import upload_limit
 from declarations.employers import registration_form
 from declarations.employers.forms import CertificateForm, RegistrationForm, TrialCredentialForm
@@ -21,7 +22,6 @@ from declarations.employers.selectors import (
     staff_require,
 )
 from declarations.employers.services import (
-    ServiceError,
     certificate_check,
     certificate_register,
     registration_approve,
@@ -52,8 +52,8 @@ def _form_04_download(*, cert_data: bytes, employer, build) -> tuple[HttpRespons
     ``build(cert)`` makes it. Returns (the download, []) or (None, the refusals)."""
     try:
         cert = certificate_check(data=cert_data, tax_code=employer.tax_code)
-    except ServiceError as refusal:
-        return None, [e.as_dict() for e in refusal.errors]
+    except Refused as refusal:
+        return None, refusal.errors
     response = HttpResponse(build(cert), content_type="application/xml")
     filename = f"{employer.unit_code}-04DKIVAN.xml"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -105,8 +105,8 @@ def register(request):
                 registration = registration_submit(
                     employer=employer, data=fields, cert_data=cert_data, signed_form=signed_form
                 )
-            except ServiceError as refusal:
-                errors = [e.as_dict() for e in refusal.errors]
+            except Refused as refusal:
+                errors = refusal.errors
             else:
                 return render(
                     request, "declarations/registered.html", {"registration": registration}
@@ -200,8 +200,8 @@ def certificate_renew(request):
                     data=cert_data,
                     signed_form=signed_form,
                 )
-            except ServiceError as refusal:
-                errors = [e.as_dict() for e in refusal.errors]
+            except Refused as refusal:
+                errors = refusal.errors
             else:
                 messages.success(request, _("The new certificate is registered."))
                 return redirect("declarations:certificates")

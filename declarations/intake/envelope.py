@@ -14,7 +14,7 @@ from pathlib import Path
 from django.utils import timezone
 from lxml import etree
 
-from core.refusals import IntakeError, Refused, err
+from core.refusals import Problem, Refused, err
 
 # The XSDs of the envelope and of the forms of each procedure.
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -119,7 +119,7 @@ def files_count_check(root: etree._Element, *, max_files: int) -> None:
 def envelope_files(root: etree._Element, *, max_files: int, max_bytes: int) -> list[EnvelopeFile]:
     """Decode the files of the (verified) envelope; every problem of every file reported."""
     nodes = file_nodes(root)
-    errors: list[IntakeError] = []
+    errors: list[Problem] = []
     if len(nodes) > max_files:
         raise Refused(err("FILE_TOO_MANY", count=len(nodes), limit=max_files))
     declared = text(root, "NoiDung/ThongTinHoSo/SoLuongFile")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from declarations.intake.models import BaseSalary, ContributionRate, RegionalMinimumWage
+
 RATES_FROM = date(2016, 1, 1)  # Law on Social Insurance 2014
 RATES = [
     ("bhxh_retirement", "employer", "14.0"),
@@ -29,8 +31,6 @@ MINIMUM = [
 def money_tables_seed(rate_model=None, base_model=None, minimum_model=None) -> None:
     """Create the rows that are missing (idempotent)."""
     if rate_model is None:
-        from declarations.intake.models import BaseSalary, ContributionRate, RegionalMinimumWage
-
         rate_model, base_model, minimum_model = ContributionRate, BaseSalary, RegionalMinimumWage
     for fund, party, percent in RATES:
         rate_model.objects.get_or_create(

@@ -30,8 +30,10 @@ from django.utils import timezone, translation
 from lxml import etree
 from stdnum.vn import mst as mst_check
 
-from core.refusals import IntakeError, Refused, err
+from accounts.scope import may_reach
+from core.refusals import Location, Problem, Refused, err
 from declarations.dossiers.models import Channel, Dossier, Notice
+from declarations.dossiers.services import dossier_receive
 from declarations.employers.models import Employer, EStatus, RegisteredCertificate, TrialCredential
 from declarations.employers.pki.parsing import parse_untrusted, strip_bom, xml_schema
 from declarations.employers.pki.signatures import (
@@ -56,11 +58,11 @@ class IntakeResult:
 
     dossier: Dossier | None = None
     receipt: Notice | None = None
-    errors: list[IntakeError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     sandbox: bool = False
     duplicate: bool = False
     summary: dict = field(default_factory=dict)
-    warnings: list[IntakeError] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -178,8 +180,6 @@ def _der_and_fingerprint(certificate) -> tuple[bytes, str]:
 
 
 def _channel_check(*, employer, channel, provider, actor) -> None:
-    from accounts.scope import may_reach
-
     if channel == Channel.IVAN:
         carried = getattr(getattr(employer, "ivan_channel", None), "provider_id", None)
         if provider is None or carried != provider.pk:
@@ -280,7 +280,7 @@ def trusted_time(
         )
     except Refused as refusal:
         raise Refused(
-            [IntakeError(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
+            [Problem(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
         ) from None
     if at > now + CLOCK_SKEW:
         raise Refused(err("SIG_TIME_FUTURE", form=form, value=_vn_time(at)))
@@ -327,12 +327,12 @@ def signed_tree_check(
         chain_check(cert, at=at, store=store)
     except Refused as refusal:
         raise Refused(
-            [IntakeError(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
+            [Problem(e.code, e.params, _with_form(e, form)) for e in refusal.errors]
         ) from None
     return verified, Verdict(record, at, source, facts)
 
 
-def claim_warnings(facts, *, at: datetime, form=None) -> list[IntakeError]:
+def claim_warnings(facts, *, at: datetime, form=None) -> list[Problem]:
     """A warning when the signer's claimed time is far from the trusted time ``at``."""
     claim = facts.claimed_time
     if claim is None:
@@ -343,9 +343,7 @@ def claim_warnings(facts, *, at: datetime, form=None) -> list[IntakeError]:
     return [err("SIG_TIME_CLAIM_FAR", form=form, value=_vn_time(claim), trusted=_vn_time(at))]
 
 
-def _with_form(error: IntakeError, form):
-    from core.refusals import Location
-
+def _with_form(error: Problem, form):
     loc = error.location
     return Location(line=loc.line, form=form or loc.form, row=loc.row, field=loc.field)
 
@@ -359,7 +357,7 @@ def _forms_check(
 ):
     """Parse, validate and verify every embedded XML form; every form's errors together."""
     forms: dict[str, list] = {}
-    errors: list[IntakeError] = []
+    errors: list[Problem] = []
     for f in files:
         if f.kind != "xml":
             continue
@@ -447,7 +445,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
 
     trial = store = verdict = None
     record = None
-    warnings: list[IntakeError] = []
+    warnings: list[Problem] = []
     if trial_secret:
         trial = _trial_check(employer, trial_secret, now)
         signed_root = root
@@ -508,7 +506,6 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         # A check only (CLI --sandbox). An I-VAN sandbox client's dossier is stored, flagged
         # ``sandbox``, with a real receipt, and never reaches an office queue.
         return IntakeResult(sandbox=True, summary=summary, warnings=warnings)
-    from declarations.dossiers.services import dossier_receive
 
     dossier, receipt = dossier_receive(
         employer=employer,

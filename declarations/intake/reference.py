@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from django.db import connection
 
+from declarations.dossiers.models import ProcedureTimeLimit
 from declarations.dossiers.workdays import WorkingCalendar, _local_date
 from declarations.intake.rates import MoneyTables
 
@@ -74,7 +75,6 @@ def reference_tables(stamp: str | None = None) -> Reference:
     cached = _cached
     if stamp and cached is not None and cached.stamp == stamp:
         return cached
-    from declarations.dossiers.models import ProcedureTimeLimit
 
     limits = tuple(
         ProcedureTimeLimit.objects.order_by("-valid_from", "-id").values_list(

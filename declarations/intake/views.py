@@ -42,7 +42,7 @@ def upload(request):
                 % {"code": result.dossier.transaction_code},
             )
             for warning in result.warnings:
-                messages.warning(request, warning.message())
+                messages.warning(request, warning.text())
             return redirect("declarations:dossier", pk=result.dossier.pk)
         errors = result.errors_as_dicts()
     status = 400 if errors else 200

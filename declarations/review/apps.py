@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from accounts import hooks
+
 
 class ReviewConfig(AppConfig):
     """Review by the office (xử lý hồ sơ): queue, decisions, post dispatch, reports."""
@@ -10,7 +12,6 @@ class ReviewConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
-        from accounts import hooks
         from declarations.review import navigation  # noqa: F401  (registers its pages)
         from declarations.review.services import claims_hand_back
 

@@ -9,14 +9,17 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import User
 from accounts.scope import may
+from core.refusals import Refused
 from declarations.dossiers import events
 from declarations.dossiers.models import (
     OPEN_STATUSES,
+    TRANSITIONS,
     Dossier,
+    DossierStatus,
     NoticeKind,
 )
-from declarations.dossiers.reasons import DecisionRefused
 from declarations.dossiers.services import notice_create
+from declarations.review import decisions
 from declarations.review.decisions import held_result_release
 from declarations.review.models import PostDispatch
 
@@ -31,9 +34,9 @@ def dossier_assign(*, actor, dossier: Dossier, officer: User | None) -> Dossier:
         Dossier.objects.select_for_update(of=("self",)).select_related("office").get(pk=dossier.pk)
     )
     if dossier.status not in OPEN_STATUSES:
-        raise DecisionRefused("REVIEW_TRANSITION_REFUSED", frm=dossier.get_status_display(), to="—")
+        raise Refused("REVIEW_TRANSITION_REFUSED", frm=dossier.get_status_display(), to="—")
     if officer is not None and not may(officer, PERMISSION, dossier.office):
-        raise DecisionRefused("REVIEW_ASSIGNEE_INVALID")
+        raise Refused("REVIEW_ASSIGNEE_INVALID")
     previous = dossier.assigned_to_id
     dossier.assigned_to = officer
     dossier.assigned_at = timezone.now() if officer else None
@@ -98,10 +101,6 @@ def dispatch_mark_sent(*, actor, dispatches) -> int:
     return len(rows)
 
 
-class TransitionRefused(Exception):
-    """The status change is not in the map of allowed transitions."""
-
-
 @transaction.atomic
 def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reasons=()) -> Dossier:
     """Change a dossier's status through the one map of allowed transitions, audited.
@@ -111,8 +110,6 @@ def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reas
     result of a trial-credential dossier is held until its paper set arrives. Requesting a
     supplement stops the legal clock; the supplement's arrival restarts it.
     """
-    from declarations.dossiers.models import TRANSITIONS
-    from declarations.review import decisions
 
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
@@ -120,7 +117,11 @@ def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reas
         .get(pk=dossier.pk)
     )
     if to not in TRANSITIONS.get(dossier.status, set()):
-        raise TransitionRefused(f"{dossier.status} → {to}")
+        raise Refused(
+            "REVIEW_TRANSITION_REFUSED",
+            frm=dossier.get_status_display(),
+            to=dict(DossierStatus.choices).get(to, to),
+        )
     decision = decisions.decision_prepare(dossier=dossier, to=to, reasons=reasons, note=note)
     previous = dossier.status
     now = timezone.now()

@@ -19,20 +19,20 @@ from django.views.decorators.http import require_POST
 
 from accounts.scope import office_ids_for, scoped
 from core import charts
+from core.refusals import Refused
 from declarations.dossiers.models import (
     OPEN_STATUSES,
     TRANSITIONS,
     Dossier,
     DossierStatus,
 )
-from declarations.dossiers.reasons import REJECT, SUPPLEMENT, DecisionRefused, reasons_for
+from declarations.dossiers.reasons import REJECT, SUPPLEMENT, reasons_for
 from declarations.dossiers.workdays import WorkingCalendar
 from declarations.employers.procedures import REGISTRY
 from declarations.employers.selectors import staff_require
 from declarations.review import exports
 from declarations.review import selectors as review
 from declarations.review.services import (
-    TransitionRefused,
     dispatch_mark_sent,
     dossier_assign,
     dossier_claim,
@@ -132,13 +132,7 @@ def transition(request, pk: int):
             note=request.POST.get("note", ""),
             reasons=request.POST.getlist("reasons"),
         )
-    except TransitionRefused:
-        labels = dict(DossierStatus.choices)
-        refusal = DecisionRefused(
-            "REVIEW_TRANSITION_REFUSED", frm=item.get_status_display(), to=labels.get(to, to)
-        )
-        messages.error(request, f"{refusal.code}: {refusal.message}")
-    except DecisionRefused as refusal:
+    except Refused as refusal:
         messages.error(request, f"{refusal.code}: {refusal.message}")
     else:
         messages.success(request, _("Decision recorded."))
@@ -152,8 +146,8 @@ def claim(request, pk: int):
     item = _dossier_or_404(request, pk)
     try:
         dossier_claim(actor=request.user, dossier=item)
-    except DecisionRefused as refusal:
-        messages.error(request, f"{refusal.code}: {refusal.message}")
+    except Refused as refusal:
+        messages.error(request, str(refusal))
     else:
         messages.success(request, _("The dossier is yours."))
     back = request.POST.get("next", "")
@@ -168,13 +162,12 @@ def assign(request, pk: int):
     wanted = request.POST.get("officer", "")
     officers = {str(u.pk): u for u in review.officers_of(user=request.user)}
     if wanted and wanted not in officers:
-        refusal = DecisionRefused("REVIEW_ASSIGNEE_INVALID")
-        messages.error(request, f"{refusal.code}: {refusal.message}")
+        messages.error(request, str(Refused("REVIEW_ASSIGNEE_INVALID")))
         return redirect("district:review_dossier", pk=pk)
     try:
         dossier_assign(actor=request.user, dossier=item, officer=officers.get(wanted))
-    except DecisionRefused as refusal:
-        messages.error(request, f"{refusal.code}: {refusal.message}")
+    except Refused as refusal:
+        messages.error(request, str(refusal))
     else:
         messages.success(request, _("Assignment saved."))
     return redirect("district:review_dossier", pk=pk)

@@ -6,56 +6,46 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.refusals import CATALOGUE, Refused, codes_register
+
 PROBLEM_TYPE_BASE = "https://baohiemxahoi.gov.vn/problems/"
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "IVAN_UNAUTHENTICATED": (
-        "Thiếu hoặc sai mã truy cập (access token).",
-        "The access token is missing or invalid.",
-    ),
-    "IVAN_CONTRACT_INACTIVE": (
-        "Hợp đồng của nhà cung cấp I-VAN không còn hiệu lực.",
-        "The I-VAN provider's contract is not in force.",
-    ),
-    "IVAN_SCOPE_MISSING": (
-        "Mã truy cập không có quyền (scope) cho thao tác này.",
-        "The access token lacks the scope this call needs.",
-    ),
-    "IVAN_THROTTLED": (
-        "Gửi quá nhiều yêu cầu; vui lòng thử lại sau.",
-        "Too many requests; retry later.",
-    ),
-    "IVAN_NOT_FOUND": ("Không tìm thấy.", "Not found."),
-    "IVAN_EMPLOYER_NOT_CARRIED": (
-        "Đơn vị không giao dịch qua nhà cung cấp này.",
-        "The employer does not transact through this provider.",
-    ),
-    "IVAN_IDEMPOTENCY_CONFLICT": (
-        "Khóa Idempotency-Key đã được dùng cho một nội dung khác.",
-        "The Idempotency-Key was already used with a different body.",
-    ),
-    "IVAN_DOSSIER_REFUSED": ("Hồ sơ bị từ chối.", "The dossier was refused."),
-    "IVAN_VALIDATION": ("Dữ liệu gửi lên không hợp lệ.", "The request data is invalid."),
-    "IVAN_METHOD_NOT_ALLOWED": ("Phương thức không được hỗ trợ.", "Method not allowed."),
-    "IVAN_PAYLOAD_TOO_LARGE": (
-        "Nội dung gửi lên vượt quá dung lượng cho phép; không có gì được lưu.",
-        "The request body exceeds the size limit; nothing was saved.",
-    ),
-    "IVAN_UNSUPPORTED_MEDIA": (
-        "Kiểu nội dung không được hỗ trợ.",
-        "Unsupported content type.",
-    ),
-}
+codes_register(
+    "ivan",
+    "I-VAN API (problem documents)",
+    {
+        "IVAN_UNAUTHENTICATED": _("The access token is missing or invalid."),
+        "IVAN_CONTRACT_INACTIVE": _("The I-VAN provider's contract is not in force."),
+        "IVAN_SCOPE_MISSING": _("The access token lacks the scope this call needs."),
+        "IVAN_THROTTLED": _("Too many requests; retry later."),
+        "IVAN_NOT_FOUND": _("Not found."),
+        "IVAN_EMPLOYER_NOT_CARRIED": _("The employer does not transact through this provider."),
+        "IVAN_IDEMPOTENCY_CONFLICT": _(
+            "The Idempotency-Key was already used with a different body."
+        ),
+        "IVAN_DOSSIER_REFUSED": _("The dossier was refused."),
+        "IVAN_VALIDATION": _("The request data is invalid."),
+        "IVAN_METHOD_NOT_ALLOWED": _("Method not allowed."),
+        "IVAN_PAYLOAD_TOO_LARGE": _("The request body exceeds the size limit; nothing was saved."),
+        "IVAN_UNSUPPORTED_MEDIA": _("Unsupported content type."),
+    },
+    intro="The API answers `application/problem+json` with one of these codes; a refused "
+    "dossier (`IVAN_DOSSIER_REFUSED`) lists the intake codes above in `errors`.",
+)
 
 
 def message_for(code: str) -> str:
-    vi, en = MESSAGES.get(code, (code, code))
-    return en if (get_language() or "vi").startswith("en") else vi
+    """The catalogue's message for ``code`` in the active language; a message that needs
+    parameters is summed up by its code (the ``detail`` carries the rendered text)."""
+    if code not in CATALOGUE:
+        return code
+    text = str(CATALOGUE[code].message)
+    return code if "{" in text else text
 
 
 class ApiProblem(exceptions.APIException):
@@ -117,6 +107,11 @@ def exception_handler(exc, context):
             detail=str(exc.detail),
             errors=exc.errors,
             headers=headers,
+        )
+    if isinstance(exc, Refused):  # a service's refusal that no view turned into a problem
+        errors = [p.as_dict() for p in exc.errors]
+        return problem_response(
+            code=exc.code, status_code=422, detail=errors[0]["message"], errors=errors
         )
     if isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE, unread
         return problem_response(code="IVAN_PAYLOAD_TOO_LARGE", status_code=413)

@@ -1,6 +1,7 @@
 """OpenAPI description of provider authentication: OAuth2 client credentials with the
 scopes each action requires."""
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -9,8 +10,6 @@ class ProviderTokenScheme(OpenApiAuthenticationExtension):
     name = "oauth2"
 
     def get_security_definition(self, auto_schema):
-        from django.conf import settings
-
         return {
             "type": "oauth2",
             "flows": {

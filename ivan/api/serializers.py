@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.refusals import Problem
 from declarations.employers.models import Employer
 from declarations.employers.registration_form import MAX_BYTES as SIGNED_FORM_MAX_BYTES
 from ivan.models import WebhookEndpoint
@@ -103,12 +104,10 @@ class ReceiptSerializer(serializers.Serializer):
 
     @extend_schema_field(WarningSerializer(many=True))
     def get_warnings(self, notice):
-        from core.refusals import IntakeError
-
         found = []
         for warning in notice.data.get("warnings", []):
-            error = IntakeError(warning["code"], warning.get("params", {}))
-            found.append({"code": error.code, "message": error.message()})
+            error = Problem(warning["code"], warning.get("params", {}))
+            found.append({"code": error.code, "message": error.text()})
         return found
 
 

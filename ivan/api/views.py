@@ -8,7 +8,7 @@ import binascii
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -18,13 +18,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
-from core.refusals import err
+from core.refusals import Refused
 from declarations.employers.models import Employer
 from declarations.employers.registration_form import FORM as FORM_04
-from declarations.employers.services import ServiceError
 from ivan import services
 from ivan.api.base import ProviderApiView, ProviderViewSet
-from ivan.api.errors import ApiProblem
+from ivan.api.errors import ApiProblem, problem_response
 from ivan.api.serializers import (
     EmployerChangeSerializer,
     EmployerSerializer,
@@ -216,7 +215,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
             raise ApiProblem("IVAN_NOT_FOUND", 404)
         if data["tax_code"].split("-")[0] != employer.tax_code.split("-")[0]:
             raise _service_problem(
-                ServiceError(err("EMPLOYER_TAX_MISMATCH", value=data["tax_code"])), "tax_code"
+                Refused("EMPLOYER_TAX_MISMATCH", value=data["tax_code"]), "tax_code"
             )
         try:
             registration = services.employer_register(
@@ -228,7 +227,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
             )
         except services.EmployerNotCarried:
             raise ApiProblem("IVAN_EMPLOYER_NOT_CARRIED", 403) from None
-        except ServiceError as refusal:
+        except Refused as refusal:
             raise _service_problem(refusal) from None
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_202_ACCEPTED)
 
@@ -273,7 +272,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
             )
         except services.EmployerNotCarried:
             raise ApiProblem("IVAN_EMPLOYER_NOT_CARRIED", 403) from None
-        except ServiceError as refusal:
+        except Refused as refusal:
             raise _service_problem(refusal) from None
         return Response(EmployerSerializer(employer).data)
 
@@ -341,10 +340,9 @@ def _signed_form_bytes(text: str) -> bytes:
         ) from None
 
 
-def _service_problem(refusal: ServiceError, location: str = "certificate") -> ApiProblem:
+def _service_problem(refusal: Refused, location: str = "certificate") -> ApiProblem:
     """Refusals of the registration services carry the intake's error codes; those about
     the signed 04/ĐK-IVAN (proof of possession) are located at ``signed_form``."""
-    from django.utils import translation
 
     errors = []
     for error in refusal.errors:
@@ -445,7 +443,6 @@ class StatsView(ProviderApiView):
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """Unknown paths under the API answer a problem document, never an HTML page."""
-    from ivan.api.errors import problem_response
 
     response = problem_response(code="IVAN_NOT_FOUND", status_code=404)
     response.accepted_renderer = JSONRenderer()

@@ -17,13 +17,13 @@ from accounts.models import (
     AccountKind,
     ApplicationGrant,
     AuditEntry,
-    OutsideAccountRefused,
     OutsideAccountRequest,
     User,
 )
 from accounts.selectors import office_resolve
 from accounts.tasks import lifecycle_run
 from core.outbox.models import OutboxMessage
+from core.refusals import Refused
 
 from .timeutil import vn
 
@@ -46,11 +46,11 @@ def file_request(people, applications, **overrides):
 
 # --- refusals, path by path -------------------------------------------------------------
 def test_model_refuses_an_outside_account_without_a_request(db):
-    with pytest.raises(OutsideAccountRefused):
+    with pytest.raises(Refused):
         User.objects.create(username="ngoai1", account_kind=AccountKind.OUTSIDE)
-    with pytest.raises(OutsideAccountRefused):
+    with pytest.raises(Refused):
         User.objects.create_user("ngoai2", "n2@example.vn", "x", account_kind="outside")
-    with pytest.raises(OutsideAccountRefused):
+    with pytest.raises(Refused):
         User.objects.create_superuser("ngoai3", "n3@example.vn", "x", account_kind="outside")
     assert not User.objects.exists()
 
@@ -62,11 +62,11 @@ def test_database_refuses_a_bulk_inserted_outside_account(db):
 
 def test_model_refuses_a_pending_request_and_turning_staff_into_outside(people, applications):
     request = file_request(people, applications)
-    with pytest.raises(OutsideAccountRefused):
+    with pytest.raises(Refused):
         User.objects.create(username="ngoai5", account_kind="outside", outside_request=request)
     people.officer.account_kind = AccountKind.OUTSIDE
     people.officer.outside_request = request
-    with pytest.raises(OutsideAccountRefused):
+    with pytest.raises(Refused):
         people.officer.save()
 
 
@@ -204,7 +204,7 @@ def test_createsuperuser_makes_agency_accounts_only(db, monkeypatch):
     root = User.objects.get(username="root2")
     assert root.account_kind == AccountKind.STAFF
     root.account_kind = AccountKind.OUTSIDE  # no approved request behind it
-    with pytest.raises(OutsideAccountRefused):
+    with pytest.raises(Refused):
         root.save()
 
 

@@ -159,7 +159,7 @@ def check(work: Path) -> None:
         if not [n for n in d.notices.all() if n.kind == "receipt"]:
             problems.append("receipt")
         if not AuditEntry.objects.filter(
-            action="dossier.received", target_type="declarations.dossier", target_id=str(d.pk)
+            action="dossier.received", target_type="dossiers.dossier", target_id=str(d.pk)
         ).exists():
             problems.append("audit")
         if not OutboxMessage.objects.filter(key=f"receipt-{d.transaction_code}").exists():

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import AccountKind, BusinessApplication, Role
 from accounts.provisioning import account_create
 from accounts.selectors import OfficeNotFound, office_resolve
+from core.refusals import Refused
 
 
 class Command(BaseCommand):
@@ -43,7 +44,9 @@ class Command(BaseCommand):
             )
         except (OfficeNotFound, Role.DoesNotExist, BusinessApplication.DoesNotExist) as exc:
             raise CommandError(f"Unknown reference: {exc}") from exc
-        except ValidationError as exc:
+        except (ValidationError, Refused) as exc:
+            if isinstance(exc, Refused):
+                exc = exc.validation_error()
             error = exc.error_list[0]
             raise CommandError(f"[{error.code}] {error.message}") from exc
         self.stdout.write(self.style.SUCCESS(f"Account {user.username} created."))

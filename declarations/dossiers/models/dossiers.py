@@ -1,14 +1,18 @@
 """Dossiers (hồ sơ), their files and the notices (thông báo) sent about them."""
 
+import base64
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from lxml import etree
 
 from declarations.dossiers.clock import deadline_compute
 from declarations.dossiers.models.incidents import Incident
 from declarations.employers.models.certificates import RegisteredCertificate, TrialCredential
 from declarations.employers.models.employers import Employer
+from declarations.employers.pki.parsing import hardened_parser, strip_bom
 
 
 class DossierStatus(models.TextChoices):
@@ -259,11 +263,6 @@ class DossierFile(models.Model):
     def data(self) -> bytes:
         if self.content or self.size == 0:
             return bytes(self.content)
-        import base64
-
-        from lxml import etree
-
-        from declarations.employers.pki.parsing import hardened_parser, strip_bom
 
         root = etree.fromstring(strip_bom(bytes(self.dossier.envelope)), hardened_parser())
         node = root.findall("NoiDung/ThongTinHoSo/ToKhais/FileToKhai")[self.position]

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from stdnum.vn import mst
 
 from accounts.models import Office
 
 
 def validate_mst(value: str) -> None:
     """A Vietnamese tax code (MST): 10 digits, or 13 for a branch, with its check digit."""
-    from stdnum.vn import mst
 
     if not mst.is_valid(value or ""):
         raise ValidationError(

@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
-from core.refusals import IntakeError, Refused
+from core.refusals import Problem, Refused
 from declarations.employers.pki.parsing import parse_untrusted
 from declarations.employers.pki.signatures import signature_inspect, signature_verify
 from declarations.employers.pki.timestamps import timestamp_time
@@ -76,10 +76,10 @@ def _certificate(cert: x509.Certificate) -> dict:
     }
 
 
-def _refusal(report: SignatureReport, errors: list[IntakeError]) -> None:
+def _refusal(report: SignatureReport, errors: list[Problem]) -> None:
     for error in errors:
         report.codes.append(error.code)
-        report.messages.append(error.message())
+        report.messages.append(error.text())
 
 
 def _one(root, *, where: str, container: str, at: datetime | None, store) -> SignatureReport:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
+import httpx
 from lxml import etree
+from rfc3161_client import PKIStatus, TimestampRequestBuilder, decode_timestamp_response
 from signxml import XMLSigner
 from signxml.algorithms import CanonicalizationMethod
 
@@ -84,8 +86,6 @@ def sign_dossier(
 def timestamp_fetch(tsa_url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
     """An RFC 3161 timestamp token over ``data`` from the TSA at ``tsa_url`` (HTTP POST of
     an ``application/timestamp-query``); the token as DER."""
-    import httpx
-    from rfc3161_client import PKIStatus, TimestampRequestBuilder, decode_timestamp_response
 
     request = TimestampRequestBuilder().data(data).cert_request(cert_request=True).build()
     answer = httpx.post(

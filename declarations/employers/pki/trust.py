@@ -41,9 +41,12 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
+from django.db.models import Count, Max
 from stdnum.vn import mst as mst_check
 
 from core.refusals import Refused, err
+from declarations.employers.models import CaRevocationList, CertificateAuthority
+from declarations.employers.models.trust import issuer_key
 from declarations.employers.pki.ocsp import ocsp_answer
 
 log = structlog.get_logger(__name__)
@@ -242,9 +245,6 @@ def _db_part() -> _DbPart:
 
 
 def _db_stamp() -> tuple:
-    from django.db.models import Count, Max
-
-    from declarations.employers.models import CaRevocationList, CertificateAuthority
 
     authorities = CertificateAuthority.objects.aggregate(
         n=Count("id"), at=Max("updated_at"), on=Max("activated_at")
@@ -256,9 +256,6 @@ def _db_stamp() -> tuple:
 
 
 def _db_load(db_stamp: tuple, version, now: float) -> _DbPart:
-    from declarations.employers.models import CertificateAuthority
-    from declarations.employers.models.trust import issuer_key
-
     cas, crls, managed = [], [], {}
     for authority in CertificateAuthority.objects.filter(active=True).prefetch_related("crls"):
         held = {}

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from core.refusals import IntakeError, err
+from core.refusals import Problem, err
 from declarations.intake.rates import MoneyTables
 
 BHXH = re.compile(r"^\d{10}$")
@@ -72,12 +72,12 @@ def d02lt_rows(root: etree._Element) -> Iterator[dict]:
 
 def d02lt_rules_check(
     *, procedure, forms: dict, employer, period: date | None, tables: MoneyTables | None = None
-) -> tuple[list[IntakeError], dict]:
+) -> tuple[list[Problem], dict]:
     """Check every row of the D02-LT of ``forms``; return (errors, summary)."""
     tables = tables or MoneyTables.load()
     form = "D02-LT"
     roots = forms.get(form) or []
-    errors: list[IntakeError] = []
+    errors: list[Problem] = []
     if not roots:
         return errors, {}
     count = 0

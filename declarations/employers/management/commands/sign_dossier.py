@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import httpx
 from django.core.management.base import BaseCommand, CommandError
 
 from declarations.employers.pki.signing import sign_dossier
@@ -20,8 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("outfile", type=Path)
 
     def handle(self, *args, key, cert, tsa, infile, outfile, **options):
-        import httpx
-
         try:
             signed = sign_dossier(
                 infile.read_bytes(),

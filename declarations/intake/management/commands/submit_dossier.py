@@ -25,7 +25,7 @@ class Command(BaseCommand):
             for error in result.errors:
                 where = str(error.location)
                 self.stderr.write(
-                    f"{error.code}: {error.message()}" + (f" [{where}]" if where else "")
+                    f"{error.code}: {error.text()}" + (f" [{where}]" if where else "")
                 )
             raise CommandError(f"dossier refused with {len(result.errors)} error(s)", returncode=2)
         if result.sandbox:

@@ -15,8 +15,7 @@ from declarations.dossiers.models import Dossier
 from declarations.employers.pki.parsing import parse_untrusted
 from declarations.employers.pki.signatures import signature_inspect
 from declarations.intake.pipeline import intake_submit
-
-from .conftest import DATA, register_cert
+from tests.declarations.conftest import DATA, register_cert
 
 LAYOUTS = DATA / "layouts"
 GOOD = ["smartca", "smartca_named", "ds_object", "properties", "smartca-no-bom"]

@@ -9,9 +9,8 @@ import pytest
 from declarations.employers.authorities import authority_refresh
 from declarations.employers.pki import demo_ca as pki
 from declarations.intake.pipeline import intake_submit
-
-from .conftest import MST, register_cert, worker
-from .trust_world import authority_create, closed_port_url
+from tests.declarations.conftest import MST, register_cert, worker
+from tests.declarations.trust_world import authority_create, closed_port_url
 
 pytestmark = pytest.mark.usefixtures("trust_caches")
 

@@ -17,9 +17,8 @@ from declarations.employers.procedures import procedure_get
 from declarations.intake.envelope import SCHEMAS
 from declarations.intake.pipeline import signed_tree_check
 from declarations.intake.procedures.d02lt import d02lt_rules_check
+from tests.declarations.conftest import DATA
 from tests.factories import EmployerFactory
-
-from .conftest import DATA
 
 SIGNING_TIME = datetime(2023, 5, 18, 7, 28, 42, tzinfo=UTC)
 FILES = {"D02-TS-595.xml": "d02lt.xsd", "TK1-TS-595.xml": "tk1ts.xsd"}
@@ -96,7 +95,7 @@ def test_signature_value_of_another_form_fails(name):
 @pytest.fixture
 def real_employer(reference_data, trust_dir):
     """The sample's unit, its certificate registered; the sample CA is NOT in the trust store."""
-    from .conftest import register_cert
+    from tests.declarations.conftest import register_cert
 
     unit = EmployerFactory(unit_code="REAL595", tax_code="0101300842999", e_status="active")
     facts = signature_inspect(

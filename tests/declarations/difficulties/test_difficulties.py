@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import AuditEntry
 from accounts.selectors import office_resolve
 from core.outbox.models import OutboxMessage
+from core.refusals import Refused
 from declarations.difficulties.models import Difficulty, DifficultyStatus
 from declarations.difficulties.services import (
-    DifficultyError,
     difficulty_answer,
     difficulty_file,
     difficulty_forward,
@@ -94,7 +94,7 @@ def test_an_employer_files_with_attachments_through_the_page(client, units):
 )
 def test_bad_attachments_are_refused_and_nothing_is_written(units, files, code):
     user = employer_user(units[0])
-    with pytest.raises(DifficultyError) as err:
+    with pytest.raises(Refused) as err:
         file_one(user, units[0], files=files)
     assert err.value.code == code
     assert not Difficulty.objects.exists()
@@ -119,7 +119,7 @@ def test_bad_input_on_the_page_shows_the_code_not_a_500(client, units):
 
 def test_an_employer_may_not_file_for_another_unit(units):
     bien_hoa, saigon, _v = units
-    with pytest.raises(DifficultyError) as err:
+    with pytest.raises(Refused) as err:
         file_one(employer_user(bien_hoa), saigon)
     assert err.value.code == "DIFF_FORBIDDEN"
 
@@ -202,21 +202,21 @@ def test_forbidden_transitions_and_actors(units):
     d = file_one(employer_user(bien_hoa), bien_hoa)
     other_provider_user = provider_user(ProviderFactory(code="TS24"))
     vnpt_user = provider_user(vnpt)
-    with pytest.raises(DifficultyError) as err:  # not forwarded to it: invisible
+    with pytest.raises(Refused) as err:  # not forwarded to it: invisible
         difficulty_answer(actor=vnpt_user, difficulty=d, answer="x")
     assert err.value.code == "DIFF_FORBIDDEN"
-    with pytest.raises(DifficultyError):  # providers do not forward
+    with pytest.raises(Refused):  # providers do not forward
         difficulty_forward(actor=vnpt_user, difficulty=d, to="it")
-    with pytest.raises(DifficultyError):  # another office's staff
+    with pytest.raises(Refused):  # another office's staff
         difficulty_answer(actor=staff("receiving_officer", "7901"), difficulty=d, answer="x")
-    with pytest.raises(DifficultyError):  # the filer cannot answer their own difficulty
+    with pytest.raises(Refused):  # the filer cannot answer their own difficulty
         difficulty_answer(actor=d.filed_by, difficulty=d, answer="x")
     officer = staff("receiving_officer", "7501")
     difficulty_forward(actor=officer, difficulty=d, to="provider")
-    with pytest.raises(DifficultyError) as err:
+    with pytest.raises(Refused) as err:
         difficulty_answer(actor=other_provider_user, difficulty=d, answer="x")
     assert err.value.code == "DIFF_FORBIDDEN"
-    with pytest.raises(DifficultyError) as err:  # provider → IT goes backwards
+    with pytest.raises(Refused) as err:  # provider → IT goes backwards
         difficulty_forward(actor=officer, difficulty=d, to="it")
     assert err.value.code == "DIFF_TRANSITION"
     difficulty_answer(actor=officer, difficulty=d, answer="Xong.")
@@ -224,11 +224,11 @@ def test_forbidden_transitions_and_actors(units):
         lambda: difficulty_answer(actor=officer, difficulty=d, answer="Lần hai"),
         lambda: difficulty_forward(actor=officer, difficulty=d, to="provider"),
     ):
-        with pytest.raises(DifficultyError) as err:
+        with pytest.raises(Refused) as err:
             action()
         assert err.value.code == "DIFF_TRANSITION"
     staffed = file_one(staff("receiving_officer", "7501"))  # no employer, no provider
-    with pytest.raises(DifficultyError) as err:
+    with pytest.raises(Refused) as err:
         difficulty_forward(actor=officer, difficulty=staffed, to="provider")
     assert err.value.code == "DIFF_NO_PROVIDER"
 

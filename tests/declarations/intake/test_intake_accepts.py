@@ -10,8 +10,7 @@ from core.outbox.handlers import email_body
 from core.outbox.models import OutboxMessage
 from declarations.dossiers.models import Dossier, DossierStatus, Notice
 from declarations.intake.pipeline import intake_submit
-
-from .conftest import worker
+from tests.declarations.conftest import worker
 
 
 def test_signed_dossier_is_received_with_receipt_audit_and_email(

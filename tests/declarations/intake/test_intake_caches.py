@@ -8,8 +8,7 @@ from declarations.dossiers.models import ProcedureTimeLimit
 from declarations.employers.pki import demo_ca as pki
 from declarations.intake.models import ContributionRate, RegionalMinimumWage
 from declarations.intake.pipeline import intake_submit
-
-from .conftest import worker
+from tests.declarations.conftest import worker
 
 
 def _codes(result) -> set[str]:

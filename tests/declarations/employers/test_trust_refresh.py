@@ -18,10 +18,9 @@ from declarations.employers.models import CaRevocationList, CertificateAuthority
 from declarations.employers.pki import demo_ca as pki
 from declarations.employers.pki.trust import chain_check, trust_changed, trust_store
 from declarations.intake.pipeline import intake_submit
+from tests.declarations.conftest import worker
+from tests.declarations.trust_world import authority_create
 from tests.factories import UserFactory, grant
-
-from .conftest import worker
-from .trust_world import authority_create
 
 pytestmark = pytest.mark.usefixtures("trust_caches")
 
@@ -174,8 +173,8 @@ def test_a_stale_crl_past_the_grace_period_refuses_with_status_unknown(
     _stale(demo_pki, pki_server, hours_past=30)
     refused = intake_submit(data=signed([worker(1)]), channel="cli")
     assert _codes(refused) == {"CERT_STATUS_UNKNOWN"}
-    assert "tổ chức chứng thực test-ca" in refused.errors[0].message("vi")
-    assert "certification authority test-ca" in refused.errors[0].message("en")
+    assert "tổ chức chứng thực test-ca" in refused.errors[0].text("vi")
+    assert "certification authority test-ca" in refused.errors[0].text("en")
     client.force_login(_it_staff(office))
     assert 'data-testid="trust-refusing"' in client.get(reverse("home")).content.decode()
     settings.TRUST_CRL_GRACE_HOURS = 48  # a longer grace accepts it again

@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import AuditEntry
+from core.refusals import Refused
 from declarations.dossiers.models import DossierStatus
 from declarations.employers.models.employers import validate_mst
 from declarations.intake.pipeline import intake_submit
-from declarations.review.services import TransitionRefused, dossier_transition
+from declarations.review.services import dossier_transition
+from tests.declarations.conftest import worker
 from tests.factories import employer_user
-
-from .conftest import worker
 
 
 def test_status_changes_follow_the_map_and_are_audited(signed):
@@ -31,7 +31,7 @@ def test_status_changes_follow_the_map_and_are_audited(signed):
     )
     dossier = dossier_transition(actor=None, dossier=dossier, to=DossierStatus.SUPPLEMENTED)
     assert AuditEntry.objects.filter(action="dossier.status_changed").count() == 3
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         dossier_transition(actor=None, dossier=dossier, to=DossierStatus.ACCEPTED)
 
 
@@ -59,7 +59,7 @@ def test_errors_in_english_when_the_user_chose_english(client, signed, employer)
 
 
 def test_every_message_of_the_app_is_translated_to_vietnamese():
-    po = Path(__file__).resolve().parents[2] / "declarations/locale/vi/LC_MESSAGES/django.po"
+    po = Path(__file__).resolve().parents[3] / "declarations/locale/vi/LC_MESSAGES/django.po"
     text = po.read_text(encoding="utf-8")
     entries = text.split("\n\n")[1:]
     untranslated = [e for e in entries if 'msgstr ""' in e and '\n"' not in e.split("msgstr")[-1]]

@@ -16,10 +16,15 @@ from declarations.dossiers.models import Dossier, DossierFile, Notice
 from declarations.employers.pki.parsing import parse_untrusted
 from declarations.employers.pki.signatures import signature_inspect, signature_verify
 from declarations.intake.pipeline import intake_submit
-
-from . import hostile as h
-from .conftest import dossier_xml, register_cert, worker
-from .ivan_layouts import LAYOUTS, OBJECT_ID, SIGNATURE_ID, net_sign, net_sign_dossier
+from tests.declarations import hostile as h
+from tests.declarations.conftest import dossier_xml, register_cert, worker
+from tests.declarations.ivan_layouts import (
+    LAYOUTS,
+    OBJECT_ID,
+    SIGNATURE_ID,
+    net_sign,
+    net_sign_dossier,
+)
 
 CLAIM = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
 

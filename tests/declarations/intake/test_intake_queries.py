@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from declarations.intake.pipeline import intake_submit
-
-from .conftest import worker
+from tests.declarations.conftest import worker
 
 # The employer's lookup and the write; elsewhere than PostgreSQL one INSERT per table.
 DOSSIER_QUERIES = 2 if connection.vendor == "postgresql" else 6

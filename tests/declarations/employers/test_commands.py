@@ -7,8 +7,7 @@ from django.core.management import CommandError, call_command
 
 from declarations.dossiers.models import Dossier
 from declarations.employers.pki.trust import load_certificate
-
-from .conftest import dossier_xml, register_cert
+from tests.declarations.conftest import dossier_xml, register_cert
 
 
 def test_demo_pki_sign_and_submit(tmp_path, employer, settings):

@@ -12,11 +12,11 @@ from accounts.models import AuditEntry
 from accounts.scope import scoped
 from core.outbox.handlers import email_body
 from core.outbox.models import OutboxMessage
+from core.refusals import Refused
 from declarations.dossiers.models import Dossier, Notice, PaperCutoff
 from declarations.dossiers.services import incident_record, paper_dossier_register
 from declarations.employers.models import EStatus, Registration
 from declarations.employers.services import (
-    ServiceError,
     certificate_check,
     certificate_register,
     registration_approve,
@@ -25,9 +25,8 @@ from declarations.employers.services import (
 )
 from declarations.intake.pipeline import intake_submit
 from declarations.review.services import paper_set_record
+from tests.declarations.conftest import MST, dossier_xml, form_data, signed_04, worker
 from tests.factories import EmployerFactory, UserFactory, grant
-
-from .conftest import MST, dossier_xml, form_data, signed_04, worker
 
 
 @pytest.mark.parametrize(
@@ -42,7 +41,7 @@ from .conftest import MST, dossier_xml, form_data, signed_04, worker
     ],
 )
 def test_uploaded_certificate_is_checked_at_once(which, code, demo_pki, trust_dir):
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         certificate_check(data=getattr(demo_pki, which).cert_pem, tax_code=MST)
     assert refusal.value.errors[0].code == code
 
@@ -56,7 +55,7 @@ def test_good_certificate_in_pem_or_der(encoding, demo_pki, trust_dir):
 
 
 def test_garbage_certificate(trust_dir):
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         certificate_check(data=b"not a certificate", tax_code=MST)
     assert refusal.value.errors[0].code == "CERT_MALFORMED"
 
@@ -164,7 +163,7 @@ def test_trial_credential_after_expiry_is_refused_clearly(employer, officer):
     )
     result = intake_submit(data=dossier_xml(employer), channel="cli", trial_secret=secret)
     assert [e.code for e in result.errors] == ["TRIAL_EXPIRED"]
-    assert "31/10/2015" in result.errors[0].message("vi")
+    assert "31/10/2015" in result.errors[0].text("vi")
     assert not Dossier.objects.exists()
 
 
@@ -205,7 +204,7 @@ def test_unregistered_employer_is_refused(signed, employer):
 def test_paper_after_cutoff_needs_an_incident(employer, officer):
     PaperCutoff.objects.create(office=employer.managing_office, starts_on=date(2015, 10, 1))
     now = timezone.now()
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         paper_dossier_register(
             actor=officer,
             employer=employer,

@@ -13,9 +13,8 @@ from core.outbox.models import OutboxMessage
 from declarations.dossiers.models import Dossier, DossierFile, Notice
 from declarations.employers.pki.signatures import DS
 from declarations.intake.pipeline import intake_submit
-
-from . import hostile as h
-from .conftest import register_cert, worker
+from tests.declarations import hostile as h
+from tests.declarations.conftest import register_cert, worker
 
 TINY_DOSSIER = b"<Hoso><NoiDung/></Hoso>"
 
@@ -292,8 +291,7 @@ def test_row_altered_in_envelope_without_resigning(signed, demo_pki):
 
 def test_form_signed_with_another_employers_certificate(employer, demo_pki, trust_dir):
     from declarations.employers.pki.signing import sign_element
-
-    from .conftest import dossier_xml
+    from tests.declarations.conftest import dossier_xml
 
     root = h.parse(dossier_xml(employer))
     node = h.form_node(root)

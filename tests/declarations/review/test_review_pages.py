@@ -14,8 +14,7 @@ from accounts.models import AuditEntry
 from declarations.dossiers.models import Dossier
 from declarations.review.models import PostDispatch
 from declarations.review.services import dossier_transition
-
-from .review_world import World, dossier_make, staff
+from tests.declarations.review_world import World, dossier_make, staff
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 QUEUE = "/quan-ly/tiep-nhan/"

@@ -11,14 +11,14 @@ from django.db.migrations.loader import MigrationLoader
 
 from accounts.models import AuditEntry
 from core.outbox.models import OutboxMessage
+from core.refusals import Refused
 from declarations.dossiers import events
 from declarations.dossiers.models import TRANSITIONS, Dossier, DossierStatus, Notice
 from declarations.dossiers.notices import notice_lines, notice_pdf
-from declarations.dossiers.reasons import REASONS, DecisionRefused
+from declarations.dossiers.reasons import REASONS
 from declarations.review.models import PostDispatch
-from declarations.review.services import TransitionRefused, dossier_transition, paper_set_record
-
-from .review_world import World, at, dossier_make
+from declarations.review.services import dossier_transition, paper_set_record
+from tests.declarations.review_world import World, at, dossier_make
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
@@ -63,7 +63,7 @@ def test_every_pair_of_states_follows_the_map(world, frm, to):
             action="dossier.status_changed", target_id=str(dossier.pk), data__to=to
         ).exists()
     else:
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(Refused):
             dossier_transition(
                 actor=world.officer_a, dossier=dossier, to=to, reasons=REASONS_FOR.get(to, ())
             )
@@ -101,7 +101,7 @@ def test_the_full_path_with_a_supplement(world):
 )
 def test_a_decision_needs_reasons_from_the_catalogue(world, to, reasons, note, code):
     d = dossier_make(world.unit_a, status="in_review")
-    with pytest.raises(DecisionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         dossier_transition(actor=world.officer_a, dossier=d, to=to, reasons=reasons, note=note)
     assert refused.value.code == code
     assert refused.value.message  # Vietnamese by default

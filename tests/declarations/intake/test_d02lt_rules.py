@@ -11,8 +11,7 @@ from declarations.intake.models import BaseSalary, RegionalMinimumWage
 from declarations.intake.pipeline import intake_submit
 from declarations.intake.procedures.d02lt import d02lt_rules_check
 from declarations.intake.rates import MoneyTables
-
-from .conftest import worker
+from tests.declarations.conftest import worker
 
 
 def check(rows, employer, procedure="600"):
@@ -133,7 +132,7 @@ def test_errors_carry_form_row_field_and_line_through_intake(signed):
     assert error["location"]["field"] == "MasoBHXH"
     assert error["location"]["line"] >= 1
     assert "10 chữ số" in error["message"]
-    assert "10 digits" in result.errors[0].message("en")
+    assert "10 digits" in result.errors[0].text("en")
 
 
 def test_a_list_without_rows(employer):

@@ -13,9 +13,8 @@ from openpyxl import Workbook
 from declarations.dossiers.models import Dossier
 from declarations.employers.models import Registration
 from declarations.intake.pipeline import intake_submit
+from tests.declarations.conftest import MST, signed_04, worker
 from tests.factories import OfficeFactory, UserFactory, employer_user, grant
-
-from .conftest import MST, signed_04, worker
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from django.utils import timezone
 from lxml import etree
 
 from accounts.models import AuditEntry
+from core.refusals import Refused
 from declarations.employers.models import EStatus, RegisteredCertificate, Registration
 from declarations.employers.registration_form import MAX_BYTES, registration_form_check
-from declarations.employers.services import ServiceError, certificate_register, registration_submit
+from declarations.employers.services import certificate_register, registration_submit
+from tests.declarations.conftest import MST, OTHER_MST, form_data, signed_04
 from tests.factories import EmployerFactory, employer_user
-
-from .conftest import MST, OTHER_MST, form_data, signed_04
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_accepted_when_signed_with_the_registered_certificate(unit, demo_pki):
 def test_refused_when_the_04_is_signed_by_another_key(signer, unit, demo_pki):
     # The 04 names the registered certificate, but another key signed it.
     proof = signed_04(unit, demo_pki.good, signer=getattr(demo_pki, signer))
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, proof)
     assert codes(refusal) == ["POP_WRONG_KEY"]
     assert refusal.value.errors[0].location.form == "04/ĐK-IVAN"
@@ -73,18 +73,18 @@ def test_refused_when_the_04_is_signed_by_another_key(signer, unit, demo_pki):
     ],
 )
 def test_refused_when_the_04_names_another_unit(overrides, field, unit, demo_pki):
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, signed_04(unit, demo_pki.good, **overrides))
     assert codes(refusal) == ["POP_MISMATCH"]
     assert refusal.value.errors[0].location.field == field
-    assert OTHER_MST in refusal.value.errors[0].message("vi") or field == "MaDonVi"
+    assert OTHER_MST in refusal.value.errors[0].text("vi") or field == "MaDonVi"
     assert_nothing_written(unit)
 
 
 def test_refused_when_the_04_names_another_certificate(unit, demo_pki):
     # Signed with the registered certificate, but written for another one.
     proof = signed_04(unit, demo_pki.renewed, signer=demo_pki.good)
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, proof)
     assert codes(refusal) == ["POP_MISMATCH"]
     assert refusal.value.errors[0].location.field == "SoSerial"
@@ -93,7 +93,7 @@ def test_refused_when_the_04_names_another_certificate(unit, demo_pki):
 
 @pytest.mark.parametrize("missing", [None, b""])
 def test_refused_without_the_04(missing, unit, demo_pki):
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, missing)
     assert codes(refusal) == ["POP_MISSING"]
     assert_nothing_written(unit)
@@ -103,7 +103,7 @@ def test_refused_when_the_signed_04_was_tampered_with(unit, demo_pki):
     proof = signed_04(unit, demo_pki.good)
     tampered = proof.replace(b"ketoan@example.vn", b"attacker@example.vn")
     assert tampered != proof
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, tampered)
     assert codes(refusal) == ["SIG_DIGEST"]
     assert_nothing_written(unit)
@@ -115,7 +115,7 @@ def test_refused_when_the_04_is_not_signed(unit, demo_pki):
     unsigned = registration_form_build(
         unit_code=unit.unit_code, unit_name=unit.name, tax_code=MST, certificate=demo_pki.good.cert
     )
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, unsigned)
     assert codes(refusal) == ["SIG_MISSING"]
     assert_nothing_written(unit)
@@ -128,10 +128,10 @@ def test_the_04_must_be_recent(days, ok, unit, demo_pki):
     if ok:
         assert submit(unit, demo_pki, proof).pk
         return
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, proof)
     assert codes(refusal) == ["POP_STALE"]
-    assert made_on.strftime("%d/%m/%Y") in refusal.value.errors[0].message("vi")
+    assert made_on.strftime("%d/%m/%Y") in refusal.value.errors[0].text("vi")
     assert_nothing_written(unit)
 
 
@@ -140,7 +140,7 @@ def test_another_signed_form_is_not_a_04(unit, demo_pki):
     from declarations.intake.envelope import d02lt_build
 
     d02 = sign_form(d02lt_build([]), key_pem=demo_pki.good.key_pem, cert_pem=demo_pki.good.cert_pem)
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, d02)
     assert set(codes(refusal)) == {"XSD_FORM"}
     assert_nothing_written(unit)
@@ -159,7 +159,7 @@ def test_another_signed_form_is_not_a_04(unit, demo_pki):
     ],
 )
 def test_hostile_04_is_refused(data, code, unit, demo_pki):
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         submit(unit, demo_pki, data)
     assert codes(refusal) == [code]
     assert_nothing_written(unit)
@@ -173,7 +173,7 @@ def test_only_what_was_signed_is_read(unit, demo_pki):
     extra = etree.fromstring(etree.tostring(root.find("NoiDung")))
     extra.find("MaSoThue").text = MST
     root.insert(1, extra)
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         submit(unit, demo_pki, etree.tostring(root, xml_declaration=True, encoding="utf-8"))
     assert_nothing_written(unit)
 
@@ -202,7 +202,7 @@ def test_renewal_needs_the_04_signed_with_the_new_certificate(employer, demo_pki
 def test_renewal_refused_when_signed_by_another_key(signer, employer, demo_pki):
     # Whoever holds only the old key (or a stranger's) cannot register a certificate.
     proof = signed_04(employer, demo_pki.renewed, signer=getattr(demo_pki, signer))
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         certificate_register(
             actor=None, employer=employer, data=demo_pki.renewed.cert_pem, signed_form=proof
         )
@@ -213,7 +213,7 @@ def test_renewal_refused_when_signed_by_another_key(signer, employer, demo_pki):
 
 
 def test_renewal_refused_without_the_04(employer, demo_pki):
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refused) as refusal:
         certificate_register(
             actor=None, employer=employer, data=demo_pki.renewed.cert_pem, signed_form=None
         )

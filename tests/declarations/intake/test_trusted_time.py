@@ -16,10 +16,9 @@ from declarations.dossiers.models import Dossier, DossierFile, Notice
 from declarations.employers.pki import demo_ca as pki
 from declarations.employers.services import certificate_register
 from declarations.intake.pipeline import intake_submit
-
-from . import hostile as h
-from .conftest import register_cert, signed_04, worker
-from .tsa import LocalTsa
+from tests.declarations import hostile as h
+from tests.declarations.conftest import register_cert, signed_04, worker
+from tests.declarations.tsa import LocalTsa
 
 SP = "{http://example.org/#signatureProperties}SigningTime"
 
