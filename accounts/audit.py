@@ -15,8 +15,7 @@ minutes with a key outside the database and keeps that checkpoint outside it
 recomputed chain contradicts.
 
 Why not chain inside ``record()``: the chain's end is one row, and locking it in every
-audited transaction serialised the whole portal at about 150 commits/s (benchmarks/
-audit_chain.py). The price is a window of a few seconds in which a fresh entry is not yet
+audited transaction serialised the whole portal (``benchmarks/audit_chain.py``). The price is a window of a few seconds in which a fresh entry is not yet
 sealed; ``verify_chain()`` reports how many are waiting and since when.
 """
 

@@ -1,12 +1,10 @@
-"""The portal's one hand-written SQL: a row and the rows that point at it in one statement.
+"""The portal's one hand-written SQL: a row and the rows that point at it, in one statement.
 
-Intake writes a dossier, its files, its receipt, its e-mail's outbox row and its audit entry
-for every dossier; with the ORM that is five compiled INSERTs and seven round trips (BEGIN
-and COMMIT included), three to four times the cost of this statement (benchmarks/README.md,
-2026-12-07). Public API only: the model's fields, ``Field.pre_save`` and
-``Field.get_db_prep_save`` (defaults and conversions as the ORM applies them) and Django's
-cursor; psycopg prepares the statement through the database's ``OPTIONS``
-(``portal.settings.base``). Everything else is written with the ORM.
+Intake writes a dossier with its files, receipt, e-mail outbox row and audit entry; the ORM
+needs an INSERT per table and BEGIN / COMMIT around them, several times the cost of this one
+statement (measured: benchmarks/README.md, 2026-12-07). Public API only: each field's
+``pre_save`` and ``get_db_prep_save`` (defaults and conversions as the ORM applies them) and
+Django's cursor; psycopg prepares the statement (``OPTIONS`` in ``portal.settings.base``).
 """
 
 from __future__ import annotations
