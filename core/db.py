@@ -32,8 +32,8 @@ def rows_insert_linked(parent: models.Model, *children: Children) -> None:
 
     On PostgreSQL one statement (data-modifying ``WITH`` queries), atomic by itself even
     outside a transaction; elsewhere ``bulk_create`` per model in one transaction. No
-    ``save()`` override or ``pre_save``/``post_save`` signal runs (the portal's models
-    written here have none that matter: ``Dossier.derived_fill()`` is called by intake)."""
+    ``save()`` override or ``pre_save``/``post_save`` signal runs: a caller does that work
+    itself."""
     children = tuple(c for c in children if c.objs)
     for child in children:
         if child.link:

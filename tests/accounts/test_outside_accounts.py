@@ -156,6 +156,36 @@ def test_admin_refuses_an_outside_account(people, client):
     assert User.objects.get(username="canbo.admin").account_kind == "staff"
 
 
+def test_admin_refuses_making_an_outside_account_an_administrator(people, applications, client):
+    request = file_request(people, applications)
+    user = provisioning.outside_request_approve(actor=people.leader, request=request)
+    root = User.objects.create_superuser("root", "root@example.vn", "Mật-khẩu-Gốc#2026")
+    client.force_login(root)
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    page = client.get(url)
+    data = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None}
+    data.update(
+        {
+            "username": user.username,
+            "is_active": "on",
+            "is_staff": "on",
+            "date_joined_0": "01/01/2026",
+            "date_joined_1": "00:00:00",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        }
+    )
+    data.pop("password", None)
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors().as_data()
+    assert errors[0].code == "ACC-OUTSIDE-ADMIN"
+    user.refresh_from_db()
+    assert not user.is_staff
+
+
 def test_api_refuses_an_outside_account(people, client):
     client.force_login(people.hn_admin)
     url = "/tai-khoan/api/v1/users/"
