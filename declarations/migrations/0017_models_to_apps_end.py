@@ -17,15 +17,34 @@ FROM_IVAN = {"employers": ["provider", "employerchannel"]}
 
 def content_types_move(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
     db = schema_editor.connection.alias
+    types = ContentType.objects.using(db)
     for old_label, moved in (("declarations", MOVED), ("ivan", FROM_IVAN)):
         for label, models in moved.items():
             for model in models:
-                if ContentType.objects.using(db).filter(app_label=label, model=model).exists():
+                old = types.filter(app_label=old_label, model=model).first()
+                if old is None:
                     continue
-                ContentType.objects.using(db).filter(app_label=old_label, model=model).update(
-                    app_label=label
-                )
+                new = types.filter(app_label=label, model=model).first()
+                if new is None:
+                    old.app_label = label
+                    old.save(update_fields=["app_label"])
+                    continue
+                # The new label was made already (an app migrated on its own): its
+                # permissions take over the grants of the old ones, so no role loses one.
+                for permission in Permission.objects.using(db).filter(content_type=old):
+                    twin = Permission.objects.using(db).filter(
+                        content_type=new, codename=permission.codename
+                    ).first()
+                    if twin is None:
+                        permission.content_type = new
+                        permission.save(update_fields=["content_type"])
+                        continue
+                    twin.group_set.add(*permission.group_set.all())
+                    twin.user_set.add(*permission.user_set.all())
+                    permission.delete()
+                old.delete()
 
 
 def content_types_back(apps, schema_editor):
@@ -48,6 +67,7 @@ class Migration(migrations.Migration):
         ('intake', '0001_initial'),
         ('review', '0001_initial'),
         ('contenttypes', '0002_remove_content_type_name'),
+        ('auth', '0012_alter_user_first_name_max_length'),
         ('declarations', '0016_models_to_apps'),
         ('ivan', '0004_providers_to_employers'),
     ]

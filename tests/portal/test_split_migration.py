@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import graphlib
+import importlib
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as global_apps
@@ -242,3 +244,22 @@ def test_split_keeps_every_row_table_and_permission_of_the_moved_models():
     user = get_user_model().objects.get(pk=membership.user_id)
     assert user.has_perm("adoption.view_adoption")
     assert not user.has_perm("declarations.view_adoption")
+
+
+@pytest.mark.django_db
+def test_a_new_label_made_before_the_move_takes_over_the_old_grants():
+    """If ``employers`` was migrated on its own first, its content type exists already:
+    the grants of the old ``declarations`` permission move to the new one, none is lost."""
+    move = importlib.import_module("declarations.migrations.0017_models_to_apps_end")
+    new = ContentType.objects.get_for_model(global_apps.get_model("employers", "Employer"))
+    old = ContentType.objects.create(app_label="declarations", model="employer")
+    stale = Permission.objects.create(content_type=old, codename="change_employer", name="x")
+    only_old = Permission.objects.create(content_type=old, codename="audit_employer", name="y")
+    group = Group.objects.create(name="split-grants")
+    group.permissions.add(stale, only_old)
+
+    move.content_types_move(global_apps, SimpleNamespace(connection=connection))
+
+    assert not ContentType.objects.filter(app_label="declarations", model="employer").exists()
+    granted = set(group.permissions.values_list("content_type", "codename"))
+    assert granted == {(new.pk, "change_employer"), (new.pk, "audit_employer")}
