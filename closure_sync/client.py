@@ -35,13 +35,16 @@ _local = threading.local()
 
 
 def _http() -> httpx.Client:
+    # One keep-alive client per thread, rebuilt when the configured timeout changes.
+    timeout = settings.CLOSURE_PUSH_TIMEOUT_SECONDS
     client = getattr(_local, "client", None)
-    if client is None:
+    if client is None or getattr(_local, "timeout", None) != timeout:
+        if client is not None:
+            client.close()
         client = httpx.Client(
-            timeout=httpx.Timeout(settings.CLOSURE_PUSH_TIMEOUT_SECONDS),
-            limits=httpx.Limits(max_keepalive_connections=4),
+            timeout=httpx.Timeout(timeout), limits=httpx.Limits(max_keepalive_connections=4)
         )
-        _local.client = client
+        _local.client, _local.timeout = client, timeout
     return client
 
 

@@ -54,7 +54,6 @@ def outage():
 
 def test_thirty_six_hours_down_then_recovery(reference_data_tx, office, central, outage, settings):
     settings.CLOSURE_PUSH_TIMEOUT_SECONDS = 0.3
-    client._local.__dict__.clear()  # a fresh HTTP client with the short timeout
     it = UserFactory(email="cntt.hanoi@example.vn")
     grant(it, "it_staff", office("01"))
     start = timezone.now()
@@ -99,3 +98,11 @@ def test_thirty_six_hours_down_then_recovery(reference_data_tx, office, central,
     assert set(CentralClosure.objects.using("central").values_list("receipt", flat=True)) == set(
         pushed.values_list("central_receipt", flat=True)
     )
+
+
+def test_the_kept_alive_client_follows_a_changed_timeout(settings):
+    # A short timeout set for an outage must not outlive it in the thread's cached client.
+    settings.CLOSURE_PUSH_TIMEOUT_SECONDS = 0.3
+    assert client._http().timeout.read == 0.3
+    settings.CLOSURE_PUSH_TIMEOUT_SECONDS = 30
+    assert client._http().timeout.read == 30

@@ -4,7 +4,6 @@ databases: the compliance table comes out whole and nothing is lost or duplicate
 import pytest
 from django.core.management import CommandError, call_command
 
-from closure_sync import client as central_client
 from declarations.dossiers.models import Dossier
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "central"])
@@ -16,7 +15,6 @@ def test_refuses_the_configured_database_without_a_flag(reference_data_tx):
 
 
 def test_a_simulated_week(reference_data_tx, capsys, settings):
-    central_client._local.__dict__.clear()
     settings.CLOSURE_PUSH_TIMEOUT_SECONDS = 2
     call_command("simulate", days=7, employers=3, use_configured_database=True)
     out = capsys.readouterr().out
