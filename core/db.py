@@ -1,10 +1,18 @@
-"""The portal's one hand-written SQL: a row and the rows that point at it, in one statement.
+"""The portal's hand-written SQL, for the hot paths where the ORM's cost was measured.
 
-Intake writes a dossier with its files, receipt, e-mail outbox row and audit entry; the ORM
-needs an INSERT per table and BEGIN / COMMIT around them, several times the cost of this one
-statement (measured: benchmarks/README.md, 2026-12-07). Public API only: each field's
-``pre_save`` and ``get_db_prep_save`` (defaults and conversions as the ORM applies them) and
-Django's cursor; psycopg prepares the statement (``OPTIONS`` in ``portal.settings.base``).
+* :func:`rows_insert_linked` — a row and the rows that point at it, in one statement: intake
+  writes a dossier with its files, receipt, e-mail outbox row and audit entry; the ORM needs
+  an INSERT per table and BEGIN / COMMIT around them, several times the cost of one
+  statement.
+* :func:`row_insert_if_absent` — INSERT … ON CONFLICT DO NOTHING that says whether the row
+  went in (no ORM call does: the API's ``Idempotency-Key`` claim).
+* :func:`instances_fetch` — model instances from one hand-written SELECT, for the two reads
+  every dossier pays (intake's employer lookup, the API's token): built and compiled by the
+  ORM each time they cost ≈ 2 ms against ≈ 0.2 ms for the round trip itself.
+
+Figures: benchmarks/README.md, 2026-12-07. Public API only: each field's ``pre_save``,
+``get_db_prep_save`` and ``Model.from_db`` (as the ORM loads and saves), Django's cursor;
+psycopg prepares the statements (``OPTIONS`` in ``portal.settings.base``).
 """
 
 from __future__ import annotations
@@ -67,6 +75,86 @@ def rows_insert_linked(parent: models.Model, *children: Children) -> None:
         _link_fill(child, parent.pk)
         for obj, key in zip(child.objs, keys[index], strict=True):
             _saved(obj, key, using)
+
+
+def row_insert_if_absent(obj: models.Model, unique: tuple[str, ...]) -> bool:
+    """INSERT the unsaved ``obj`` unless a row with the same ``unique`` fields (a unique
+    constraint's) exists; True, with ``obj.pk`` set, when it went in. Like a plain INSERT, it
+    waits for an uncommitted row with the same values, then skips it (committed) or goes in
+    (rolled back); no savepoint needed. PostgreSQL and SQLite (both know ON CONFLICT)."""
+    model = type(obj)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    sql, fields = _insert_if_absent_statement(model, unique, using)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    _saved(obj, row[0], using)
+    return True
+
+
+@functools.cache
+def _insert_if_absent_statement(model, unique: tuple[str, ...], using: str) -> tuple[str, list]:
+    quote = connections[using].ops.quote_name
+    fields = _columns(model)
+    conflict = ", ".join(quote(model._meta.get_field(name).column) for name in unique)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608  (names from the models' metadata, values as parameters)
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    ), fields
+
+
+def select_columns(model: type[models.Model], alias: str) -> str:
+    """Every concrete column of ``model`` as ``alias."col", …``, in the order
+    :func:`instances_fetch` reads them."""
+    quote = connections[router.db_for_read(model)].ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def instances_fetch(sql: str, params, models_: tuple, *, using: str = "default") -> list[tuple]:
+    """Run ``sql`` (a SELECT of :func:`select_columns` for each of ``models_``, in order,
+    then any other values) and answer each row as (instance or None for each model, then
+    the other values). An instance is None when its key is NULL (an outer join found none).
+
+    PostgreSQL only: psycopg hands each column over in its Python type, and a field's own
+    ``from_db_value`` (JSON) is applied, as the ORM loads it; elsewhere a caller runs its
+    queryset instead."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("instances_fetch reads PostgreSQL's typed columns")
+    layout = [_layout(model) for model in models_]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        items, start = [], 0
+        for model, names, pk_at, converted in layout:
+            values = row[start : start + len(names)]
+            start += len(names)
+            if values[pk_at] is None:
+                items.append(None)
+                continue
+            if converted:
+                values = list(values)
+                for at, field in converted:
+                    values[at] = field.from_db_value(values[at], None, connection)
+            items.append(model.from_db(using, names, values))
+        out.append((*items, *row[start:]))
+    return out
+
+
+@functools.cache
+def _layout(model: type[models.Model]) -> tuple:
+    fields = model._meta.concrete_fields
+    names = [f.attname for f in fields]
+    converted = tuple((i, f) for i, f in enumerate(fields) if hasattr(f, "from_db_value"))
+    return model, names, names.index(model._meta.pk.attname), converted
 
 
 def _saved(obj: models.Model, key, using: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.db import row_insert_if_absent
 from ivan.models import ApiClient, IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
@@ -45,16 +46,12 @@ def idempotent_call(
     if not key:
         return work()
     with transaction.atomic():
-        # ON CONFLICT DO NOTHING waits, like a plain INSERT, for an uncommitted record with
-        # the same key; then inserts (it rolled back) or skips (it committed): no savepoint.
-        claim = IdempotencyRecord(
+        record = IdempotencyRecord(
             client=client, key=key, request_hash=fingerprint, status_code=0, response={}
         )
-        IdempotencyRecord.objects.bulk_create([claim], ignore_conflicts=True)
-        record = IdempotencyRecord.objects.select_for_update().get(client=client, key=key)
-        # A committed record carries its answer (claim and answer commit together): one
-        # without is this transaction's own claim.
-        if record.status_code:
+        if not row_insert_if_absent(record, ("client", "key")):
+            # Committed before us (its claim and answer commit together): replay it.
+            record = IdempotencyRecord.objects.get(client=client, key=key)
             if record.request_hash != fingerprint:
                 raise IdempotencyConflict(key)
             return Answer(record.status_code, record.response, replayed=True)

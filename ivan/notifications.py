@@ -46,9 +46,16 @@ def endpoints_of(dossier) -> list[WebhookEndpoint]:
     if _nobody_to_tell(dossier):
         return []
     first: dict[int, WebhookEndpoint] = {}
-    endpoints = _endpoints_query(
-        employer_id=dossier.employer_id, provider_id=dossier.provider_id or None
-    )
+    carrier = _carrier_loaded(dossier)
+    if carrier is not None:
+        # The providers are known (intake loaded the employer's channel): a plain filter.
+        providers = {p for p in (carrier.provider_id, dossier.provider_id) if p is not None}
+        endpoints = WebhookEndpoint.objects.filter(provider_id__in=providers, active=True)
+        endpoints = endpoints.order_by("pk")
+    else:
+        endpoints = _endpoints_query(
+            employer_id=dossier.employer_id, provider_id=dossier.provider_id or None
+        )
     for endpoint in endpoints:
         first.setdefault(endpoint.provider_id, endpoint)
     return list(first.values())
@@ -62,6 +69,15 @@ def _endpoints_query(*, employer_id, provider_id):
     if provider_id is not None:
         concerned |= Q(provider_id=provider_id)
     return WebhookEndpoint.objects.filter(concerned, active=True).order_by("pk")
+
+
+def _carrier_loaded(dossier):
+    """The employer's I-VAN channel as already loaded with it (None when not loaded or when
+    it has none)."""
+    if not Dossier.employer.is_cached(dossier):
+        return None
+    channel = EmployerChannel.employer.field.remote_field
+    return channel.get_cached_value(dossier.employer, default=None)
 
 
 def _nobody_to_tell(dossier) -> bool:

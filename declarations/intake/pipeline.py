@@ -24,17 +24,26 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
+from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from lxml import etree
 from stdnum.vn import mst as mst_check
 
+from accounts.models import Office
 from accounts.scope import may_reach
+from core.db import instances_fetch, select_columns
 from core.refusals import Location, Problem, Refused, err
 from declarations.dossiers.models import Channel, Dossier, Notice
 from declarations.dossiers.services import dossier_receive
-from declarations.employers.models import Employer, EStatus, RegisteredCertificate, TrialCredential
+from declarations.employers.models import (
+    Employer,
+    EmployerChannel,
+    EStatus,
+    RegisteredCertificate,
+    TrialCredential,
+)
 from declarations.employers.pki.parsing import parse_untrusted, strip_bom, xml_schema
 from declarations.employers.pki.signatures import (
     CHUNKED_FROM_BYTES,
@@ -126,27 +135,77 @@ def _schema_errors(schema: etree.XMLSchema, root, code: str, form: str | None = 
 
 
 def _employer_query(*, unit_code, digest, sandbox, fingerprint):
+    """The employer by unit code with, in the same query, what intake needs next: its office
+    and I-VAN channel, the id of an earlier dossier with the same bytes
+    (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and the
+    registration of the envelope's certificate (``pinned_id``, ``pinned_replaced_at``: in
+    force first; whether a replaced one still counts is decided at the trusted time, in
+    _pinned). On PostgreSQL the same read runs as :func:`_employer_sql`."""
     earlier = Dossier.objects.filter(
         employer=OuterRef("pk"), content_sha256=digest, sandbox=sandbox
     ).values("pk")[:1]
-    annotations = {
-        "earlier_dossier_id": Subquery(earlier),
-        "reference_stamp": RawSQL(stamp_sql(), ()),  # noqa: S611  (a constant, no input)
-    }
-    if fingerprint is not None:
-        # In force first; whether a replaced one still counts is decided at the trusted
-        # time (a timestamp may prove it signed before the replacement), in _pinned.
-        registered = RegisteredCertificate.objects.filter(
-            employer=OuterRef("pk"), fingerprint=fingerprint
-        ).order_by(F("replaced_at").desc(nulls_first=True), "-registered_at")
-        annotations["pinned_id"] = Subquery(registered.values("pk")[:1])
-        annotations["pinned_replaced_at"] = Subquery(registered.values("replaced_at")[:1])
+    registered = RegisteredCertificate.objects.filter(
+        employer=OuterRef("pk"), fingerprint=fingerprint
+    ).order_by(F("replaced_at").desc(nulls_first=True), "-registered_at")
     return (
         Employer.objects.select_related("managing_office", "ivan_channel")
-        .annotate(**annotations)
+        .annotate(
+            earlier_dossier_id=Subquery(earlier),
+            reference_stamp=RawSQL(stamp_sql(), ()),  # noqa: S611  (a constant, no input)
+            pinned_id=Subquery(registered.values("pk")[:1]),
+            pinned_replaced_at=Subquery(registered.values("replaced_at")[:1]),
+        )
         .filter(unit_code=unit_code)
-        .order_by("pk")
     )
+
+
+@functools.cache
+def _employer_sql() -> str:
+    """:func:`_employer_query` written out, the read every dossier pays (see core.db).
+    tests/declarations/intake/test_intake_queries.py holds the two to the same answers."""
+    q = connection.ops.quote_name
+    registered = (
+        f"FROM {q(RegisteredCertificate._meta.db_table)} r "  # noqa: S608  (names from the models)
+        "WHERE r.employer_id = e.id AND r.fingerprint = %(fp)s "
+        "ORDER BY r.replaced_at DESC NULLS FIRST, r.registered_at DESC LIMIT 1"
+    )
+    return (
+        f"SELECT {select_columns(Employer, 'e')}, {select_columns(Office, 'o')}, "  # noqa: S608
+        f"{select_columns(EmployerChannel, 'c')}, "
+        f"(SELECT d.id FROM {q(Dossier._meta.db_table)} d WHERE d.employer_id = e.id "
+        "AND d.content_sha256 = %(digest)s AND d.sandbox = %(sandbox)s LIMIT 1), "
+        f"{stamp_sql()}, (SELECT r.id {registered}), (SELECT r.replaced_at {registered}) "
+        f"FROM {q(Employer._meta.db_table)} e "
+        f"JOIN {q(Office._meta.db_table)} o ON o.id = e.managing_office_id "
+        f"LEFT JOIN {q(EmployerChannel._meta.db_table)} c ON c.employer_id = e.id "
+        "WHERE e.unit_code = %(unit_code)s"
+    )
+
+
+def _employer_lookup(*, unit_code, digest, sandbox, fingerprint) -> Employer | None:
+    if connection.vendor != "postgresql":
+        return _employer_query(
+            unit_code=unit_code, digest=digest, sandbox=sandbox, fingerprint=fingerprint
+        ).first()
+    params = {"fp": fingerprint, "digest": digest, "sandbox": sandbox, "unit_code": unit_code}
+    found = instances_fetch(_employer_sql(), params, (Employer, Office, EmployerChannel))
+    if not found:
+        return None
+    employer, office, channel, *annotations = found[0]
+    employer.managing_office = office
+    if channel is None:
+        # Known to have none, as select_related leaves it: the webhooks' subscriber then
+        # knows without a query that no provider is to be told.
+        EmployerChannel.employer.field.remote_field.set_cached_value(employer, None)
+    else:
+        employer.ivan_channel = channel
+    (
+        employer.earlier_dossier_id,
+        employer.reference_stamp,
+        employer.pinned_id,
+        employer.pinned_replaced_at,
+    ) = annotations
+    return employer
 
 
 def _employer_for(facts: dict, *, digest: str, sandbox: bool, fingerprint) -> Employer:
@@ -155,9 +214,9 @@ def _employer_for(facts: dict, *, digest: str, sandbox: bool, fingerprint) -> Em
     (``earlier_dossier_id``), the reference tables' stamp (``reference_stamp``) and, given
     the envelope's certificate's ``fingerprint``, the employer's registration of that
     certificate (see :func:`_pinned`)."""
-    employer = _employer_query(
+    employer = _employer_lookup(
         unit_code=facts["unit_code"] or "", digest=digest, sandbox=sandbox, fingerprint=fingerprint
-    ).first()
+    )
     if employer is None:
         raise Refused(err("EMPLOYER_UNKNOWN", value=facts["unit_code"] or "—"))
     if mst_check.compact(facts["tax_code"] or "") != mst_check.compact(employer.tax_code):

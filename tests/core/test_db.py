@@ -74,3 +74,43 @@ def test_an_unknown_link_is_refused_before_any_write():
     with pytest.raises(FieldDoesNotExist):
         rows_insert_linked(provider, Children(contracts, link="no_such_field"))
     assert provider.pk is None and not Provider.objects.filter(code="TEST-LINK").exists()
+
+
+def test_a_row_goes_in_once_and_says_so():
+    from core.db import row_insert_if_absent
+
+    first = OutboxMessage(kind="email", key="once", payload={"to": ["a@example.vn"]})
+    assert row_insert_if_absent(first, ("key",)) is True
+    assert OutboxMessage.objects.get(pk=first.pk).payload == {"to": ["a@example.vn"]}
+    again = OutboxMessage(kind="email", key="once", payload={"to": ["b@example.vn"]})
+    assert row_insert_if_absent(again, ("key",)) is False
+    assert again.pk is None
+    assert list(OutboxMessage.objects.values_list("payload", flat=True)) == [
+        {"to": ["a@example.vn"]}
+    ]
+
+
+def test_the_written_out_reads_build_instances_as_the_orm_loads_them():
+    from django.forms.models import model_to_dict
+
+    from core.db import instances_fetch, select_columns
+
+    if connection.vendor != "postgresql":
+        with pytest.raises(NotImplementedError):
+            instances_fetch("SELECT 1", [], (Provider,))
+        return
+    provider, contracts, entry, message = _provider_with_rows()
+    rows_insert_linked(provider, Children(contracts[:1], link="provider"))
+    bare = Provider.objects.create(code="TEST-BARE", name="Không hợp đồng")
+    rows = instances_fetch(
+        f"SELECT {select_columns(Provider, 'p')}, {select_columns(Contract, 'c')}, 7 "  # noqa: S608
+        "FROM ivan_provider p LEFT JOIN ivan_contract c ON c.provider_id = p.id "
+        "WHERE p.code LIKE %s ORDER BY p.code",
+        ["TEST-%"],
+        (Provider, Contract),
+    )
+    assert [(model_to_dict(p), c and model_to_dict(c), n) for p, c, n in rows] == [
+        (model_to_dict(bare), None, 7),
+        (model_to_dict(provider), model_to_dict(Contract.objects.get(provider=provider)), 7),
+    ]
+    assert not rows[0][0]._state.adding and rows[0][0]._state.db == "default"

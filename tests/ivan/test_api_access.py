@@ -146,3 +146,76 @@ def test_public_page_lists_providers_under_contract_without_login(client, refere
     for code in ("VNPT", "TS24", "THAISON", "EFY", "VIETTEL"):
         assert f"<td>{code}</td>" in page
     assert "<td>BKAV</td>" not in page
+
+
+def _token_as_loaded(token):
+    from django.forms.models import model_to_dict
+
+    application = token.application
+    client = None if application is None else getattr(application, "ivan_client", None)
+    return (
+        model_to_dict(token),
+        None if application is None else model_to_dict(application),
+        None if client is None else model_to_dict(client),
+        None if client is None else model_to_dict(client.provider),
+        token.ivan_contract_in_force,
+    )
+
+
+def test_the_written_out_token_lookup_answers_as_its_queryset(issue_client):
+    """On PostgreSQL the API reads the token with its SQL (``_token_sql``): the same answer
+    as the queryset it stands for, in every case a token can be in."""
+    import hashlib
+    import uuid
+    from datetime import date, timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    from ivan import oauth
+
+    if connection.vendor != "postgresql":
+        pytest.skip("elsewhere the API runs the queryset itself")
+    Token = get_access_token_model()
+    bare = get_application_model().objects.create(
+        name="không phải I-VAN",
+        client_type="confidential",
+        authorization_grant_type="client-credentials",
+    )
+    applications = [
+        issue_client("VNPT").client.application,
+        issue_client("TS24").client.application,
+        bare,
+        None,
+    ]
+    services.contract_set_state(
+        actor=None, contract=Contract.objects.get(provider__code="TS24"), state="suspended"
+    )
+    checksums = []
+    for application in applications:
+        value = uuid.uuid4().hex
+        Token.objects.create(
+            application=application,
+            token=value,
+            expires=timezone.now() + timedelta(hours=1),
+            scope="dossiers:read",
+        )
+        checksums.append(hashlib.sha256(value.encode()).hexdigest())
+    checksums.append("0" * 64)
+    answers = []
+    for day in (date.today(), date(2001, 1, 1)):  # before any contract began
+        for checksum in checksums:
+            query = oauth._token_query(checksum=checksum, day=day).first()
+            written = oauth._token_load(checksum=checksum, day=day)
+            answers.append(
+                (
+                    None if query is None else _token_as_loaded(query),
+                    None if written is None else _token_as_loaded(written),
+                )
+            )
+    for query, written in answers:
+        assert written == query
+    in_force = [None if a[0] is None else a[0][4] for a in answers]
+    assert in_force == [True, False, False, False, None, False, False, False, False, None]
+    assert answers[2][0][2] is None and answers[3][0][1] is None

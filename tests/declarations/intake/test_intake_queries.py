@@ -143,3 +143,67 @@ def test_a_subscriber_says_which_events_concern_it(signed, employer):
     finally:
         events.unsubscribe(listener)
     assert not events.concerned("x", dossier=dossier)
+
+
+def _as_loaded(employer):
+    """What intake reads of the employer lookup: every field of the employer, its office and
+    channel (None: known to have none), and the four values beside them."""
+    from django.forms.models import model_to_dict
+
+    channel = getattr(employer, "ivan_channel", None)
+    return (
+        model_to_dict(employer),
+        model_to_dict(employer.managing_office),
+        None if channel is None else model_to_dict(channel),
+        employer.earlier_dossier_id,
+        employer.reference_stamp,
+        employer.pinned_id,
+        employer.pinned_replaced_at,
+    )
+
+
+def test_the_written_out_employer_lookup_answers_as_its_queryset(
+    signed, employer, demo_pki, trust_caches
+):
+    """On PostgreSQL intake reads the employer with its SQL (``_employer_sql``): the same
+    answer as the queryset it stands for, case by case."""
+    import hashlib
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from declarations.employers.models import EmployerChannel, Provider, RegisteredCertificate
+    from declarations.intake import pipeline
+    from tests.declarations.conftest import register_cert
+
+    if connection.vendor != "postgresql":
+        pytest.skip("elsewhere intake runs the queryset itself")
+    data = signed([worker(1)])
+    result, _ = _run(data)
+    stored = hashlib.sha256(data).hexdigest()
+    good = RegisteredCertificate.objects.get(employer=employer).fingerprint
+    # The old certificate registered again and replaced: the one in force comes first.
+    register_cert(employer, demo_pki.good, replaced_at=timezone.now() - timedelta(days=1))
+
+    def both(**kwargs):
+        query = pipeline._employer_query(**kwargs).first()
+        written = pipeline._employer_lookup(**kwargs)
+        return None if query is None else _as_loaded(query), (
+            None if written is None else _as_loaded(written)
+        )
+
+    cases = [
+        dict(unit_code=employer.unit_code, digest=stored, sandbox=False, fingerprint=good),
+        dict(unit_code=employer.unit_code, digest=stored, sandbox=True, fingerprint=good),
+        dict(unit_code=employer.unit_code, digest="0" * 64, sandbox=False, fingerprint=None),
+        dict(unit_code=employer.unit_code, digest="0" * 64, sandbox=False, fingerprint="ab" * 32),
+        dict(unit_code="KHONGCO", digest=stored, sandbox=False, fingerprint=good),
+    ]
+    answers = [both(**case) for case in cases]
+    EmployerChannel.objects.create(employer=employer, provider=Provider.objects.first())
+    answers.append(both(**cases[0]))
+    for query, written in answers:
+        assert written == query
+    found = answers[0][0]
+    assert found[3] == result.dossier.pk and found[5] is not None and found[6] is None
+    assert answers[2][0][5] is None and answers[4][0] is None and answers[5][0][2] is not None
