@@ -68,7 +68,7 @@ def seed_dossiers(upto: int, start: int, hot_share: float, hot_office: int) -> N
               (employer_id, procedure_code, period, transaction_code, status, channel,
                received_at, sandbox, paper_required, result_held, paper_form,
                content_sha256, envelope, worker_count, summary, office_id, deadline,
-               decided_at, on_time, decision)
+               decided_at, on_time, decision, time_source)
             SELECT g.employer_id,
                    CASE WHEN (g.g / 100) %% 5 < 3 THEN '600' ELSE '600a' END,
                    to_char(g.received_at, 'MM/YYYY'),
@@ -89,7 +89,7 @@ def seed_dossiers(upto: int, start: int, hot_share: float, hot_office: int) -> N
                    CASE WHEN g.bucket >= 20 THEN g.received_at + make_interval(
                         days => (g.g %% 9)) END,
                    CASE WHEN g.bucket >= 20 THEN (g.g %% 9) <= 7 END,
-                   '{}'::jsonb
+                   '{}'::jsonb, ''
             FROM g JOIN declarations_employer e ON e.id = g.employer_id
             """,
             {

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import audit
+from ..db import row_insert_if_absent
 from .handlers import HANDLERS, PermanentFailure
 from .models import OutboxMessage, OutboxState
 from .waker import DELIVER, task, waker
@@ -29,8 +30,9 @@ def outbox_enqueue(
     message = outbox_message_build(kind=kind, key=key, payload=payload, max_attempts=max_attempts)
     # ON CONFLICT DO NOTHING: no savepoint, and safe when two transactions enqueue the same
     # key at once (the second waits for the first, then skips).
-    OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
-    return outbox_enqueued(OutboxMessage.objects.get(key=key))
+    if not row_insert_if_absent(message, ("key",)):
+        message = OutboxMessage.objects.get(key=key)
+    return outbox_enqueued(message)
 
 
 def outbox_message_build(
