@@ -83,7 +83,7 @@ def seed_employers(upto: int, start: int) -> None:
                    CASE WHEN g %% 10 < 6 THEN current_date - (g %% 1800) END,
                    CASE WHEN g %% 50 = 0 THEN current_date - (g %% 90) END,
                    'office', ''
-            FROM generate_series(%s, %s) AS g
+            FROM generate_series(%s::int, %s::int) AS g
             """,
             [office_ids, office_ids, start + 1, upto],
         )

@@ -71,7 +71,7 @@ def seed_local(url: str, n: int) -> None:
                    date '2008-01-01' + (g %% 6500), timestamptz '2008-01-01' + (g %% 6500) * interval '1 day',
                    '', now(), 'pending', 0,
                    timestamptz '2008-01-03' + (g %% 6500) * interval '1 day', '', ''
-            FROM generate_series(1, %s) AS g
+            FROM generate_series(1, %s::int) AS g
             """,
             [office, n],
         )
@@ -126,7 +126,7 @@ def seed_central(url: str, total: int) -> None:
                        date '2008-01-01' + (g %% 6500), '',
                        '[{"from":"2010-01-01","to":"2012-12-01","salary":"5000000","rate":"8.00"}]',
                        md5(g::text) || md5(g::text), 'SEED' || g, 'BENCH', now()
-                FROM generate_series(%s, %s) AS g
+                FROM generate_series(%s::int, %s::int) AS g
                 """,
                 [start + 1, end],
             )

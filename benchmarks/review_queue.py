@@ -62,7 +62,7 @@ def seed_dossiers(upto: int, start: int, hot_share: float, hot_office: int) -> N
                      END AS employer_id,
                      now() - make_interval(mins => (g * 37) %% 525600) AS received_at,
                      g %% 100 AS bucket
-              FROM generate_series(%(start)s, %(upto)s) AS g
+              FROM generate_series(%(start)s::int, %(upto)s::int) AS g
             )
             INSERT INTO declarations_dossier
               (employer_id, procedure_code, period, transaction_code, status, channel,

@@ -6,6 +6,8 @@
   statement.
 * :func:`row_insert_if_absent` — INSERT … ON CONFLICT DO NOTHING that says whether the row
   went in (no ORM call does: the API's ``Idempotency-Key`` claim).
+* :func:`row_update` — an UPDATE of some fields of one row by its key, without the ORM's
+  compiling on every call (the Idempotency-Key's answer).
 * :func:`instances_fetch` — model instances from one hand-written SELECT, for the two reads
   every dossier pays (intake's employer lookup, the API's token): built and compiled by the
   ORM each time they cost ≈ 2 ms against ≈ 0.2 ms for the round trip itself.
@@ -107,6 +109,30 @@ def _insert_if_absent_statement(model, unique: tuple[str, ...], using: str) -> t
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(model._meta.pk.column)}"
     ), fields
+
+
+def row_update(obj: models.Model, fields: tuple[str, ...]) -> int:
+    """UPDATE ``fields`` of the saved ``obj``'s row to its values (as ``save(update_fields=…)``
+    writes them, without its signals); the number of rows changed (0: the row is gone)."""
+    model = type(obj)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    sql, targets = _update_statement(model, fields, using)
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, obj.pk])
+        return cursor.rowcount
+
+
+@functools.cache
+def _update_statement(model, fields: tuple[str, ...], using: str) -> tuple[str, list]:
+    quote = connections[using].ops.quote_name
+    targets = [model._meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)
+    return (
+        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608  (names from the models' metadata, values as parameters)
+        f"WHERE {quote(model._meta.pk.column)} = %s"
+    ), targets
 
 
 def select_columns(model: type[models.Model], alias: str) -> str:

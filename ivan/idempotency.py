@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from core.db import row_insert_if_absent
+from core.db import row_insert_if_absent, row_update
 from ivan.models import ApiClient, IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
@@ -56,7 +56,6 @@ def idempotent_call(
                 raise IdempotencyConflict(key)
             return Answer(record.status_code, record.response, replayed=True)
         answer = work()
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
-            status_code=answer.status_code, response=answer.body
-        )
+        record.status_code, record.response = answer.status_code, answer.body
+        row_update(record, ("status_code", "response"))
         return answer

@@ -114,3 +114,17 @@ def test_the_written_out_reads_build_instances_as_the_orm_loads_them():
         (model_to_dict(provider), model_to_dict(Contract.objects.get(provider=provider)), 7),
     ]
     assert not rows[0][0]._state.adding and rows[0][0]._state.db == "default"
+
+
+def test_a_row_is_updated_as_save_would_write_it():
+    from core.db import row_update
+
+    message = OutboxMessage.objects.create(kind="email", key="upd", payload={"n": 1})
+    other = OutboxMessage.objects.create(kind="email", key="other", payload={"n": 1})
+    message.payload, message.kind = {"n": 2, "ý": "đ"}, "changed-in-memory-only"
+    assert row_update(message, ("payload",)) == 1
+    stored = OutboxMessage.objects.get(pk=message.pk)
+    assert (stored.payload, stored.kind) == ({"n": 2, "ý": "đ"}, "email")
+    assert OutboxMessage.objects.get(pk=other.pk).payload == {"n": 1}
+    message.pk = other.pk + 1000
+    assert row_update(message, ("payload",)) == 0

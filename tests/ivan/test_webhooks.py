@@ -152,3 +152,36 @@ def test_register_through_the_api_returns_the_secret_once(api, receiver):
         client.register_webhook("ftp://example.vn/x")
     assert refused.value.code == "IVAN_VALIDATION"
     assert json.loads(json.dumps(refused.value.problem))["errors"][0]["location"] == "url"
+
+
+def test_the_written_out_webhook_lookup_answers_as_its_queryset(reference_data_tx):
+    """On PostgreSQL the webhooks of known providers are read with SQL (``_endpoints_sql``):
+    the same endpoints, in the same order, as the queryset it stands for."""
+    from django.db import connection
+    from django.forms.models import model_to_dict
+
+    from ivan import notifications
+    from ivan.models import WebhookEndpoint
+
+    if connection.vendor != "postgresql":
+        pytest.skip("elsewhere the queryset runs itself")
+    vnpt, ts24, efy = (Provider.objects.get(code=c) for c in ("VNPT", "TS24", "EFY"))
+    for provider, url, active in [
+        (ts24, "http://127.0.0.1:9/a", True),
+        (vnpt, "http://127.0.0.1:9/b", True),
+        (vnpt, "http://127.0.0.1:9/c", False),
+        (ts24, "http://127.0.0.1:9/d", True),
+        (efy, "http://127.0.0.1:9/e", True),
+    ]:
+        WebhookEndpoint.objects.create(
+            provider=provider, url=url, secret="whsec_" + "k" * 32, active=active
+        )
+    for providers in ([vnpt.pk], [vnpt.pk, ts24.pk], [], [efy.pk + 1000]):
+        query = [model_to_dict(e) for e in notifications._providers_endpoints_query(providers)]
+        written = [model_to_dict(e) for e in notifications._endpoints_of_providers(providers)]
+        assert written == query
+    assert [e.url[-1] for e in notifications._endpoints_of_providers([vnpt.pk, ts24.pk])] == [
+        "a",
+        "b",
+        "d",
+    ]
