@@ -15,8 +15,9 @@ minutes with a key outside the database and keeps that checkpoint outside it
 recomputed chain contradicts.
 
 Why not chain inside ``record()``: the chain's end is one row, and locking it in every
-audited transaction serialised the whole portal (``benchmarks/audit_chain.py``). The price is a window of a few seconds in which a fresh entry is not yet
-sealed; ``verify_chain()`` reports how many are waiting and since when.
+audited transaction serialised the whole portal (``benchmarks/audit_chain.py``). The price
+is a window of a few seconds in which a fresh entry is not yet sealed; ``verify_chain()``
+reports how many are waiting and since when.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
+
+from core.db import rows_insert_linked
 
 from .models import AuditChainHead, AuditEntry, Office, User
 
@@ -90,7 +93,7 @@ def record(
     hash recomputes identically after reading it back).
     """
     entry = entry_build(actor, action, target, office, data)
-    AuditEntry.objects.bulk_create([entry])  # sets entry.pk
+    rows_insert_linked(entry)  # sets entry.pk; the portal's most frequent write (core.db)
     return entry
 
 
