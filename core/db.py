@@ -3,14 +3,15 @@
 * :func:`rows_insert_linked` — a row and the rows that point at it, in one statement: intake
   writes a dossier with its files, receipt, e-mail outbox row and audit entry; the ORM needs
   an INSERT per table and BEGIN / COMMIT around them, several times the cost of one
-  statement.
+  statement. Also every audit entry alone (``accounts.audit.record``).
 * :func:`row_insert_if_absent` — INSERT … ON CONFLICT DO NOTHING that says whether the row
-  went in (no ORM call does: the API's ``Idempotency-Key`` claim).
+  went in (no ORM call does: the API's ``Idempotency-Key`` claim, outbox rows).
 * :func:`row_update` — an UPDATE of some fields of one row by its key, without the ORM's
   compiling on every call (the Idempotency-Key's answer).
-* :func:`instances_fetch` — model instances from one hand-written SELECT, for the two reads
-  every dossier pays (intake's employer lookup, the API's token): built and compiled by the
-  ORM each time they cost ≈ 2 ms against ≈ 0.2 ms for the round trip itself.
+* :func:`instances_fetch` — model instances from one hand-written SELECT, for the reads
+  every dossier pays (intake's employer lookup, the API's token, the providers' webhooks):
+  built and compiled by the ORM each time they cost ≈ 2 ms against ≈ 0.2 ms for the round
+  trip itself. Each caller keeps the queryset it stands for, and a test compares the two.
 
 Figures: benchmarks/README.md, 2026-12-07. Public API only: each field's ``pre_save``,
 ``get_db_prep_save`` and ``Model.from_db`` (as the ORM loads and saves), Django's cursor;
