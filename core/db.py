@@ -85,14 +85,9 @@ def row_insert_if_absent(obj: models.Model, unique: tuple[str, ...]) -> bool:
     constraint's) exists; True, with ``obj.pk`` set, when it went in. Like a plain INSERT, it
     waits for an uncommitted row with the same values, then skips it (committed) or goes in
     (rolled back); no savepoint needed. PostgreSQL and SQLite (both know ON CONFLICT)."""
-    model = type(obj)
-    using = router.db_for_write(model)
-    connection = connections[using]
-    sql, fields = _insert_if_absent_statement(model, unique, using)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    using = router.db_for_write(type(obj))
+    sql, fields = _insert_if_absent_statement(type(obj), unique, using)
+    row, _ = _row_statement(obj, sql, fields, using=using, adding=True)
     if row is None:
         return False
     _saved(obj, row[0], using)
@@ -115,14 +110,20 @@ def _insert_if_absent_statement(model, unique: tuple[str, ...], using: str) -> t
 def row_update(obj: models.Model, fields: tuple[str, ...]) -> int:
     """UPDATE ``fields`` of the saved ``obj``'s row to its values (as ``save(update_fields=…)``
     writes them, without its signals); the number of rows changed (0: the row is gone)."""
-    model = type(obj)
-    using = router.db_for_write(model)
+    using = router.db_for_write(type(obj))
+    sql, targets = _update_statement(type(obj), fields, using)
+    _, changed = _row_statement(obj, sql, targets, using=using, adding=False, after=(obj.pk,))
+    return changed
+
+
+def _row_statement(obj, sql: str, fields, *, using: str, adding: bool, after=()) -> tuple:
+    """Run ``sql`` with ``obj``'s values of ``fields`` (as the ORM saves them), then
+    ``after``: (the first row returned or None, the number of rows changed)."""
     connection = connections[using]
-    sql, targets = _update_statement(model, fields, using)
-    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
+    params = [f.get_db_prep_save(f.pre_save(obj, adding), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, obj.pk])
-        return cursor.rowcount
+        cursor.execute(sql, [*params, *after])
+        return (cursor.fetchone() if cursor.description else None), cursor.rowcount
 
 
 @functools.cache
