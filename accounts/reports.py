@@ -119,19 +119,21 @@ def report_compute(*, province: Office, year: int, quarter: int) -> dict:
         .filter(action__in=ADDED_ACTIONS | CHANGED_ACTIONS)
         .filter(Q(office_id__in=ids) | Q(data__to_office__in=sorted(ids)))
         .order_by("id")
+        # A quarter holds thousands of entries: three columns, no model instances.
+        .values_list("action", "target_repr", "data")
     )
     per_app: dict[str, dict] = {}
-    for entry in entries:
-        apps = entry.data.get("applications") or [entry.data.get("application")]
-        who = {"username": entry.data.get("username", ""), "name": entry.target_repr}
+    for action, target_repr, data in entries:
+        apps = data.get("applications") or [data.get("application")]
+        who = {"username": data.get("username", ""), "name": target_repr}
         for code in filter(None, apps):
             bucket = per_app.setdefault(code, {"added": {}, "changed": {}})
-            if entry.action in ADDED_ACTIONS:
+            if action in ADDED_ACTIONS:
                 bucket["added"].setdefault(who["username"], who)
             else:
                 row = bucket["changed"].setdefault(who["username"], {**who, "actions": []})
-                if entry.action not in row["actions"]:
-                    row["actions"].append(entry.action)
+                if action not in row["actions"]:
+                    row["actions"].append(action)
     applications = []
     for app in BusinessApplication.objects.all():
         bucket = per_app.get(app.code, {"added": {}, "changed": {}})
