@@ -4,6 +4,9 @@
   writes a dossier with its files, receipt, e-mail outbox row and audit entry; the ORM needs
   an INSERT per table and BEGIN / COMMIT around them, several times the cost of one
   statement. Also every audit entry alone (``accounts.audit.record``).
+* :func:`rows_insert_columns` — thousands of rows of one model from plain dicts, in one
+  ``INSERT … SELECT FROM unnest(…)``: building that many model instances costs more than the
+  write (accepting a 1,000-row 600 writes ≈ 5,000 rows).
 * :func:`row_insert_if_absent` — INSERT … ON CONFLICT DO NOTHING that says whether the row
   went in (no ORM call does: the API's ``Idempotency-Key`` claim, outbox rows).
 * :func:`row_update` — an UPDATE of some fields of one row by its key, without the ORM's
@@ -78,6 +81,60 @@ def rows_insert_linked(parent: models.Model, *children: Children) -> None:
         _link_fill(child, parent.pk)
         for obj, key in zip(child.objs, keys[index], strict=True):
             _saved(obj, key, using)
+
+
+PLAIN_TYPES = frozenset(
+    {
+        "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
+        "DateField", "DateTimeField", "DecimalField", "ForeignKey", "IntegerField",
+        "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField",
+        "PositiveSmallIntegerField", "SlugField", "SmallIntegerField", "TextField",
+    }
+)  # fmt: skip
+
+
+def rows_insert_columns(model: type[models.Model], rows: list[dict]) -> list:
+    """INSERT ``rows`` (each a dict of field attnames to values; a missing field takes its
+    default) into ``model``'s table and return their new keys, in order. On PostgreSQL one
+    statement, each column sent as one typed array; elsewhere ``bulk_create``. No
+    ``save()`` or signal runs."""
+    if not rows:
+        return []
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        model.objects.using(using).bulk_create(objs)
+        return [obj.pk for obj in objs]
+    fields = _columns(model)
+    quote = connection.ops.quote_name
+    params = []
+    for f in fields:
+        name, callable_default = f.attname, f.has_default() and callable(f.default)
+        fixed = None if callable_default else f.get_db_prep_save(f.get_default(), connection)
+        # Values of these types go to psycopg as they are (the caller passes aware
+        # datetimes, dates, Decimals, ints, str); the others through the field.
+        plain = f.get_internal_type() in PLAIN_TYPES
+        values = []
+        for row in rows:
+            if name in row:
+                value = row[name]
+                values.append(value if plain else f.get_db_prep_save(value, connection))
+            elif callable_default:
+                values.append(f.get_db_prep_save(f.default(), connection))
+            else:
+                values.append(fixed)
+        params.append(values)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    pk = quote(model._meta.pk.column)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608  (names from the model's metadata, values as parameters)
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT * FROM unnest({arrays}) RETURNING {pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def row_insert_if_absent(obj: models.Model, unique: tuple[str, ...]) -> bool:

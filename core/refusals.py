@@ -231,6 +231,9 @@ codes_register(
         "ROW_DUPLICATE_WORKER": _(
             "Worker {value} appears more than once in the list (row {first})."
         ),
+        "ROW_TK1_REQUIRED": _(
+            "{name} has no social-insurance number yet: attach their TK1-TS declaration."
+        ),
         "TABLE_MISSING": _("No {table} table applies to month {month}."),
     },
 )

@@ -2,7 +2,8 @@
 
 It obtains a token with the client-credentials grant (and renews it before it expires),
 submits a signed dossier envelope with an ``Idempotency-Key`` (safe to retry after a
-timeout: the portal answers a repeat with the first receipt), polls a dossier, pages
+timeout: the portal answers a repeat with the first receipt), answers a supplement request
+with a signed supplement the same way, polls a dossier, pages
 through lists with the cursor, and verifies the signature of the webhooks the portal
 sends (Standard Webhooks: ``webhook-id``, ``webhook-timestamp``, ``webhook-signature``).
 
@@ -92,6 +93,20 @@ class IvanClient:
         return self.request(
             "POST",
             "dossiers",
+            data=envelope_xml,
+            headers={"Content-Type": "application/xml", "Idempotency-Key": key},
+        ).json()
+
+    def submit_supplement(
+        self, transaction_code: str, envelope_xml: bytes, idempotency_key: str | None = None
+    ) -> dict:
+        """Answer the supplement request of dossier ``transaction_code`` (its status is
+        ``supplement_requested``) with a new signed envelope; returns the supplement's own
+        receipt (status ``supplement``, ``supplement_of`` naming the dossier)."""
+        key = idempotency_key or str(uuid.uuid4())
+        return self.request(
+            "POST",
+            f"dossiers/{transaction_code}/supplements",
             data=envelope_xml,
             headers={"Content-Type": "application/xml", "Idempotency-Key": key},
         ).json()

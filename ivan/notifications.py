@@ -31,6 +31,9 @@ def dossier_payload(dossier, notice=None, data: dict | None = None) -> dict:
         "sandbox": dossier.sandbox,
         "received_at": dossier.received_at,
     }
+    if dossier.supplement_of_id is not None:
+        # A supplement names the dossier it answers (loaded with it by intake: no query).
+        payload["supplement_of"] = dossier.supplement_of.transaction_code
     if notice is not None:
         payload["notice"] = {
             "id": notice.pk,

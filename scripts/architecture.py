@@ -36,6 +36,7 @@ APPS = [
     "accounts",
     "declarations.employers",
     "declarations.dossiers",
+    "declarations.people",
     "declarations.intake",
     "declarations.review",
     "declarations.adoption",

@@ -13,7 +13,10 @@ class DossiersConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
-        from declarations.dossiers import navigation  # noqa: F401  (registers its pages)
+        from declarations.dossiers import (
+            navigation,  # noqa: F401  (registers its pages)
+            supplements,  # noqa: F401  (registers its refusal codes)
+        )
 
         # reasons registers the review decisions' refusal codes.
         from declarations.dossiers.reasons import REASONS

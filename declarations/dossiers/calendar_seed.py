@@ -19,8 +19,12 @@ TIME_LIMITS = [
     # procedure code, case, label, working days
     ("600", "", "Báo tăng lao động: cấp mới sổ BHXH, thẻ BHYT", 5),
     ("600a", "", "Báo giảm lao động: điều chỉnh sổ BHXH, thẻ BHYT", 5),
+    # The dispatches give truy đóng no figure of its own: as a new book or card.
+    ("601", "", "Truy đóng BHXH, BHYT, BHTN", 5),
     ("602", "", "Điều chỉnh tăng lương đã đóng BHXH", 3),
     ("603", "", "Điều chỉnh nội dung sổ BHXH", 5),
+    # The office's settlement time for the unit's own data (TK3-TS).
+    ("604", "", "Đăng ký, thay đổi thông tin đóng của đơn vị", 5),
     ("607", "", "Cấp lại sổ BHXH do mất, hỏng", 10),
     ("607", "other-province", "Cấp lại sổ BHXH phải xác minh ở tỉnh khác", 45),
     ("608", "", "Xác nhận sổ BHXH", 5),

@@ -17,9 +17,21 @@ def deadline_compute(dossier, *, calendar: WorkingCalendar | None = None) -> dat
     if dossier.pk:
         pauses = [(p.requested_at, p.resumed_at) for p in dossier.pauses.all()]
     try:
-        return deadline_for(dossier.procedure_code, dossier.received_at, pauses, calendar=calendar)
+        return deadline_for(
+            dossier.procedure_code,
+            dossier.received_at,
+            pauses,
+            case=time_case_of(dossier),
+            calendar=calendar,
+        )
     except UnknownTimeLimit:
         return None
+
+
+def time_case_of(dossier) -> str:
+    """The time limit's case a procedure's rules chose at intake (e.g. a book re-issue that
+    another province must verify), kept in the dossier's summary."""
+    return (dossier.summary or {}).get("time_case", "") or ""
 
 
 def decided_on_time(dossier, *, at=None) -> bool | None:

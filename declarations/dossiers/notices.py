@@ -17,6 +17,7 @@ from reportlab.pdfgen import canvas
 from core.refusals import Problem
 from declarations.dossiers.reasons import REASONS
 from declarations.employers.procedures import procedure_get
+from declarations.employers.unit_data import BY_ATTR
 
 # Each text as (Vietnamese, English). The printed notice is the official Vietnamese one;
 # the screen shows the English translation to a user who chose English.
@@ -61,11 +62,13 @@ LABELS = {
     "result": ("Kết quả", "Result"),
     "reason": ("Lý do", "Reason"),
     "remark": ("Ghi chú", "Remark"),
+    "returned": ("Dòng không được chấp nhận", "Row not accepted"),
     "officer": ("Cán bộ xử lý", "Handled by"),
     "issued": ("Ngày lập", "Issued on"),
     "judged_at": ("Chữ ký được xét tại thời điểm", "Signature judged at"),
     "claimed": ("Thời điểm ký do người ký tự khai", "Signing time claimed by the signer"),
     "warning": ("Cảnh báo", "Warning"),
+    "supplement_of": ("Bổ sung cho hồ sơ", "Supplement to dossier"),
 }
 TIME_SOURCES = {
     "receipt": ("thời điểm tiếp nhận", "the receipt time"),
@@ -117,6 +120,8 @@ def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str
             (t(LABELS["files"]), str(notice.data.get("files", ""))),
             (t(LABELS["workers"]), str(notice.data.get("workers", dossier.worker_count))),
         ]
+        if dossier.supplement_of_id:
+            lines.append((t(LABELS["supplement_of"]), dossier.supplement_of.transaction_code))
         if dossier.paper_required:
             lines.append((t(LABELS["note"]), t(TEXTS["trial"])))
         lines += _signature_lines(notice, dossier, en)
@@ -134,6 +139,12 @@ def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str
             reason = REASONS.get(code)
             text = (reason.en if en else reason.vi) if reason else ""
             lines.append((t(LABELS["reason"]), f"{code} — {text}".strip(" —")))
+        for row in notice.data.get("returned", []):
+            reason = REASONS.get(row["reason"])
+            text = (reason.en if en else reason.vi) if reason else ""
+            lines.append(
+                (t(LABELS["returned"]), f"STT {row['stt']}: {row['reason']} — {text}".strip(" —"))
+            )
         if notice.data.get("note"):
             lines.append((t(LABELS["remark"]), notice.data["note"]))
         if notice.data.get("decided_by"):
@@ -143,6 +154,88 @@ def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str
     )
     title = TITLES.get(notice.kind)
     return (t(title) if title else notice.get_kind_display()), lines
+
+
+PEOPLE_HEADERS = (
+    ("STT", "No."),
+    ("Họ và tên", "Full name"),
+    ("Mã số BHXH", "Social-insurance number"),
+    ("Phương án", "Plan"),
+    ("Sổ BHXH", "Book"),
+    ("Thẻ BHYT", "Health-insurance card"),
+    ("Giá trị sử dụng", "Valid"),
+    ("Nơi KCB ban đầu", "First-contact hospital"),
+)
+CARD_ACTIONS = {
+    "issued": ("cấp mới", "issued"),
+    "kept": ("giữ nguyên", "unchanged"),
+    "to_return": ("phải nộp lại", "to be returned"),
+    "ended": ("hết giá trị", "ended"),
+}
+
+
+def notice_people(notice, language: str = "vi") -> tuple[list[str], list[list[str]]]:
+    """The result notice's table of people: what each accepted row issued or asked back; for
+    a change of the unit's own data (604), the table of its changes (:func:`_change_rows`)."""
+    en = language.startswith("en")
+    people = notice.data.get("people") or []
+    if not people:
+        return [], []
+    if _is_changes(people):
+        return _change_rows(people, en)
+    rows = []
+    for p in people:
+        card = p.get("card") or {}
+        action = CARD_ACTIONS.get(card.get("action"), ("", ""))
+        if card.get("valid_to"):
+            valid = f"{card.get('valid_from')} – {card['valid_to']}"
+        else:
+            valid = card.get("valid_from", "")
+        if card.get("covered_to"):
+            valid = f"{'đến' if not en else 'until'} {card['covered_to']}"
+        rows.append(
+            [
+                str(p.get("stt", "")),
+                p.get("name", ""),
+                p.get("number", ""),
+                p.get("plan", ""),
+                (("issued" if en else "cấp mới") if p.get("book") == "issued" else ""),
+                f"{card.get('number', '')} ({action[1] if en else action[0]})" if card else "",
+                valid if card else "",
+                card.get("hospital", "") if card else "",
+            ]
+        )
+    return [h[1] if en else h[0] for h in PEOPLE_HEADERS], rows
+
+
+# The table of a 604 result notice (Nội dung thay đổi): each field with its old and new value.
+CHANGES_CAPTION = ("Nội dung thay đổi", "Changes")
+CHANGE_HEADERS = (
+    ("Thông tin", "Data"),
+    ("Trước thay đổi", "Before"),
+    ("Sau thay đổi", "After"),
+)
+
+
+def _is_changes(people: list[dict]) -> bool:
+    """Rows of changes of the unit's data carry ``change`` (old and new), people's do not."""
+    return all("change" in p for p in people)
+
+
+def _change_rows(people: list[dict], en: bool) -> tuple[list[str], list[list[str]]]:
+    language = "en" if en else "vi"
+    rows = []
+    for p in people:
+        field = BY_ATTR.get(p.get("field", ""))
+        change = p.get("change") or {}
+        old, new = change.get("old", ""), change.get("new", "")
+        if field is not None:
+            rows.append(
+                [field.label(language), field.display(old, language), field.display(new, language)]
+            )
+        else:
+            rows.append([p.get("name", ""), old, new])
+    return [h[1] if en else h[0] for h in CHANGE_HEADERS], rows
 
 
 def _signature_lines(notice, dossier, en: bool) -> list[tuple[str, str]]:
@@ -174,7 +267,7 @@ def _channel(dossier, en: bool) -> str:
         return str(dossier.get_channel_display())
 
 
-def _font() -> str:
+def pdf_font() -> str:
     path = Path(settings.PDF_FONT_PATH)
     if "PortalSans" not in pdfmetrics.getRegisteredFontNames():
         if not path.exists():
@@ -189,7 +282,7 @@ def notice_pdf(notice) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(f"{title} {notice.number}")
-    font = _font()
+    font = pdf_font()
     width, height = A4
     y = height - 25 * mm
     pdf.setFont(font, 11)
@@ -205,9 +298,73 @@ def notice_pdf(notice) -> bytes:
         for chunk in _wrap(value, 70):
             pdf.drawString(70 * mm, y, chunk)
             y -= 7 * mm
+    headers, people = notice_people(notice)
+    if people and _is_changes(notice.data["people"]):
+        y = _changes_table(pdf, font, headers, people, y - 4 * mm)
+    elif people:
+        y = _people_table(pdf, font, headers, people, y - 4 * mm)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+# Column starts (mm) of the people table: STT, name, number, plan, book, card, valid, hospital.
+PEOPLE_COLUMNS = (12, 22, 62, 86, 100, 116, 160, 188)
+
+
+def _people_table(pdf, font, headers, rows, y):
+    """The people of a result notice, as many A4 pages as it takes."""
+    _width, height = A4
+
+    def header(y):
+        pdf.setFont(font, 7)
+        for x, text in zip(PEOPLE_COLUMNS, headers, strict=True):
+            pdf.drawString(x * mm, y, text)
+        return y - 5 * mm
+
+    y = header(y)
+    for row in rows:
+        if y < 20 * mm:
+            pdf.showPage()
+            y = header(height - 20 * mm)
+        pdf.setFont(font, 7)
+        for x, text in zip(PEOPLE_COLUMNS, row, strict=True):
+            pdf.drawString(x * mm, y, text[:44])
+        y -= 4.5 * mm
+    return y
+
+
+# Column starts (mm) of the changes table, and the characters a line of each holds.
+CHANGE_COLUMNS = ((12, 30), (60, 40), (125, 40))
+
+
+def _changes_table(pdf, font, headers, rows, y):
+    """The changes of a 604 result notice, each value wrapped in its column."""
+    _width, height = A4
+    pdf.setFont(font, 11)
+    pdf.drawString(20 * mm, y, f"{CHANGES_CAPTION[0]}:")
+    y -= 7 * mm
+    for cells in [headers, *rows]:
+        wrapped = [
+            _cell_lines(t, chars) for t, (_x, chars) in zip(cells, CHANGE_COLUMNS, strict=True)
+        ]
+        depth = max(len(lines) for lines in wrapped)
+        if y - depth * 4.5 * mm < 20 * mm:
+            pdf.showPage()
+            y = height - 20 * mm
+        pdf.setFont(font, 8)
+        for lines, (x, _chars) in zip(wrapped, CHANGE_COLUMNS, strict=True):
+            for n, line in enumerate(lines):
+                pdf.drawString(x * mm, y - n * 4.5 * mm, line)
+        y -= depth * 4.5 * mm + 1.5 * mm
+    return y
+
+
+def _cell_lines(text: str, width: int) -> list[str]:
+    """``text`` wrapped at ``width``, a word longer than that (an e-mail address) cut."""
+    return [
+        line[i : i + width] for line in _wrap(text, width) for i in range(0, len(line) or 1, width)
+    ]
 
 
 def _wrap(text: str, width: int) -> list[str]:

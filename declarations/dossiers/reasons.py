@@ -103,6 +103,11 @@ def reasons_for(kind: str) -> list[Reason]:
     return [r for r in REASONS.values() if r.kind == kind]
 
 
+def reasons_of(codes) -> list[Reason]:
+    """The reasons a notice names by code, in its order (codes not in the catalogue left out)."""
+    return [REASONS[c] for c in codes or () if c in REASONS]
+
+
 codes_register(
     "review",
     "Review decisions (district staff)",
@@ -116,8 +121,34 @@ codes_register(
         "REVIEW_ASSIGNEE_INVALID": _(
             "The officer is not a receiving officer of the dossier's office."
         ),
+        "REVIEW_ROWS_FORMAT": _(
+            "Write each returned row on its own line as «STT reason», e.g. «3 TC02»; «{line}» is not."
+        ),
+        "REVIEW_ROWS_NOT_ALLOWED": _(
+            "Procedure {procedure} is decided as a whole, not row by row."
+        ),
+        "REVIEW_ROWS_ALL": _("Every row would be returned: reject the dossier instead."),
     },
 )
+
+
+def returned_rows_parse(text: str) -> dict[int, str]:
+    """The rows a reviewer returns while accepting the rest: one «STT reason» a line (the
+    reason a rejection code of the catalogue)."""
+    rows: dict[int, str] = {}
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        stt, _sep, code = line.replace(":", " ").replace(",", " ").partition(" ")
+        code = code.strip().upper()
+        if not stt.isdigit() or not code:
+            raise Refused("REVIEW_ROWS_FORMAT", line=line[:40])
+        reason = REASONS.get(code)
+        if reason is None or reason.kind != REJECT:
+            raise Refused("REVIEW_REASON_UNKNOWN", reason=code)
+        rows[int(stt)] = code
+    return rows
 
 
 def reasons_check(kind: str, codes, note: str) -> list[Reason]:

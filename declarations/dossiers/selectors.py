@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.scope import scoped
 from declarations.dossiers.models import Dossier, Notice
@@ -20,8 +20,13 @@ def dossier_history(
     date_to: date | None = None,
 ) -> QuerySet[Dossier]:
     """The dossiers ``user`` may see, searched and filtered (lịch sử giao dịch); I-VAN
-    sandbox dossiers are never shown here."""
-    qs = scoped(user, Dossier.objects.select_related("employer")).filter(sandbox=False)
+    sandbox dossiers are never shown here. A supplement carries the transaction code of the
+    dossier it answers (``supplement_of_code``)."""
+    qs = (
+        scoped(user, Dossier.objects.select_related("employer"))
+        .filter(sandbox=False)
+        .annotate(supplement_of_code=F("supplement_of__transaction_code"))
+    )
     if q:
         qs = qs.filter(
             Q(transaction_code__icontains=q)
@@ -43,6 +48,16 @@ def dossier_get(*, user, pk: int) -> Dossier | None:
     return (
         scoped(user, Dossier.objects.select_related("employer"))
         .filter(pk=pk, sandbox=False)
+        .first()
+    )
+
+
+def dossier_by_code(*, user, transaction_code: str) -> Dossier | None:
+    """The dossier with ``transaction_code`` if ``user`` may see it (as on the history)."""
+    return (
+        scoped(user, Dossier.objects.select_related("employer"))
+        .filter(transaction_code=transaction_code, sandbox=False)
+        .prefetch_related("notices")
         .first()
     )
 

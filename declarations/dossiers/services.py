@@ -22,6 +22,7 @@ from declarations.dossiers.models import (
     Channel,
     Dossier,
     DossierFile,
+    DossierStatus,
     Incident,
     Notice,
     NoticeKind,
@@ -103,6 +104,7 @@ def dossier_receive(
     summary,
     sandbox: bool = False,
     reference=None,
+    supplement_of: Dossier | None = None,
 ) -> tuple[Dossier, Notice]:
     """One transaction: dossier, files, receipt notice, audit entry, outbox e-mail.
 
@@ -111,7 +113,8 @@ def dossier_receive(
     (:func:`~declarations.intake.reference.reference_tables`) gives the deadline without a query.
     ``verdict`` (:class:`~.intake.pipeline.Verdict`) gives the trusted time the signature
     was judged at, and the signer's claimed time, kept as a claim; ``warnings`` go on the
-    receipt."""
+    receipt. ``supplement_of``: the dossier this one answers a supplement request for (see
+    :mod:`declarations.dossiers.supplements`): stored as a supplement, with no deadline."""
     dossier = Dossier(
         received_at=timezone.now(),
         employer=employer,
@@ -133,6 +136,8 @@ def dossier_receive(
         worker_count=summary.get("workers", 0),
         summary=summary,
         sandbox=sandbox,
+        supplement_of=supplement_of,
+        status=DossierStatus.SUPPLEMENT if supplement_of is not None else DossierStatus.RECEIVED,
     )
     dossier.derived_fill(reference)  # what Dossier.save() would add: office, deadline
     stored = [
@@ -156,12 +161,18 @@ def dossier_receive(
     rows = [Children(stored, link="dossier"), Children([receipt], link="dossier")]
     message = None
     if employer.contact_email and not sandbox:
+        subject = f"Thông báo tiếp nhận hồ sơ {dossier.transaction_code}"
+        if supplement_of is not None:
+            subject = (
+                f"Thông báo tiếp nhận hồ sơ bổ sung {dossier.transaction_code} "
+                f"(bổ sung cho hồ sơ {supplement_of.transaction_code})"
+            )
         message = outbox_message_build(
             kind="email",
             key=f"receipt-{dossier.transaction_code}",
             payload={
                 "to": [employer.contact_email],
-                "subject": f"Thông báo tiếp nhận hồ sơ {dossier.transaction_code}",
+                "subject": subject,
                 # Rendered by the worker that sends it (see core.outbox.handlers), from
                 # the values of the receipt as issued.
                 "template": procedure.notice_template,
@@ -169,19 +180,16 @@ def dossier_receive(
             },
         )
         rows.append(Children([message]))  # its key names the new transaction code
-    entry = audit.entry_build(
-        actor,
-        "dossier.received",
-        dossier,
-        employer.managing_office,
-        {
-            "transaction_code": dossier.transaction_code,
-            "procedure": procedure.code,
-            "channel": channel,
-            "trial": trial is not None,
-            "sandbox": sandbox,
-        },
-    )
+    facts = {
+        "transaction_code": dossier.transaction_code,
+        "procedure": procedure.code,
+        "channel": channel,
+        "trial": trial is not None,
+        "sandbox": sandbox,
+    }
+    if supplement_of is not None:
+        facts["supplement_of"] = supplement_of.transaction_code
+    entry = audit.entry_build(actor, "dossier.received", dossier, employer.managing_office, facts)
     rows.append(Children([entry], link="target_id"))
     large = len(data) > _INLINE_BYTES
     alone = (
@@ -289,3 +297,24 @@ def paper_dossier_register(
         {"incident": incident and incident.pk, "form": dossier.paper_form},
     )
     return dossier
+
+
+# --- reading ----------------------------------------------------------------------------------
+def dossier_file_viewed(*, actor, dossier: Dossier, file: DossierFile) -> None:
+    """Record that ``actor`` opened one file of ``dossier`` (its workers' personal data).
+
+    Every reader is recorded, the filing unit's own users too: an auditor asks who opened
+    the file, whoever it was (a former accountant's account included), as for the
+    difficulties' attachments."""
+    audit.record(
+        actor,
+        "dossier.file_viewed",
+        dossier,
+        dossier.office,
+        {
+            "position": file.position,
+            "form": file.form_code,
+            "name": file.name,
+            "sha256": file.sha256,
+        },
+    )

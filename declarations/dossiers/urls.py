@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.history, name="history"),
     path("tiep-nhan/", views.history, name="received"),
     path("ho-so/<int:pk>/", views.dossier_detail, name="dossier"),
+    path("ho-so/<int:pk>/tep/<int:position>/", views.dossier_file, name="dossier_file"),
     path("thong-bao/<int:pk>/", views.notice_view, name="notice"),
     path("thong-bao/<int:pk>/pdf/", views.notice_download, name="notice_pdf"),
     path("su-co/", views.incidents, name="incidents"),

@@ -10,15 +10,23 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from accounts.scope import scoped
 from core.refusals import Refused
+from declarations.dossiers.content import dossier_content, file_media
 from declarations.dossiers.forms import IncidentForm, PaperDossierForm
 from declarations.dossiers.models import Dossier, DossierStatus, Incident
-from declarations.dossiers.notices import notice_lines, notice_pdf
+from declarations.dossiers.notices import notice_lines, notice_pdf, notice_people
+from declarations.dossiers.sections import sections_for
 from declarations.dossiers.selectors import dossier_get, dossier_history, notice_get
-from declarations.dossiers.services import incident_record, paper_dossier_register
+from declarations.dossiers.services import (
+    dossier_file_viewed,
+    incident_record,
+    paper_dossier_register,
+)
+from declarations.dossiers.supplements import supplement_request
 from declarations.employers.models import Employer
 from declarations.employers.procedures import REGISTRY
 from declarations.employers.selectors import staff_require
@@ -87,6 +95,9 @@ def history(request):
         date_to=parse_date(g.get("to", "") or "") if g.get("to") else None,
     )
     page = Paginator(qs.prefetch_related("notices"), 50).get_page(g.get("page"))
+    for dossier in page:
+        # The request awaiting an answer, with its coded reasons (notices prefetched).
+        dossier.supplement_request = supplement_request(dossier)
     return render(
         request,
         "declarations/history.html",
@@ -120,8 +131,38 @@ def dossier_detail(request, pk: int):
             "dossier": dossier,
             "notices": dossier.notices.all(),
             "may_record_paper": may_record_paper,
+            "sections": sections_for(request, dossier),
+            "content": dossier_content(
+                dossier,
+                page=request.GET.get("page"),
+                file=request.GET.get("file"),
+                user=request.user,
+            ),
         },
     )
+
+
+# Files shown in the browser run in a sandbox: no script, form or plugin of theirs acts as
+# the portal. Not PDFs: a sandboxed PDF is blank in Safari, Chrome ignores a PDF's policy,
+# and the PDF viewers run outside the portal's origin; the site's own policy applies.
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+@login_required
+def dossier_file(request, pk: int, position: int):
+    """One file of a dossier, to those who may see the dossier (404 otherwise); audited."""
+    dossier = dossier_get(user=request.user, pk=pk)
+    file = dossier.files.filter(position=position).first() if dossier else None
+    if file is None:
+        raise Http404
+    content_type, inline, name = file_media(file)
+    response = HttpResponse(file.data(), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, name)
+    response["X-Content-Type-Options"] = "nosniff"
+    if inline and content_type != "application/pdf":
+        response["Content-Security-Policy"] = FILE_POLICY
+    dossier_file_viewed(actor=request.user, dossier=dossier, file=file)
+    return response
 
 
 @login_required
@@ -131,6 +172,7 @@ def notice_view(request, pk: int):
         raise Http404
     language = translation.get_language() or "vi"
     title, lines = notice_lines(notice, language)
+    people_headers, people = notice_people(notice, language)
     return render(
         request,
         "declarations/notice.html",
@@ -138,6 +180,8 @@ def notice_view(request, pk: int):
             "notice": notice,
             "title": title,
             "lines": lines,
+            "people_headers": people_headers,
+            "people": people,
             "translated": language.startswith("en"),
         },
     )

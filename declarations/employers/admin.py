@@ -14,6 +14,7 @@ from declarations.employers.models import (
     CaRevocationList,
     CertificateAuthority,
     Employer,
+    EmployerDataChange,
     EmployerMember,
     RegisteredCertificate,
     Registration,
@@ -178,13 +179,43 @@ class EmployerMemberInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class EmployerDataChangeInline(admin.TabularInline):
+    """The unit's data as procedure 604 changed it: what, from what, to what, from when."""
+
+    model = EmployerDataChange
+    extra = 0
+    can_delete = False
+    fields = ["effective_on", "field", "old_value", "new_value", "transaction_code", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Employer)
 class EmployerAdmin(admin.ModelAdmin):
     list_display = ["unit_code", "name", "tax_code", "managing_office", "wage_zone", "e_status"]
     search_fields = ["unit_code", "name", "tax_code"]
     list_filter = ["wage_zone", "e_status"]
     autocomplete_fields = ["managing_office"]
-    inlines = [EmployerMemberInline]
+    inlines = [EmployerMemberInline, EmployerDataChangeInline]
+
+
+@admin.register(EmployerDataChange)
+class EmployerDataChangeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "employer",
+        "field",
+        "old_value",
+        "new_value",
+        "effective_on",
+        "transaction_code",
+    ]
+    list_filter = ["field"]
+    search_fields = ["employer__unit_code", "transaction_code"]
 
 
 @admin.register(RegisteredCertificate)

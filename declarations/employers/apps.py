@@ -13,7 +13,10 @@ class EmployersConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
-        from declarations.employers import navigation  # noqa: F401  (registers its pages)
+        from declarations.employers import (
+            navigation,  # noqa: F401  (registers its pages)
+            unit_data,  # noqa: F401  (registers its refusal codes)
+        )
         from declarations.employers.banners import trust_banner
 
         # IT staff see stale or missing CRLs of the licensed CAs on their home page.

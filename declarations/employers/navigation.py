@@ -13,6 +13,12 @@ for item in (
         _("Registered signing certificates; renew or replace."),
     ),
     NavItem(
+        _("Change the unit's data"),
+        "declarations:unit_data",
+        "accounts.submit_dossiers",
+        _("Procedure 604: name, address, tax code, bank account, contact, result delivery."),
+    ),
+    NavItem(
         _("E-transaction registrations"),
         "declarations:registrations",
         "accounts.manage_employers",

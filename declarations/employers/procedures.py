@@ -41,6 +41,16 @@ class Procedure:
     rules: Callable = field(repr=False)
     notice_template: str = "declarations/notices/receipt_email.txt"
     checks_salary: bool = True
+    # What acceptance produces (books, cards, …) and the function that produces it, called
+    # inside the decision's transaction with the accepted dossier; returns the rows the
+    # result notice lists.
+    results: tuple[str, ...] = ()
+    on_accept: Callable | None = field(default=None, repr=False)
+    # A reviewer may accept some rows and return others (``on_accept(…, returned=…)``).
+    row_decisions: bool = False
+    # The unsigned envelope of a dossier drafted on a page of a lower app, for the employer to
+    # download and sign: ``envelope_draft(employer=…, fields=…) -> bytes`` (intake builds it).
+    envelope_draft: Callable | None = field(default=None, repr=False)
 
     def form(self, code: str) -> FormSpec | None:
         code = (code or "").strip()

@@ -4,7 +4,7 @@ fetched), and whether intake already refuses their certificates (past the grace 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -14,11 +14,13 @@ from accounts.scope import office_ids_for, reach_remember, scoped
 from declarations.employers.models import (
     CertificateAuthority,
     Employer,
+    EmployerDataChange,
     Registration,
     RegistrationStatus,
 )
 from declarations.employers.models.trust import issuer_key
 from declarations.employers.pki.trust import Managed, crl_deadline
+from declarations.employers.unit_data import BY_ATTR
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,37 @@ def employer_or_403(user) -> Employer:
     if employer is None:
         raise PermissionDenied
     return employer
+
+
+@dataclass(frozen=True)
+class UnitDataChangeRow:
+    """One change of the unit's data as a reader reads it (labels in their language)."""
+
+    effective_on: date
+    recorded_at: datetime
+    label: str
+    old: str
+    new: str
+    transaction_code: str
+
+
+def unit_data_changes(
+    *, employer, language: str = "vi", limit: int = 50
+) -> list[UnitDataChangeRow]:
+    """The latest changes of ``employer``'s data (procedure 604), newest first."""
+    rows = []
+    for change in EmployerDataChange.objects.filter(employer=employer).order_by(
+        "-recorded_at", "-id"
+    )[:limit]:
+        field = BY_ATTR[change.field]
+        rows.append(
+            UnitDataChangeRow(
+                effective_on=change.effective_on,
+                recorded_at=change.recorded_at,
+                label=field.label(language),
+                old=field.display(change.old_value, language),
+                new=field.display(change.new_value, language),
+                transaction_code=change.transaction_code,
+            )
+        )
+    return rows

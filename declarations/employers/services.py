@@ -1,5 +1,6 @@
 """Writes about employers: registration (04/ĐK-IVAN) and its approval, certificates, trial
-credentials. Each writes its audit entry in the same transaction."""
+credentials, changes of the unit's own data (604). Each writes its audit entry in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from accounts.services import membership_grant
 from core.outbox.services import outbox_enqueue
 from core.refusals import Refused
 from declarations.employers.models import (
+    Employer,
     EmployerChannel,
+    EmployerDataChange,
     EmployerMember,
     EStatus,
     RegisteredCertificate,
@@ -35,6 +38,7 @@ from declarations.employers.pki.trust import (
     validity_check,
 )
 from declarations.employers.registration_form import Proof, registration_form_check
+from declarations.employers.unit_data import unit_data_check
 
 
 # --- certificates --------------------------------------------------------------------------
@@ -251,3 +255,52 @@ def trial_credential_issue(*, actor, employer, expires_on: date) -> tuple[TrialC
         {"employer": employer.unit_code, "expires_on": expires_on.isoformat()},
     )
     return credential, secret
+
+
+# --- the unit's own data (procedure 604, TK3-TS) ------------------------------------------------
+@transaction.atomic
+def unit_data_change(
+    *, employer, declared: dict[str, str], dossier_id=None, transaction_code: str = "", actor=None
+) -> list[EmployerDataChange]:
+    """Apply an accepted TK3-TS: the unit's changed fields take their new values, each change
+    appended to its history (effective today), with one audit entry. Checked again first (the
+    unit's data may have moved since the dossier arrived); ``employer`` is updated in place,
+    so the rest of the decision (the notice's e-mail, delivery by post) sees the new data."""
+    locked = Employer.objects.select_for_update().get(pk=employer.pk)
+    problems, changes = unit_data_check(employer=locked, declared=declared)
+    # Nothing left to change (an earlier dossier made the same change) is no reason to refuse.
+    problems = [p for p in problems if p.code != "TK3_NO_CHANGE"]
+    if problems:
+        raise Refused(problems)
+    if not changes:
+        return []
+    now = timezone.now()
+    rows = [
+        EmployerDataChange(
+            employer=locked,
+            dossier_id=dossier_id,
+            transaction_code=transaction_code,
+            field=attr,
+            old_value=getattr(locked, attr) or "",
+            new_value=value,
+            effective_on=timezone.localdate(now),
+            recorded_at=now,
+        )
+        for attr, value in changes.items()
+    ]
+    for attr, value in changes.items():
+        setattr(locked, attr, value)
+        setattr(employer, attr, value)
+    locked.save(update_fields=list(changes))
+    EmployerDataChange.objects.bulk_create(rows)
+    audit.record(
+        actor,
+        "employer.data_changed",
+        locked,
+        locked.managing_office,
+        {
+            "transaction_code": transaction_code,
+            "changes": {r.field: {"old": r.old_value, "new": r.new_value} for r in rows},
+        },
+    )
+    return rows

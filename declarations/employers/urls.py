@@ -1,4 +1,5 @@
-"""Pages of registration, certificates and trial credentials (namespace ``declarations``)."""
+"""Pages of registration, certificates, trial credentials and the unit's data (namespace
+``declarations``)."""
 
 from django.urls import path
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("dang-ky/<int:pk>/quyet-dinh/", views.registration_decide, name="registration_decide"),
     path("don-vi/<int:pk>/ma-thu-nghiem/", views.trial_issue, name="trial_issue"),
     path("chung-thu/", views.certificate_renew, name="certificates"),
+    path("don-vi/thong-tin/", views.unit_data, name="unit_data"),
 ]

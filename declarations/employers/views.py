@@ -1,5 +1,6 @@
-"""Pages of registration and its approval, certificates and trial credentials. Thin: they
-call the services and selectors; every lookup goes through accounts.scope."""
+"""Pages of registration and its approval, certificates, trial credentials and the unit's own
+data (604). Thin: they call the services and selectors; every lookup goes through
+accounts.scope."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,12 +16,19 @@ from accounts.scope import scoped
 from core.refusals import Refused
 from core.uploads import upload_limit
 from declarations.employers import registration_form
-from declarations.employers.forms import CertificateForm, RegistrationForm, TrialCredentialForm
+from declarations.employers.forms import (
+    CertificateForm,
+    RegistrationForm,
+    TrialCredentialForm,
+    UnitDataForm,
+)
 from declarations.employers.models import Employer
+from declarations.employers.procedures import procedure_get
 from declarations.employers.selectors import (
     employer_or_403,
     registrations_pending,
     staff_require,
+    unit_data_changes,
 )
 from declarations.employers.services import (
     certificate_check,
@@ -215,4 +224,39 @@ def certificate_renew(request):
             "employer": employer,
         },
         status=400 if errors else 200,
+    )
+
+
+# --- the unit's own data (procedure 604) ----------------------------------------------------------
+UNIT_DATA_PROCEDURE = "604"
+
+
+@login_required
+def unit_data(request):
+    """Thay đổi thông tin đơn vị: the unit's data pre-filled; its changes as a TK3-TS in the
+    604 envelope, downloaded to sign with the token and send on the upload page. Nothing is
+    downloaded while the form has errors."""
+    employer = employer_or_403(request.user)
+    procedure = procedure_get(UNIT_DATA_PROCEDURE)
+    if procedure is None or procedure.envelope_draft is None:
+        raise Http404
+    form = UnitDataForm(request.POST or None, employer=employer)
+    if request.method == "POST" and form.is_valid():
+        xml = procedure.envelope_draft(employer=employer, fields=form.tk3_fields())
+        response = HttpResponse(xml, content_type="application/xml")
+        filename = f"{employer.unit_code}-{procedure.code}-TK3-TS.xml"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return render(
+        request,
+        "declarations/unit_data.html",
+        {
+            "employer": employer,
+            "form": form,
+            "procedure": procedure,
+            "changes": unit_data_changes(
+                employer=employer, language=translation.get_language() or "vi"
+            ),
+        },
+        status=400 if form.errors else 200,
     )

@@ -11,5 +11,16 @@ class IntakeConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
-        from declarations.intake import navigation  # noqa: F401  (registers its pages)
-        from declarations.intake.procedures import p600, p600a  # noqa: F401  (each registers itself)
+        from declarations.intake import (  # noqa: F401
+            imports,  # registers the compose page's refusal codes (and imports compose's)
+            navigation,  # registers its pages
+        )
+        from declarations.intake.procedures import (  # noqa: F401  (each registers itself)
+            p600,
+            p600a,
+            p601,
+            p603,
+            p604,
+            p607,
+            p610,
+        )

@@ -232,5 +232,85 @@ def d02lt_build(rows: list[dict]) -> bytes:
         for name in D02_FIELDS:
             value = str(index) if name == "STT" else row.get(name, "")
             etree.SubElement(node, name).text = "" if value is None else str(value)
+        for name in D02_OPTIONAL:
+            if row.get(name):
+                etree.SubElement(node, name).text = str(row[name])
+    etree.SubElement(root, "Cky")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+# Optional D02-LT fields written only when a row has them.
+D02_OPTIONAL = ("HeSo", "MucHuong", "MaBenhVien")
+TK1_FIELDS = [
+    "STT",
+    "HoTen",
+    "NgaySinh",
+    "GioiTinh",
+    "QuocTich",
+    "DanToc",
+    "Diachi_KS",
+    "Diachi_NN",
+    "MasoBHXH",
+    "Dienthoai_LH",
+    "CMND",
+    "Maho_Giadinh",
+    "MaTinhBenhVien",
+    "MaBenhVien",
+    "Email_LH",
+    "Noidung_Thaydoi",
+    "LyDo",
+]
+HOUSEHOLD_FIELDS = ("HoTen", "MasoBHXH", "NgaySinh", "GioiTinh", "QuanHe", "CMND")
+
+
+def tk1ts_build(people: list[dict]) -> bytes:
+    """An unsigned TK1-TS from people (dicts keyed by TK1-TS field names, with an optional
+    ``household``: the members' dicts)."""
+    root = etree.Element("TK1-TS")
+    noi_dung = etree.SubElement(root, "NoiDung")
+    for index, person in enumerate(people, start=1):
+        node = etree.SubElement(noi_dung, "LaoDong")
+        for name in TK1_FIELDS:
+            value = str(index) if name == "STT" else person.get(name, "")
+            etree.SubElement(node, name).text = "" if value is None else str(value)
+        members = person.get("household") or []
+        if members:
+            household = etree.SubElement(node, "ThanhVienHoGiaDinh")
+            for member in members:
+                item = etree.SubElement(household, "ThanhVien")
+                for name in HOUSEHOLD_FIELDS:
+                    etree.SubElement(item, name).text = str(member.get(name, "") or "")
+    etree.SubElement(root, "Cky")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+# The cells of TK3-TS (procedure 604), in the order of the paper form.
+TK3_FIELDS = (
+    "TenDonVi",
+    "DiaChi",
+    "MaSoThue",
+    "SoTaiKhoan",
+    "NganHang",
+    "NguoiLienHe",
+    "DienThoai",
+    "Email",
+    "PhuongThucNhanKetQua",
+    "DiaChiNhanKetQua",
+    "NoiDungThayDoi",
+)
+
+
+def tk3ts_build(fields: dict) -> bytes:
+    """An unsigned TK3-TS from ``fields`` (keyed by TK3-TS cell names); only the cells with a
+    value are written, since an absent cell declares no change."""
+    unknown = set(fields) - set(TK3_FIELDS)
+    if unknown:
+        raise ValueError(f"TK3-TS has no cell {', '.join(sorted(unknown))}")
+    root = etree.Element("TK3-TS")
+    unit = etree.SubElement(etree.SubElement(root, "NoiDung"), "DonVi")
+    for name in TK3_FIELDS:
+        value = fields.get(name)
+        if value not in (None, ""):
+            etree.SubElement(unit, name).text = str(value)
     etree.SubElement(root, "Cky")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")

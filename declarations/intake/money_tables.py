@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from declarations.intake.models import BaseSalary, ContributionRate, RegionalMinimumWage
+from declarations.intake.models import (
+    BaseSalary,
+    ContributionRate,
+    LateInterestRate,
+    RegionalMinimumWage,
+)
 
 RATES_FROM = date(2016, 1, 1)  # Law on Social Insurance 2014
 RATES = [
@@ -27,11 +32,19 @@ MINIMUM = [
     (date(2026, 1, 1), (5_310_000, 4_730_000, 4_140_000, 3_700_000)),
 ]
 
+# Law on Social Insurance 2024, art. 40: 0.03 % a day of the amount paid late. Earlier rates
+# (twice the fund's average investment return of the year before) are added as data.
+LATE_INTEREST = [(date(2025, 7, 1), "0.03", "Luật BHXH 2024, Điều 40")]
 
-def money_tables_seed(rate_model=None, base_model=None, minimum_model=None) -> None:
-    """Create the rows that are missing (idempotent)."""
+
+def money_tables_seed(
+    rate_model=None, base_model=None, minimum_model=None, interest_model=None
+) -> None:
+    """Create the rows that are missing (idempotent). A migration passes its historical
+    models; the late-interest table is seeded only where one is given or none are."""
     if rate_model is None:
         rate_model, base_model, minimum_model = ContributionRate, BaseSalary, RegionalMinimumWage
+        interest_model = LateInterestRate
     for fund, party, percent in RATES:
         rate_model.objects.get_or_create(
             fund=fund, party=party, valid_from=RATES_FROM, defaults={"percent": percent}
@@ -43,3 +56,7 @@ def money_tables_seed(rate_model=None, base_model=None, minimum_model=None) -> N
             minimum_model.objects.get_or_create(
                 zone=zone, valid_from=valid_from, defaults={"amount": amount}
             )
+    for valid_from, percent, source in LATE_INTEREST if interest_model else ():
+        interest_model.objects.get_or_create(
+            valid_from=valid_from, defaults={"daily_percent": percent, "source": source}
+        )

@@ -5,6 +5,11 @@ bytes → hardened parse → envelope XSD → sender and channel → signature o
 form: parse, XSD, signature → procedure rules → one transaction: dossier + files + receipt +
 audit entry + outbox e-mail. Every error of a stage is reported together.
 
+A supplement (hồ sơ bổ sung, ``supplement_of``: the transaction code of the dossier it
+answers) goes the same way, signed, and must be the same unit's, for the same procedure, to
+a dossier awaiting a supplement; it is stored as a dossier of its own linked to the original,
+which moves to ``supplemented`` in the same transaction (declarations.dossiers.supplements).
+
 The trusted time (thời điểm được tin cậy) is the receipt time, or the time of a valid
 RFC 3161 timestamp over the signature from a TSA in the trust store. The signer's own
 SigningTime is a claim: stored and shown as such, a warning on the receipt when far from the
@@ -24,7 +29,7 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
@@ -37,6 +42,7 @@ from core.db import instances_fetch, select_columns
 from core.refusals import Location, Problem, Refused, err
 from declarations.dossiers.models import Channel, Dossier, Notice
 from declarations.dossiers.services import dossier_receive
+from declarations.dossiers.supplements import supplement_arrived, supplement_original
 from declarations.employers.models import (
     Employer,
     EmployerChannel,
@@ -89,8 +95,10 @@ def intake_submit(
     sandbox: bool = False,
     actor=None,
     trial_secret: str | None = None,
+    supplement_of: str | None = None,
 ) -> IntakeResult:
-    """Run a dossier through the pipeline; never raises for bad input."""
+    """Run a dossier through the pipeline; never raises for bad input. ``supplement_of``:
+    the transaction code of the dossier this one is a supplement to."""
     try:
         return _intake(
             data=data,
@@ -99,11 +107,13 @@ def intake_submit(
             sandbox=sandbox,
             actor=actor,
             trial_secret=trial_secret,
+            supplement_of=supplement_of or None,
         )
     except Refused as refusal:
         log.info(
             "intake_refused",
             channel=channel,
+            supplement_of=supplement_of or None,
             codes=sorted({e.code for e in refusal.errors}),
             count=len(refusal.errors),
         )
@@ -463,8 +473,37 @@ def _forms_check(
     return forms
 
 
-def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeResult:
+def _supplement_repeated(earlier: Dossier, supplement_of: str) -> None:
+    """Bytes received before, sent as a supplement: the same supplement sent again (its
+    first receipt answers), or refused (the original itself, or another dossier)."""
+    answered = Dossier.objects.filter(pk=earlier.supplement_of_id, transaction_code=supplement_of)
+    if earlier.supplement_of_id is not None and answered.exists():
+        return
+    raise Refused(err("SUPPLEMENT_DUPLICATE", value=earlier.transaction_code))
+
+
+def _supplement_receive(*, supplement_of: str, **receive) -> tuple[Dossier, Notice]:
+    """The supplement and its original's move on, in one transaction; the original checked
+    again under lock (another supplement, or a decision, may have come first)."""
+    with transaction.atomic():
+        original = supplement_original(
+            transaction_code=supplement_of,
+            employer=receive["employer"],
+            procedure_code=receive["procedure"].code,
+            sandbox=receive["sandbox"],
+            lock=True,
+        )
+        dossier, receipt = dossier_receive(**receive, supplement_of=original)
+        supplement_arrived(original=original, supplement=dossier, actor=receive["actor"])
+    return dossier, receipt
+
+
+def _intake(
+    *, data, channel, provider, sandbox, actor, trial_secret, supplement_of
+) -> IntakeResult:
     now = datetime.now(UTC)
+    if supplement_of is not None and trial_secret:
+        raise Refused(err("SUPPLEMENT_UNSIGNED"))
     root = parse_untrusted(data, limit=settings.INTAKE_MAX_BYTES)
     if root.tag != "Hoso":
         raise Refused(err("XSD_ENVELOPE", line=root.sourceline, detail=f"<{root.tag}>"))
@@ -499,6 +538,8 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
             .first()
         )
     if earlier is not None and not (sandbox and channel != Channel.IVAN):
+        if supplement_of is not None:
+            _supplement_repeated(earlier, supplement_of)
         receipt = next((n for n in earlier.notices.all() if n.kind == "receipt"), None)
         return IntakeResult(dossier=earlier, receipt=receipt, duplicate=True)
 
@@ -535,6 +576,15 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         # since the employer and its certificate were chosen from the unverified tree.
         raise Refused(err("SIG_DIGEST"))
     facts = signed_facts
+    if supplement_of is not None:
+        # Checked before the forms are read, so a misdirected supplement is told at once;
+        # again under lock when it is stored.
+        supplement_original(
+            transaction_code=supplement_of,
+            employer=employer,
+            procedure_code=procedure.code,
+            sandbox=sandbox,
+        )
     period = parse_month(facts["period"])
     if period is None:
         raise Refused(err("PERIOD_FORMAT", value=facts["period"] or "—"))
@@ -566,24 +616,28 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         # ``sandbox``, with a real receipt, and never reaches an office queue.
         return IntakeResult(sandbox=True, summary=summary, warnings=warnings)
 
-    dossier, receipt = dossier_receive(
-        employer=employer,
-        procedure=procedure,
-        period=facts["period"],
-        channel=channel,
-        provider=provider,
-        actor=actor,
-        data=data,
-        digest=digest,
-        files=files,
-        certificate=record,
-        verdict=verdict,
-        warnings=warnings,
-        trial=trial,
-        summary=summary,
-        sandbox=sandbox,
-        reference=reference,
-    )
+    receive = {
+        "employer": employer,
+        "procedure": procedure,
+        "period": facts["period"],
+        "channel": channel,
+        "provider": provider,
+        "actor": actor,
+        "data": data,
+        "digest": digest,
+        "files": files,
+        "certificate": record,
+        "verdict": verdict,
+        "warnings": warnings,
+        "trial": trial,
+        "summary": summary,
+        "sandbox": sandbox,
+        "reference": reference,
+    }
+    if supplement_of is None:
+        dossier, receipt = dossier_receive(**receive)
+    else:
+        dossier, receipt = _supplement_receive(supplement_of=supplement_of, **receive)
     log.info(
         "intake_received",
         dossier_id=dossier.pk,
@@ -591,6 +645,7 @@ def _intake(*, data, channel, provider, sandbox, actor, trial_secret) -> IntakeR
         procedure=procedure.code,
         channel=channel,
         language=translation.get_language(),
+        supplement_of=supplement_of,
     )
     return IntakeResult(
         dossier=dossier, receipt=receipt, summary=summary, sandbox=sandbox, warnings=warnings

@@ -42,9 +42,9 @@ class Reference:
                 return days
         return None
 
-    def deadline(self, procedure_code: str, received_at: datetime) -> date | None:
+    def deadline(self, procedure_code: str, received_at: datetime, case: str = "") -> date | None:
         """The legal deadline of a dossier just received (no pause yet)."""
-        days = self.time_limit(procedure_code, "", _local_date(received_at))
+        days = self.time_limit(procedure_code, case, _local_date(received_at))
         if days is None:
             return None
         return self.calendar.deadline(received_at, days)

@@ -3,96 +3,171 @@ intake pipeline."""
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.refusals import Refused
 from core.uploads import upload_limit
-from declarations.employers.pki.parsing import parse_untrusted
-from declarations.employers.procedures import REGISTRY, procedure_get
+from declarations.dossiers.selectors import dossier_by_code
+from declarations.dossiers.supplements import supplement_request
+from declarations.employers.procedures import procedure_get
 from declarations.employers.selectors import employer_or_403
-from declarations.intake.envelope import D02_FIELDS, d02lt_build, envelope_build
+from declarations.intake.compose import (
+    composable_procedures,
+    compose_envelope,
+    compose_grid,
+    compose_lists_check,
+    people_posted,
+    plan_choices,
+    rows_posted,
+    tk1_from_row,
+    tk1_missing,
+)
 from declarations.intake.forms import UploadForm
-from declarations.intake.imports import ImportProblem, d02lt_rows_from_xlsx
+from declarations.intake.imports import ImportProblem, imported_merge, workbook_read
 from declarations.intake.pipeline import intake_submit
-from declarations.intake.procedures.d02lt import d02lt_rules_check, parse_month
+from declarations.intake.workbooks import d02lt_template, tk1ts_template
 
 
 # --- employer: upload, compose, certificate ----------------------------------------------------
 @login_required
 @upload_limit(lambda: settings.INTAKE_MAX_BYTES)
 def upload(request):
+    """Send a signed dossier; with ``?bo-sung=<transaction code>``, a supplement answering
+    that dossier's supplement request (hồ sơ bổ sung)."""
     employer = employer_or_403(request.user)
+    original = None
+    code = request.GET.get("bo-sung", "").strip()
+    if code:
+        original = dossier_by_code(user=request.user, transaction_code=code[:32])
+        if original is None:
+            raise Http404
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
-        result = intake_submit(data=data, channel="portal", actor=request.user)
+        result = intake_submit(
+            data=data,
+            channel="portal",
+            actor=request.user,
+            supplement_of=original.transaction_code if original else None,
+        )
         if result.ok:
-            messages.success(
-                request,
-                _("Dossier received: transaction code %(code)s")
-                % {"code": result.dossier.transaction_code},
-            )
+            if original is not None:
+                messages.success(
+                    request,
+                    _("Supplement received: transaction code %(code)s, for dossier %(original)s")
+                    % {
+                        "code": result.dossier.transaction_code,
+                        "original": original.transaction_code,
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Dossier received: transaction code %(code)s")
+                    % {"code": result.dossier.transaction_code},
+                )
             for warning in result.warnings:
                 messages.warning(request, warning.text())
-            return redirect("declarations:dossier", pk=result.dossier.pk)
+            return redirect("declarations:dossier", pk=(original or result.dossier).pk)
         errors = result.errors_as_dicts()
     status = 400 if errors else 200
     return render(
         request,
         "declarations/upload.html",
-        {"form": form, "errors": errors, "employer": employer},
+        {
+            "form": form,
+            "errors": errors,
+            "employer": employer,
+            "original": original,
+            "awaited": supplement_request(original) if original else None,
+        },
         status=status,
     )
 
 
-def _rows_from_post(request) -> list[dict]:
-    try:
-        rows = json.loads(request.POST.get("rows_json") or "[]")
-    except ValueError:
-        return []
-    if not isinstance(rows, list):
-        return []
-    return [
-        {f: str(r.get(f, ""))[:200] for f in D02_FIELDS if f != "STT"}
-        for r in rows[:5000]
-        if isinstance(r, dict)
-    ]
+def _rows_from_post(request) -> tuple[list[dict], list[dict]]:
+    """The composed lists of a compose request: D02-LT rows and TK1-TS declarations."""
+    return rows_posted(request.POST), people_posted(request.POST)
+
+
+def _composable(code: str):
+    procedure = procedure_get(code)
+    return procedure if procedure and procedure.form("D02-LT") else procedure_get("600")
+
+
+def _import(request, rows: list[dict], people: list[dict]) -> tuple[list[dict], list[dict]]:
+    upload = request.FILES.get("xlsx")
+    if upload is None:
+        raise ImportProblem("IMPORT_NO_FILE")
+    imported = workbook_read(upload.read())
+    replace = request.POST.get("import_mode") == "replace"
+    rows, people = imported_merge(
+        rows=rows,
+        people=people,
+        imported=imported,
+        replace=replace,
+        confirmed=bool(request.POST.get("confirm_replace")),
+    )
+    for form, items in (("D02-LT", imported.rows), ("TK1-TS", imported.people)):
+        if items is not None:
+            text = (
+                _("%(form)s: %(count)s rows imported in place of the list.")
+                if replace
+                else _("%(form)s: %(count)s rows imported after the list.")
+            )
+            messages.success(request, text % {"form": form, "count": len(items)})
+    return rows, people
+
+
+def _int_after(action: str, prefix: str) -> int:
+    tail = action.removeprefix(prefix)
+    return int(tail) if tail.isdigit() else 0
 
 
 @login_required
 @upload_limit(lambda: settings.IMPORT_XLSX_MAX_BYTES)
 def compose(request):
-    """Fill the D02-LT in the browser; import rows from .xlsx; download the envelope to sign,
-    or (trial-credential units) submit with the credential."""
+    """Fill the D02-LT, and the TK1-TS of new workers without a number, in the browser; import
+    them from .xlsx; download the envelope to sign, or (trial-credential units) submit with
+    the credential. Nothing is downloaded or sent while a check fails."""
     employer = employer_or_403(request.user)
-    rows, errors = [], []
-    procedure_code = request.POST.get("procedure", "600")
-    period = request.POST.get("period", timezone.localdate().strftime("%m/%Y"))
-    procedure = procedure_get(procedure_code) or procedure_get("600")
-    if request.method == "POST":
-        action = request.POST.get("action")
-        rows = _rows_from_post(request)
-        if action == "import":
-            upload = request.FILES.get("xlsx")
-            try:
-                rows = d02lt_rows_from_xlsx(upload.read()) if upload else []
-            except ImportProblem:
-                messages.error(request, _("The file could not be read as an .xlsx worker list."))
+    procedure = _composable(request.POST.get("procedure", "600"))
+    period = request.POST.get("period", timezone.localdate().strftime("%m/%Y")).strip()[:20]
+    rows, people = _rows_from_post(request) if request.method == "POST" else ([{}], [])
+    action = request.POST.get("action", "")
+    found, errors, status = [], [], 200
+    if action == "import":
+        try:
+            rows, people = _import(request, rows, people)
+        except Refused as refusal:
+            errors = [p.as_dict() for p in refusal.errors]
+    elif action == "add-row":
+        rows.append({})
+    elif action.startswith("tk1:") and 0 < _int_after(action, "tk1:") <= len(rows):
+        people.append(tk1_from_row(rows[_int_after(action, "tk1:") - 1]))
+    elif action.startswith("hh-add:") and 0 < _int_after(action, "hh-add:") <= len(people):
+        people[_int_after(action, "hh-add:") - 1]["household"].append({})
+    elif action in {"check", "download", "trial"}:
+        found, _summary = compose_lists_check(
+            procedure=procedure, employer=employer, period=period, rows=rows, people=people
+        )
+        errors = [f.as_dict() for f in found]
+        if found and action != "check":
+            status = 400
+        elif action == "check" and not found:
+            messages.success(request, _("No error found."))
         elif action == "download":
-            xml = envelope_build(
-                employer=employer,
-                procedure=procedure,
-                period=period,
-                files=[("D02-LT", "D02-LT.xml", "xml", d02lt_build(rows))],
+            xml = compose_envelope(
+                employer=employer, procedure=procedure, period=period, rows=rows, people=people
             )
             response = HttpResponse(xml, content_type="application/xml")
             response["Content-Disposition"] = (
@@ -100,14 +175,10 @@ def compose(request):
             )
             return response
         elif action == "trial":
-            xml = envelope_build(
-                employer=employer,
-                procedure=procedure,
-                period=period,
-                files=[("D02-LT", "D02-LT.xml", "xml", d02lt_build(rows))],
-            )
             result = intake_submit(
-                data=xml,
+                data=compose_envelope(
+                    employer=employer, procedure=procedure, period=period, rows=rows, people=people
+                ),
                 channel="portal",
                 actor=request.user,
                 trial_secret=request.POST.get("trial_secret", "").strip(),
@@ -120,33 +191,64 @@ def compose(request):
                 )
                 return redirect("declarations:dossier", pk=result.dossier.pk)
             errors = result.errors_as_dicts()
+    if not rows and not people:
+        rows = [{}]
+    procedures = composable_procedures()
     return render(
         request,
         "declarations/compose.html",
         {
             "employer": employer,
-            "rows_json": json.dumps(rows or [{}], ensure_ascii=False),
-            "fields": [f for f in D02_FIELDS if f != "STT"],
-            "procedures": sorted(REGISTRY),
+            "grid": compose_grid(procedure=procedure, rows=rows, people=people, found=found),
+            "procedures": [(p.code, p.name(get_language() or "vi")) for p in procedures],
             "procedure": procedure.code,
             "period": period,
             "errors": errors,
+            "import_mode": request.POST.get("import_mode", "append"),
+            "config": {
+                "plans": {p.code: plan_choices(p) for p in procedures},
+                "tk1": [p.code for p in procedures if p.form("TK1-TS")],
+                "text": {"ok": _("No error found."), "offer": _("Row %(n)s: %(name)s")},
+            },
         },
+        status=status,
     )
 
 
 @login_required
 @require_POST
 def compose_check(request):
-    """Live validation of the composed rows (the procedure rules, nothing written)."""
+    """Live check of the composed lists: every problem intake would find, and the TK1-TS
+    fields', each with the id of its cell; nothing written."""
     employer = employer_or_403(request.user)
-    procedure = procedure_get(request.POST.get("procedure", "600")) or procedure_get("600")
-    rows = _rows_from_post(request)
-    root = parse_untrusted(d02lt_build(rows), limit=10 * 1024 * 1024)
-    errs, summary = d02lt_rules_check(
+    procedure = _composable(request.POST.get("procedure", "600"))
+    rows, people = _rows_from_post(request)
+    found, summary = compose_lists_check(
         procedure=procedure,
-        forms={"D02-LT": [root]},
         employer=employer,
-        period=parse_month(request.POST.get("period", "")),
+        period=request.POST.get("period", "").strip()[:20],
+        rows=rows,
+        people=people,
     )
-    return JsonResponse({"errors": [e.as_dict() for e in errs], "summary": summary})
+    return JsonResponse(
+        {
+            "errors": [f.as_dict() for f in found],
+            "summary": summary,
+            "offers": tk1_missing(procedure=procedure, rows=rows, people=people),
+        }
+    )
+
+
+@login_required
+def compose_template(request, form: str):
+    """The official .xlsx template of D02-LT or TK1-TS, to fill and import."""
+    employer_or_403(request.user)
+    builders = {"D02-LT": d02lt_template, "TK1-TS": tk1ts_template}
+    if form not in builders:
+        raise Http404
+    response = HttpResponse(
+        builders[form](),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="mau-{form}.xlsx"'
+    return response

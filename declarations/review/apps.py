@@ -12,8 +12,14 @@ class ReviewConfig(AppConfig):
 
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
+        from declarations.dossiers import sections, supplements
         from declarations.review import navigation  # noqa: F401  (registers its pages)
-        from declarations.review.services import claims_hand_back
+        from declarations.review.services import claims_hand_back, supplement_arrived
+        from declarations.review.views import supplements_section
 
         # A locked person's claimed dossiers go back to the office queue.
         hooks.register_work_handback("declarations.claims", claims_hand_back)
+        # A supplement's arrival moves its original on through the one transition function;
+        # the dossier page shows the supplements and what they changed.
+        supplements.arrival_handler_set(supplement_arrived)
+        sections.section_register(supplements_section)

@@ -14,11 +14,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.outbox.services import outbox_enqueue
+from core.refusals import Refused
 from declarations.dossiers import events
 from declarations.dossiers.clock import deadline_compute, decided_on_time
 from declarations.dossiers.models import DossierStatus, Notice, NoticeKind
 from declarations.dossiers.reasons import REASONS, REJECT, SUPPLEMENT, reasons_check
 from declarations.employers.models import ResultDelivery
+from declarations.employers.procedures import procedure_get
 from declarations.review.models import DossierPause, PostDispatch
 
 NOTICE_OF = {
@@ -42,6 +44,35 @@ def decision_prepare(*, dossier, to: str, reasons, note: str) -> dict:
     elif to == DossierStatus.SUPPLEMENT_REQUESTED:
         codes = [r.code for r in reasons_check(SUPPLEMENT, reasons, note)]
     return {"reasons": codes, "note": note.strip()[:1000]}
+
+
+def acceptance_apply(*, dossier, returned: dict[int, str] | None = None) -> list[dict]:
+    """What the accepted procedure produces (spells, books, cards): its result rows.
+    ``returned``: rows the reviewer sends back ({STT: reason}), left out of the effect."""
+    procedure = procedure_get(dossier.procedure_code)
+    if returned:
+        if procedure is None or not procedure.row_decisions:
+            raise Refused("REVIEW_ROWS_NOT_ALLOWED", procedure=dossier.procedure_code)
+        if dossier.worker_count and len(returned) >= dossier.worker_count:
+            raise Refused("REVIEW_ROWS_ALL")
+    if procedure is None or procedure.on_accept is None:
+        return []
+    if returned:
+        return procedure.on_accept(dossier=dossier, returned=set(returned))
+    return procedure.on_accept(dossier=dossier)
+
+
+def issued_counts(people: list[dict]) -> dict:
+    """The audit entry's summary of an acceptance: books and cards issued, cards asked back."""
+    if not people:
+        return {}
+    cards = [p["card"]["action"] for p in people if p.get("card")]
+    return {
+        "people": len(people),
+        "books_issued": sum(1 for p in people if p.get("book") == "issued"),
+        "cards_issued": cards.count("issued"),
+        "cards_to_return": cards.count("to_return"),
+    }
 
 
 def clock_apply(*, dossier, previous: str, to: str, now) -> list[str]:
@@ -95,6 +126,8 @@ def _notice_issue(*, dossier, kind, decision: dict, actor) -> Notice:
             "reasons": list(decision.get("reasons", [])),
             "note": decision.get("note", ""),
             "decided_by": getattr(actor, "full_name", "") or getattr(actor, "username", ""),
+            **({"people": decision["people"]} if decision.get("people") else {}),
+            **({"returned": decision["returned"]} if decision.get("returned") else {}),
         },
     )
     employer = dossier.employer

@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from declarations.dossiers.notices import _font, _wrap
+from declarations.dossiers.notices import _wrap, pdf_font
 from declarations.review.selectors import PeriodReport
 
 LABEL_COLUMNS, LABEL_ROWS = 2, 7
@@ -26,7 +26,7 @@ def dispatch_labels_pdf(rows) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle("Nhãn gửi kết quả qua bưu điện")
-    font = _font()
+    font = pdf_font()
     width, height = A4
     per_page = LABEL_COLUMNS * LABEL_ROWS
     margin_x = (width - LABEL_COLUMNS * LABEL_W) / 2
@@ -150,7 +150,7 @@ def report_pdf(report: PeriodReport) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=landscape(A4))
     pdf.setTitle("Báo cáo giao dịch điện tử")
-    font = _font()
+    font = pdf_font()
     width, height = landscape(A4)
     columns = [
         ("Cơ quan", 15 * mm),

@@ -184,7 +184,12 @@ def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> Off
         row = decided.get(monday, {"n": 0, "on_time": 0})
         series.append((monday, row["n"], row["on_time"]))
     return OfficeDashboard(
-        by_status=[(value, label, counts.get(value, 0)) for value, label in DossierStatus.choices],
+        # A supplement is part of its dossier, not a state of the office's work.
+        by_status=[
+            (value, label, counts.get(value, 0))
+            for value, label in DossierStatus.choices
+            if value != DossierStatus.SUPPLEMENT
+        ],
         open_total=sum(counts.get(s, 0) for s in OPEN_STATUSES),
         at_risk=risk["at_risk"],
         overdue=risk["overdue"],
@@ -263,6 +268,7 @@ def period_report(*, user, date_from: date, date_to: date) -> PeriodReport:
         base = base.filter(office_id__in=ids)
     received = (
         base.filter(received_at__gte=day_start(date_from), received_at__lt=day_after(date_to))
+        .filter(supplement_of__isnull=True)  # a supplement is part of its dossier, not a new one
         .order_by()
         .values_list("office_id", "procedure_code", "channel")
         .annotate(n=Count("pk"))

@@ -102,13 +102,17 @@ def dispatch_mark_sent(*, actor, dispatches) -> int:
 
 
 @transaction.atomic
-def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reasons=()) -> Dossier:
+def dossier_transition(
+    *, actor, dossier: Dossier, to: str, note: str = "", reasons=(), returned=None
+) -> Dossier:
     """Change a dossier's status through the one map of allowed transitions, audited.
 
     A decision (accepted, rejected, supplement requested) issues its result notice with the
     coded ``reasons`` (e-mail through the outbox, ``notice.issued`` event), unless the
     result of a trial-credential dossier is held until its paper set arrives. Requesting a
-    supplement stops the legal clock; the supplement's arrival restarts it.
+    supplement stops the legal clock; the supplement's arrival restarts it. Accepting with
+    ``returned`` ({STT: rejection reason}) applies the other rows only, where the procedure
+    decides row by row, and the notice lists the rows returned.
     """
 
     dossier = (
@@ -130,6 +134,12 @@ def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reas
     if to == "in_review" and dossier.assigned_to_id is None and getattr(actor, "pk", None):
         dossier.assigned_to, dossier.assigned_at = actor, now
         fields += ["assigned_to", "assigned_at"]
+    if to == "accepted":
+        decision["people"] = decisions.acceptance_apply(dossier=dossier, returned=returned)
+        if returned:
+            decision["returned"] = [
+                {"stt": stt, "reason": code} for stt, code in sorted(returned.items())
+            ]
     if to in ("accepted", "rejected"):
         dossier.decision = {**decision, "held": dossier.result_held}
         fields.append("decision")
@@ -147,6 +157,7 @@ def dossier_transition(*, actor, dossier: Dossier, to: str, note: str = "", reas
             "reasons": decision["reasons"],
             "notice": notice.number if notice else None,
             "held": bool(dossier.result_held and to in ("accepted", "rejected")),
+            **decisions.issued_counts(decision.get("people") or []),
         },
     )
     events.publish("dossier.status_changed", dossier=dossier, data={"from": previous, "to": to})
@@ -172,3 +183,10 @@ def paper_set_record(*, actor, dossier: Dossier) -> Dossier:
         {"released": released.number if released else None},
     )
     return dossier
+
+
+def supplement_arrived(*, original: Dossier, supplement: Dossier, actor) -> Dossier:
+    """A supplement answered ``original``'s request: the original moves to ``supplemented``
+    through the one transition function (audited; the legal clock restarts). The handler of
+    :mod:`declarations.dossiers.supplements`; runs in the intake's transaction."""
+    return dossier_transition(actor=actor, dossier=original, to=DossierStatus.SUPPLEMENTED)

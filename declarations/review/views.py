@@ -12,23 +12,26 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.scope import office_ids_for, scoped
+from accounts.scope import may_reach, office_ids_for, scoped
 from core import charts
 from core.refusals import Refused
+from declarations.dossiers.content import dossier_content
 from declarations.dossiers.models import (
     OPEN_STATUSES,
     TRANSITIONS,
     Dossier,
     DossierStatus,
 )
-from declarations.dossiers.reasons import REJECT, SUPPLEMENT, reasons_for
+from declarations.dossiers.reasons import REJECT, SUPPLEMENT, reasons_for, returned_rows_parse
+from declarations.dossiers.supplements import supplement_request
 from declarations.dossiers.workdays import WorkingCalendar
-from declarations.employers.procedures import REGISTRY
+from declarations.employers.procedures import REGISTRY, procedure_get
 from declarations.employers.selectors import staff_require
 from declarations.review import exports
 from declarations.review import selectors as review
@@ -39,6 +42,7 @@ from declarations.review.services import (
     dossier_transition,
     paper_set_record,
 )
+from declarations.review.supplements import supplements_of
 
 PAGE_SIZE = 50
 
@@ -100,6 +104,7 @@ def queue(request):
 def dossier(request, pk: int):
     _require(request.user, review.PERMISSION)
     item = _dossier_or_404(request, pk)
+    procedure = procedure_get(item.procedure_code)
     return render(
         request,
         "declarations/review/dossier.html",
@@ -114,6 +119,15 @@ def dossier(request, pk: int):
             if item.status in OPEN_STATUSES
             else [],
             "is_open": item.status in OPEN_STATUSES,
+            "supplements": supplements_section(request, item),
+            # What was declared, beside each person's record, before deciding.
+            "content": dossier_content(
+                item,
+                page=request.GET.get("page"),
+                file=request.GET.get("file"),
+                user=request.user,
+            ),
+            "row_decisions": bool(procedure and procedure.row_decisions),
         },
     )
 
@@ -125,12 +139,16 @@ def transition(request, pk: int):
     item = _dossier_or_404(request, pk)
     to = request.POST.get("to", "")
     try:
+        returned = (
+            returned_rows_parse(request.POST.get("returned_rows", "")) if to == "accepted" else None
+        )
         dossier_transition(
             actor=request.user,
             dossier=item,
             to=to,
             note=request.POST.get("note", ""),
             reasons=request.POST.getlist("reasons"),
+            returned=returned or None,
         )
     except Refused as refusal:
         messages.error(request, f"{refusal.code}: {refusal.message}")
@@ -319,3 +337,31 @@ def paper_set_received(request, pk: int):
     paper_set_record(actor=request.user, dossier=dossier)
     messages.success(request, _("Paper set recorded; the result is released."))
     return redirect("declarations:dossier", pk=pk)
+
+
+# --- supplements (a section of the dossier pages) -----------------------------------------------
+def supplements_section(request, dossier) -> str | None:
+    """The supplements part of a dossier's pages (registered with
+    ``declarations.dossiers.sections``): the request awaiting an answer, with its coded
+    reasons and, for the unit, the "Nộp hồ sơ bổ sung" action; the supplements received,
+    with their files and what they changed in the D02-LT list; or, on a supplement, the
+    dossier it answers. None when there is nothing of the kind."""
+    awaited = supplement_request(dossier)
+    original = dossier.supplement_of if dossier.supplement_of_id else None
+    received = supplements_of(dossier) if original is None else []
+    if awaited is None and original is None and not received:
+        return None
+    may_answer = awaited is not None and may_reach(
+        request.user, dossier.employer, permission="accounts.submit_dossiers"
+    )
+    return render_to_string(
+        "declarations/review/_supplements.html",
+        {
+            "dossier": dossier,
+            "awaited": awaited,
+            "may_answer": may_answer,
+            "original": original,
+            "received": received,
+        },
+        request=request,
+    )

@@ -1,4 +1,4 @@
-"""A simulated year (mô phỏng một năm): employers register and file 600/600a, staff review,
+"""A simulated year (mô phỏng một năm): employers register and file 600/600a/601/610, staff review,
 closures are confirmed and pushed, personnel decisions take effect, quarterly account
 reports fall due — with faults injected — and a compliance table at the end.
 
@@ -61,9 +61,11 @@ from declarations.employers.pki.signing import sign_dossier
 from declarations.employers.procedures import procedure_get
 from declarations.employers.registration_form import registration_form_signed
 from declarations.employers.services import certificate_register
-from declarations.intake.envelope import d02lt_build, envelope_build
+from declarations.intake.envelope import d02lt_build, envelope_build, tk1ts_build
 from declarations.intake.money_tables import money_tables_seed
 from declarations.intake.pipeline import intake_submit
+from declarations.people.models import CardStatus, EmploymentSpell, HealthCard
+from declarations.people.services import card_return_record
 from declarations.review.services import dossier_transition
 from ivan.models import WebhookEndpoint
 
@@ -155,6 +157,10 @@ class Tally:
     by_channel: Counter = field(default_factory=Counter)
     refusals: Counter = field(default_factory=Counter)
     replayed: int = 0
+    cards_issued: int = 0
+    cards_on_time: int = 0
+    cards_to_return: int = 0
+    cards_returned: int = 0
 
 
 class World:
@@ -279,30 +285,45 @@ class World:
 
     # -- daily work ---------------------------------------------------------------------------
     def dossier_file(self, employer, n: int):
-        procedure = "600" if n % 3 else "600a"
+        """One dossier of the unit: mostly new hires (600), a decrease of a worker it has
+        (600a), now and then a back-payment (601) or a lost card (610)."""
         month = timezone.localdate().strftime("%m/%Y")
-        rows = [
-            {
-                "HoTen": f"Người lao động {employer.unit_code} {n} {i}",
-                "MasoBHXH": f"{(employer.pk * 100000 + n * 10 + i) % 10**10:010d}",
-                "NgaySinh": "15/06/1990",
-                "GioiTinh": str(i % 2),
-                "CMND": f"{(employer.pk * 100000 + n * 10 + i) % 10**12:012d}",
-                "ChucVu": "Công nhân",
-                "NoiLamViec": "Hà Nội",
-                "TienLuong": str(6_000_000 + i * 1000),
-                "PhuCapCV": "0",
-                "TuThang": month,
-                "PA": "TM" if procedure == "600" else "GH",
-                "TyleDong": "32",
-            }
-            for i in range(2)
-        ]
+        staff_now = list(
+            EmploymentSpell.objects.filter(employer=employer, to_month__isnull=True)
+            .values_list("person__number", flat=True)
+            .order_by("person__number")[:50]
+        )
+        if staff_now and n % 11 == 4:
+            procedure, files = (
+                "610",
+                [
+                    (
+                        "TK1-TS",
+                        "TK1-TS.xml",
+                        "xml",
+                        tk1ts_build([{"MasoBHXH": self.rng.choice(staff_now), "LyDo": "MAT"}]),
+                    )
+                ],
+            )
+        else:
+            procedure = "600" if n % 3 or not staff_now else "600a"
+            if n % 13 == 7:
+                procedure = "601"
+            rows = [self._worker_row(employer, n, i, month) for i in range(2)]
+            if procedure == "600a":
+                rows = [
+                    {**rows[0], "MasoBHXH": self.rng.choice(staff_now), "PA": "GH", "TyleDong": ""}
+                ]
+            elif procedure == "601":
+                last = timezone.localdate().replace(day=1) - timedelta(days=1)
+                first = (last - timedelta(days=40)).replace(day=1)
+                rows = [
+                    {**r, "TuThang": first.strftime("%m/%Y"), "DenThang": last.strftime("%m/%Y")}
+                    for r in rows
+                ]
+            files = [("D02-LT", "D02-LT.xml", "xml", d02lt_build(rows))]
         xml = envelope_build(
-            employer=employer,
-            procedure=procedure_get(procedure),
-            period=month,
-            files=[("D02-LT", "D02-LT.xml", "xml", d02lt_build(rows))],
+            employer=employer, procedure=procedure_get(procedure), period=month, files=files
         )
         data = sign_dossier(xml, key_pem=employer.issued.key_pem, cert_pem=employer.issued.cert_pem)
         dossier = CHANNELS[employer.channel](self, employer, data)
@@ -314,6 +335,31 @@ class World:
         receipt = dossier.notices.filter(kind="receipt").first()
         if receipt is not None and receipt.dossier_id == dossier.pk:
             self.tally.receipts_at_once += 1
+
+    def _worker_row(self, employer, n: int, i: int, month: str) -> dict:
+        number = (employer.pk * 100000 + n * 10 + i) % 10**10
+        return {
+            "HoTen": f"Người lao động {employer.unit_code} {n} {i}",
+            "MasoBHXH": f"{number:010d}",
+            "NgaySinh": "15/06/1990",
+            "GioiTinh": str(i % 2),
+            "CMND": f"{(employer.pk * 100000 + n * 10 + i) % 10**12:012d}",
+            "ChucVu": "Công nhân",
+            "NoiLamViec": "Hà Nội",
+            "TienLuong": str(6_000_000 + i * 1000),
+            "PhuCapCV": "0",
+            "TuThang": month,
+            "PA": "TM",
+            "TyleDong": "32",
+        }
+
+    def cards_returned(self):
+        """Units hand back most cards asked of them; the officer records each return."""
+        for card in HealthCard.objects.filter(
+            status=CardStatus.TO_RETURN, employer__unit_code__startswith="SIM"
+        ):
+            if self.rng.random() < 0.8:
+                card_return_record(actor=self.officer, card=card)
 
     def reviews_work(self):
         """Staff take the dossiers received before today and decide them."""
@@ -332,6 +378,7 @@ class World:
                 self.tally.reviews_in_time += 1
             if dossier.procedure_code == "600a":
                 self.closure_confirm(dossier)
+        self.cards_returned()
 
     def closure_confirm(self, dossier):
         """A decrease (600a) accepted: the collection officer closes the book (chốt sổ)."""
@@ -472,6 +519,15 @@ class World:
         t.reports_on_time = sum(
             1 for r in reports if timezone.localdate(r.submitted_at) < due_before(r.year, r.quarter)
         )
+        cards = HealthCard.objects.filter(employer__unit_code__startswith="SIM").select_related(
+            "issued_by"
+        )
+        issued = [c for c in cards if c.issued_by is not None]
+        t.cards_issued = len(issued)
+        t.cards_on_time = sum(1 for c in issued if c.issued_by.on_time)
+        asked = [c for c in cards if c.return_asked_by_id is not None]
+        t.cards_to_return = len(asked)
+        t.cards_returned = sum(1 for c in asked if c.status == CardStatus.RETURNED)
         counts = {
             "dossiers stored": Dossier.objects.filter(
                 employer__unit_code__startswith="SIM"
@@ -528,6 +584,8 @@ def table(result: dict) -> str:
         f"{share(t.closures_in_time, result['counts']['closures confirmed'])} |",
         f"| accounts locked on their effective date | {share(t.locked_on_date, t.decisions)} |",
         f"| quarterly account reports on time | {share(t.reports_on_time, t.reports)} |",
+        f"| cards issued on time (decided within the limit) | {share(t.cards_on_time, t.cards_issued)} |",
+        f"| cards to return, returned | {share(t.cards_returned, t.cards_to_return)} |",
         "",
         "| count | value |",
         "|---|---|",

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -47,6 +49,7 @@ def provider_dossiers(client):
     return (
         Dossier.objects.filter(employer__in=employers.values("pk"), sandbox=client.sandbox)
         .select_related("employer")
+        .annotate(supplement_of_code=F("supplement_of__transaction_code"))
         .prefetch_related("notices")
     )
 
@@ -61,7 +64,32 @@ RECEIPT_EXAMPLE = {
     "sandbox": False,
     "workers": 50,
     "result_held": False,
+    "supplement_of": None,
     "receipt": {"number": "TB-20261122-9F3A1C07B2", "issued_at": "2026-11-22T08:15:02+07:00"},
+}
+SUPPLEMENT_EXAMPLE = {
+    **RECEIPT_EXAMPLE,
+    "transaction_code": "20261127-4C81D0E5A3",
+    "status": "supplement",
+    "received_at": "2026-11-27T14:02:40+07:00",
+    "supplement_of": "20261122-9F3A1C07B2",
+    "receipt": {"number": "TB-20261127-4C81D0E5A3", "issued_at": "2026-11-27T14:02:40+07:00"},
+    "duplicate": False,
+}
+SUPPLEMENT_REFUSAL_EXAMPLE = {
+    "type": "https://baohiemxahoi.gov.vn/problems/supplement-not-awaited",
+    "title": "Hồ sơ bị từ chối",
+    "status": 422,
+    "code": "SUPPLEMENT_NOT_AWAITED",
+    "detail": "Hồ sơ 20261122-9F3A1C07B2 không ở trạng thái chờ bổ sung (trạng thái: Đã bổ sung).",
+    "errors": [
+        {
+            "code": "SUPPLEMENT_NOT_AWAITED",
+            "message": "Hồ sơ 20261122-9F3A1C07B2 không ở trạng thái chờ bổ sung "
+            "(trạng thái: Đã bổ sung).",
+            "location": "body",
+        }
+    ],
 }
 REFUSAL_EXAMPLE = {
     "type": "https://baohiemxahoi.gov.vn/problems/row-bhxh-format",
@@ -83,6 +111,25 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="A key you choose per dossier (≤ 200 characters). A repeat with the same "
     "key and body answers the first receipt; the same key with another body is refused (422).",
+)
+TRANSACTION_CODE = OpenApiParameter(
+    "transaction_code",
+    {"type": "string", "pattern": "^[A-Za-z0-9-]{1,32}$"},
+    OpenApiParameter.PATH,
+    description="Transaction code (mã giao dịch) from the receipt",
+)
+ENVELOPE_BODY = {
+    "application/xml": OpenApiTypes.BINARY,
+    "multipart/form-data": DossierUploadSerializer,
+}
+ENVELOPE_EXAMPLE = OpenApiExample(
+    "signed envelope",
+    request_only=True,
+    media_type="application/xml",
+    value='<?xml version="1.0" encoding="UTF-8"?><Hoso><ThongTinDonVi>'
+    "<MaDonVi>TZH490L</MaDonVi>…</ThongTinDonVi>…<CKy_Dvi>"
+    '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">…</Signature>'
+    "</CKy_Dvi></Hoso>",
 )
 
 
@@ -134,6 +181,7 @@ class DossierViewSet(ProviderViewSet):
     lookup_value_regex = "[A-Za-z0-9-]{1,32}"
     required_scopes = {
         "create": ["dossiers:submit"],
+        "supplement": ["dossiers:submit"],
         "list": ["dossiers:read"],
         "retrieve": ["dossiers:read"],
     }
@@ -184,25 +232,14 @@ class DossierViewSet(ProviderViewSet):
         tags=["dossiers"],
         summary="Submit a signed dossier envelope",
         parameters=[IDEMPOTENCY_KEY],
-        request={
-            "application/xml": OpenApiTypes.BINARY,
-            "multipart/form-data": DossierUploadSerializer,
-        },
+        request=ENVELOPE_BODY,
         responses={
             201: SubmitAnswerSerializer,
             200: SubmitAnswerSerializer,
             **problems(400, 413, 422),
         },
         examples=[
-            OpenApiExample(
-                "signed envelope",
-                request_only=True,
-                media_type="application/xml",
-                value='<?xml version="1.0" encoding="UTF-8"?><Hoso><ThongTinDonVi>'
-                "<MaDonVi>TZH490L</MaDonVi>…</ThongTinDonVi>…<CKy_Dvi>"
-                '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">…</Signature>'
-                "</CKy_Dvi></Hoso>",
-            ),
+            ENVELOPE_EXAMPLE,
             OpenApiExample(
                 "receipt",
                 value={**RECEIPT_EXAMPLE, "duplicate": False},
@@ -215,6 +252,47 @@ class DossierViewSet(ProviderViewSet):
         ],
     )
     def create(self, request, *args, **kwargs):
+        return self._submit(request)
+
+    @extend_schema(
+        operation_id="dossiers_supplement",
+        tags=["dossiers"],
+        summary="Submit a signed supplement to a dossier awaiting one",
+        description="The unit's answer to a supplement request (yêu cầu bổ sung; the "
+        "dossier's status is `supplement_requested`): a new signed envelope, the same body as "
+        "`POST /dossiers`, for the same unit and procedure, through the same checks. It gets "
+        "its own receipt and transaction code (status `supplement`, `supplement_of` naming "
+        "the dossier) and is not decided by itself: the dossier moves to `supplemented` and "
+        "its legal time limit runs again. Refusals besides the intake's: "
+        "`SUPPLEMENT_NOT_AWAITED`, `SUPPLEMENT_OTHER_UNIT`, `SUPPLEMENT_OTHER_PROCEDURE`, "
+        "`SUPPLEMENT_DUPLICATE` (422); a dossier of a unit you do not carry: 404.",
+        parameters=[TRANSACTION_CODE, IDEMPOTENCY_KEY],
+        request=ENVELOPE_BODY,
+        responses={
+            201: SubmitAnswerSerializer,
+            200: SubmitAnswerSerializer,
+            **problems(400, 404, 413, 422),
+        },
+        examples=[
+            ENVELOPE_EXAMPLE,
+            OpenApiExample(
+                "receipt", value=SUPPLEMENT_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
+            OpenApiExample(
+                "refused",
+                value=SUPPLEMENT_REFUSAL_EXAMPLE,
+                response_only=True,
+                status_codes=["422"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="supplements")
+    def supplement(self, request, *args, **kwargs):
+        original = self.get_object()  # 404 unless the provider carries its unit
+        return self._submit(request, supplement_of=original.transaction_code)
+
+    def _submit(self, request, *, supplement_of: str | None = None):
+        """A signed envelope through the intake, once per Idempotency-Key."""
         client = self.client
         data = self._envelope(request)
         key = request.headers.get("Idempotency-Key", "").strip()
@@ -234,6 +312,7 @@ class DossierViewSet(ProviderViewSet):
                 provider=client.provider,
                 sandbox=client.sandbox,
                 actor=None,
+                supplement_of=supplement_of,
             )
             if not result.ok:
                 forbidden = {e.code for e in result.errors} & FORBIDDEN_CODES
@@ -243,9 +322,11 @@ class DossierViewSet(ProviderViewSet):
             body = {**answer.data, "duplicate": result.duplicate}
             return Answer(200 if result.duplicate else 201, body)
 
+        # A supplement's key also names the dossier it answers.
+        parts = (data,) if supplement_of is None else ("supplement", supplement_of, data)
         try:
             answer = idempotent_call(
-                client=client, key=key, fingerprint=request_hash(data), work=work
+                client=client, key=key, fingerprint=request_hash(*parts), work=work
             )
         except IdempotencyConflict:
             raise ApiProblem("IVAN_IDEMPOTENCY_CONFLICT", 422) from None
@@ -287,14 +368,7 @@ class DossierViewSet(ProviderViewSet):
     @extend_schema(
         operation_id="dossiers_retrieve",
         tags=["dossiers"],
-        parameters=[
-            OpenApiParameter(
-                "transaction_code",
-                {"type": "string", "pattern": "^[A-Za-z0-9-]{1,32}$"},
-                OpenApiParameter.PATH,
-                description="Transaction code (mã giao dịch) from the receipt",
-            )
-        ],
+        parameters=[TRANSACTION_CODE],
         responses={200: DossierSerializer, **problems(404)},
         examples=[OpenApiExample("dossier", value=RECEIPT_EXAMPLE, response_only=True)],
     )

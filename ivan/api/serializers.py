@@ -132,7 +132,19 @@ class DossierSerializer(serializers.Serializer):
     sandbox = serializers.BooleanField()
     workers = serializers.IntegerField(source="worker_count")
     result_held = serializers.BooleanField()
+    supplement_of = serializers.SerializerMethodField(
+        help_text="For a supplement (status `supplement`): the transaction code of the "
+        "dossier it answers; null for every other dossier."
+    )
     receipt = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_supplement_of(self, dossier):
+        if dossier.supplement_of_id is None:
+            return None
+        # Annotated by the API's lists (no query per row); a new supplement has it loaded.
+        code = getattr(dossier, "supplement_of_code", None)
+        return code or dossier.supplement_of.transaction_code
 
     @extend_schema_field(ReceiptSerializer(allow_null=True))
     def get_receipt(self, dossier):

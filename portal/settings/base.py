@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "declarations",
     "declarations.employers",
     "declarations.dossiers",
+    "declarations.people",
     "declarations.intake",
     "declarations.review",
     "declarations.adoption",

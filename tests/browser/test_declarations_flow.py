@@ -54,10 +54,17 @@ def sign_in(page, username, password):
     page.wait_for_url("**/")
 
 
+SELECTS = {"GioiTinh", "PA"}  # chosen from a list, not typed
+
+
 def fill_row(page, index: int, values: dict):
     row = page.locator("#rows tbody tr").nth(index)
     for field, value in values.items():
-        row.locator(f"input[name='cell-{field}']").fill(value)
+        cell = row.locator(f"[data-field='{field}']")
+        if field in SELECTS:
+            cell.select_option(value)
+        else:
+            cell.fill(value)
 
 
 def test_register_approve_compose_sign_upload_receipt(

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from declarations.dossiers.models import Dossier
+from declarations.people.models import HealthCard
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "central"])
 
@@ -25,3 +26,7 @@ def test_a_simulated_week(reference_data_tx, capsys, settings):
     assert "| receipts issued at once (same transaction) | " in out
     assert Dossier.objects.filter(channel="portal").exists()
     assert Dossier.objects.filter(channel="ivan").exists()
+    # Accepted hires got cards; the table reports them and the cards asked back.
+    assert HealthCard.objects.filter(employer__unit_code__startswith="SIM").exists()
+    assert "| cards issued on time (decided within the limit) | " in out
+    assert "| cards to return, returned | " in out

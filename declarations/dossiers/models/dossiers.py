@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
-from declarations.dossiers.clock import deadline_compute
+from declarations.dossiers.clock import deadline_compute, time_case_of
 from declarations.dossiers.models.incidents import Incident
 from declarations.employers.models.certificates import RegisteredCertificate, TrialCredential
 from declarations.employers.models.employers import Employer
@@ -22,6 +22,9 @@ class DossierStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
     SUPPLEMENTED = "supplemented", _("Supplemented")
+    # A supplement (hồ sơ bổ sung) sent in answer to a request: received with its own
+    # receipt, then part of the dossier it answers, never decided by itself.
+    SUPPLEMENT = "supplement", _("Supplement to a dossier")
 
 
 # The one map of allowed status changes (the review issue builds on it).
@@ -36,6 +39,7 @@ TRANSITIONS: dict[str, set[str]] = {
     DossierStatus.SUPPLEMENTED: {DossierStatus.IN_REVIEW, DossierStatus.REJECTED},
     DossierStatus.ACCEPTED: set(),
     DossierStatus.REJECTED: set(),
+    DossierStatus.SUPPLEMENT: set(),
 }
 
 # Statuses still waiting for the office (the receiving queue); decisions end the clock.
@@ -71,7 +75,7 @@ class Dossier(models.Model):
         default=DossierStatus.RECEIVED,
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    # These five links are empty for most dossiers: indexed where set only (Meta).
+    # These links are empty for most dossiers: indexed where set only (Meta).
     provider = models.ForeignKey(
         "employers.Provider",
         models.PROTECT,
@@ -121,6 +125,16 @@ class Dossier(models.Model):
         db_index=False,
     )
     paper_form = models.CharField(_("paper receipt form"), max_length=3, blank=True)
+    # The dossier a supplement answers (status ``supplement``); empty for every other one.
+    supplement_of = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supplements",
+        verbose_name=_("supplement of"),
+        db_index=False,
+    )
     content_sha256 = models.CharField(max_length=64)  # duplicates: dossier_duplicate_idx
     envelope = models.BinaryField(_("envelope as received"), blank=True)
     worker_count = models.PositiveIntegerField(_("workers"), default=0)
@@ -181,6 +195,7 @@ class Dossier(models.Model):
                     "trial_credential",
                     "incident",
                     "assigned_to",
+                    "supplement_of",
                 )
             ),
             # The receiving queue: open dossiers by deadline, per office (count, small
@@ -226,12 +241,19 @@ class Dossier(models.Model):
         """Set what a new dossier takes from elsewhere: its office (the employer's managing
         office) and its legal deadline, from ``reference`` (a snapshot of the reference
         tables, :func:`~declarations.intake.reference.reference_tables`) when given, which needs
-        no query."""
+        no query. A supplement has no deadline of its own: the clock is its original's."""
         if self.office_id is None and self.employer_id is not None:
             self.office_id = self.employer.managing_office_id
-        if self._state.adding and self.deadline is None and self.procedure_code:
+        if (
+            self._state.adding
+            and self.deadline is None
+            and self.procedure_code
+            and self.supplement_of_id is None
+        ):
             if reference is not None:
-                self.deadline = reference.deadline(self.procedure_code, self.received_at)
+                self.deadline = reference.deadline(
+                    self.procedure_code, self.received_at, time_case_of(self)
+                )
             else:
                 self.deadline = deadline_compute(self)
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.vn import mst
 
@@ -77,6 +78,13 @@ class Employer(models.Model):
         default=ResultDelivery.AT_OFFICE,
     )
     postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
+    # Changed by the unit through procedure 604 (TK3-TS), each change kept in EmployerDataChange.
+    # A database default too: rows written by SQL (bulk loads, benchmarks) need not name them.
+    bank_account = models.CharField(_("bank account"), max_length=30, blank=True, db_default="")
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True, db_default="")
+    contact_person = models.CharField(
+        _("contact person"), max_length=100, blank=True, db_default=""
+    )
 
     class Scope:
         office = "managing_office"
@@ -110,3 +118,35 @@ class EmployerMember(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.employer.unit_code}"
+
+
+class EmployerDataChange(models.Model):
+    """One field of a unit's data changed by an accepted 604 dossier (TK3-TS): what it was,
+    what it became, from when. Rows are appended, never edited, so staff see every change."""
+
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="data_changes")
+    # The dossier by id and transaction code, not by foreign key: employers sit below dossiers.
+    dossier_id = models.BigIntegerField(_("dossier"), null=True, blank=True, db_index=True)
+    transaction_code = models.CharField(_("transaction code"), max_length=32, blank=True)
+    field = models.CharField(_("field"), max_length=40)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    effective_on = models.DateField(_("effective from"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Scope:
+        office = "employer__managing_office"
+        employer_user = "employer__members__user"
+
+    class Meta:
+        verbose_name = _("change of unit data")
+        verbose_name_plural = _("changes of unit data")
+        ordering = ["employer", "-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.employer.unit_code} {self.field}: {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a change of unit data is never edited; append a new one")
+        super().save(*args, **kwargs)

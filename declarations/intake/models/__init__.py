@@ -1,4 +1,9 @@
 """The reference tables intake reads: money tables and their stamp."""
 
-from .rates import BaseSalary, ContributionRate, RegionalMinimumWage  # noqa: F401
+from .rates import (  # noqa: F401
+    BaseSalary,
+    ContributionRate,
+    LateInterestRate,
+    RegionalMinimumWage,
+)
 from .reference import ReferenceStamp  # noqa: F401

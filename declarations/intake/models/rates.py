@@ -55,3 +55,18 @@ class RegionalMinimumWage(models.Model):
 
     def __str__(self):
         return f"{self.zone}: {self.amount} from {self.valid_from}"
+
+
+class LateInterestRate(models.Model):
+    """Interest on contributions paid late (lãi chậm đóng), per day, in force from
+    ``valid_from``: a back-payment (601) owes it for every day past each month's due date."""
+
+    daily_percent = models.DecimalField(_("percent per day"), max_digits=6, decimal_places=4)
+    valid_from = models.DateField(_("valid from"), unique=True)
+    source = models.CharField(_("legal basis"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+
+    def __str__(self):
+        return f"{self.daily_percent}%/day from {self.valid_from}"

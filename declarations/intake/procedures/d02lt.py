@@ -15,6 +15,11 @@ from lxml import etree
 
 from core.refusals import Problem, err
 from declarations.intake.rates import MoneyTables
+from declarations.people.plans import DECREASE, INCREASE
+from declarations.people.services import Declared
+
+# Rows that only end or pause a spell declare no new salary: no salary or rate checks.
+NO_SALARY_PLANS = DECREASE - INCREASE
 
 BHXH = re.compile(r"^\d{10}$")
 CCCD = re.compile(r"^\d{12}$")
@@ -26,7 +31,7 @@ CAP_MULTIPLE = 20
 DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 
 
-def _is_date(value: str) -> bool:
+def is_date(value: str) -> bool:
     """A real dd/MM/yyyy date (31/02 is not)."""
     match = DAY.match(value)
     if not match:
@@ -87,7 +92,7 @@ def d02lt_rules_check(
     # Most values repeat from row to row (months, allowances, rates): each text is read once.
     month_of = _Memo(parse_month)
     amount_of = _Memo(_amount)
-    date_ok = _Memo(_is_date)
+    date_ok = _Memo(is_date)
     rate_of = _Memo(_rate)
     zone = employer.wage_zone
     # The three tables' values for a month: (regional minimum, base salary, total rate).
@@ -108,22 +113,23 @@ def d02lt_rules_check(
         plan = row.get("PA", "")
         if plan not in procedure.plan_codes:
             add("ROW_PLAN_CODE", "PA", value=plan or "—", procedure=procedure.code)
+        checks_salary = procedure.checks_salary and plan not in NO_SALARY_PLANS
         bhxh = row.get("MasoBHXH", "")
         if bhxh:
             if not BHXH.match(bhxh):
                 add("ROW_BHXH_FORMAT", "MasoBHXH", value=bhxh)
-        elif not (procedure.checks_salary and plan == "TM"):
+        elif not (checks_salary and plan == "TM"):
             add("ROW_REQUIRED", "MasoBHXH")
         cccd = row.get("CMND", "")
         if cccd and not CCCD.match(cccd):
             add("ROW_CCCD_FORMAT", "CMND", value=cccd)
-        if not bhxh and not cccd and procedure.checks_salary:
+        if not bhxh and not cccd and checks_salary:
             add("ROW_REQUIRED", "CMND")
         birth = row.get("NgaySinh", "")
         if birth:
             if not date_ok(birth):
                 add("ROW_DATE_FORMAT", "NgaySinh", value=birth)
-        elif procedure.checks_salary:
+        elif checks_salary:
             add("ROW_REQUIRED", "NgaySinh")
         gender = row.get("GioiTinh", "")
         if gender and gender not in {"0", "1"}:
@@ -152,7 +158,7 @@ def d02lt_rules_check(
                 allowances += value
         on = start or period
         minimum, base, expected = tables_on(on) if on is not None else (None, None, None)
-        if procedure.checks_salary and salary is not None and on is not None:
+        if checks_salary and salary is not None and on is not None:
             wage = salary + allowances
             total_salary += wage
             if minimum is None:
@@ -170,7 +176,7 @@ def d02lt_rules_check(
             elif wage > CAP_MULTIPLE * base:
                 add("ROW_SALARY_ABOVE_CAP", "TienLuong", value=_vnd(wage), cap=_vnd(20 * base))
         rate_text = row.get("TyleDong", "")
-        if rate_text or procedure.checks_salary:
+        if rate_text or checks_salary:
             rate = rate_of(rate_text)
             if rate is None:
                 add("ROW_RATE_FORMAT", "TyleDong", value=rate_text or "—")
@@ -196,6 +202,94 @@ def d02lt_rules_check(
         errors.append(err("TABLE_MISSING", form=form, table=table, month=month))
     summary = {"workers": count, "total_salary": total_salary}
     return errors, summary
+
+
+def tk1_rows(root: etree._Element) -> Iterator[dict]:
+    """The people of a TK1-TS declaration, each with ``_household`` (its members' rows)."""
+    for index, node in enumerate(root.iterfind("NoiDung/LaoDong"), start=1):
+        row = {
+            child.tag: (child.text or "").strip()
+            for child in node
+            if child.tag != "ThanhVienHoGiaDinh"
+        }
+        row["_household"] = [
+            {field.tag: (field.text or "").strip() for field in member}
+            for member in node.iterfind("ThanhVienHoGiaDinh/ThanhVien")
+        ]
+        row["_line"] = node.sourceline
+        row["_stt"] = index
+        yield row
+
+
+def _person_keys(row: dict) -> list[tuple]:
+    """How a TK1-TS finds its D02-LT row: the number, the citizen ID, or name and birth date."""
+    keys = []
+    if row.get("MasoBHXH"):
+        keys.append(("bhxh", row["MasoBHXH"]))
+    if row.get("CMND"):
+        keys.append(("id", row["CMND"]))
+    if row.get("HoTen") and row.get("NgaySinh"):
+        keys.append(("name", row["HoTen"].casefold(), row["NgaySinh"]))
+    return keys
+
+
+def tk1_index(forms: dict) -> dict[tuple, dict]:
+    """Every TK1-TS person of ``forms`` by each of their keys."""
+    index: dict[tuple, dict] = {}
+    for root in forms.get("TK1-TS") or []:
+        for row in tk1_rows(root):
+            for key in _person_keys(row):
+                index.setdefault(key, row)
+    return index
+
+
+def tk1_of(row: dict, index: dict[tuple, dict]) -> dict | None:
+    for key in _person_keys(row):
+        if key in index:
+            return index[key]
+    return None
+
+
+def tk1_required_check(*, procedure, forms: dict) -> list[Problem]:
+    """A new worker without a social-insurance number needs their TK1-TS in the dossier."""
+    roots = forms.get("D02-LT") or []
+    if not roots:
+        return []
+    index = tk1_index(forms)
+    problems = []
+    for row in d02lt_rows(roots[0]):
+        if row.get("PA") == "TM" and not row.get("MasoBHXH") and tk1_of(row, index) is None:
+            problems.append(
+                err(
+                    "ROW_TK1_REQUIRED",
+                    form="D02-LT",
+                    row=row["_stt"],
+                    field="MasoBHXH",
+                    line=row["_line"],
+                    name=row.get("HoTen") or "—",
+                )
+            )
+    return problems
+
+
+def declared_rows(forms: dict) -> list[Declared]:
+    """The D02-LT rows of ``forms`` with each person's TK1-TS, for acceptance."""
+    roots = forms.get("D02-LT") or []
+    if not roots:
+        return []
+    index = tk1_index(forms)
+    declared = []
+    for row in d02lt_rows(roots[0]):
+        tk1 = tk1_of(row, index)
+        declared.append(
+            Declared(
+                stt=row["_stt"],
+                row=row,
+                tk1=tk1,
+                household=list(tk1["_household"]) if tk1 else [],
+            )
+        )
+    return declared
 
 
 def _rate(text: str) -> Decimal | None:

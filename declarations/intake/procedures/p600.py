@@ -1,22 +1,51 @@
-"""Procedure 600: report an increase of workers (báo tăng lao động), forms D02-LT + TK1-TS."""
+"""Procedure 600: báo tăng, báo giảm, điều chỉnh đóng BHXH, BHYT, BHTN, BHTNLĐ-BNN.
+
+The official catalogue files increase, decrease and adjustment under 600 (forms D02-LT
+required; TK1-TS, D01-TS and attachments optional); most I-VAN software files decreases as
+600a (``p600a``). Both codings are accepted. Acceptance opens, changes or closes the
+workers' spells and issues their books and cards (:mod:`declarations.people.services`).
+"""
 
 from declarations.employers.procedures import FormSpec, Procedure, register
 from declarations.intake.envelope import SCHEMAS
-from declarations.intake.procedures.d02lt import d02lt_rules_check
+from declarations.intake.procedures.d02lt import (
+    d02lt_rules_check,
+    declared_rows,
+    tk1_required_check,
+)
+from declarations.intake.procedures.forms import dossier_forms
+from declarations.people.plans import DECREASE, INCREASE
+from declarations.people.services import rows_apply
 
-INCREASE_CODES = frozenset({"TM", "TC", "TD", "ON", "AD", "DC", "TT", "TN", "CD"})
+INCREASE_CODES = INCREASE
+
+
+def rules_check(*, procedure, forms: dict, **kwargs):
+    errors, summary = d02lt_rules_check(procedure=procedure, forms=forms, **kwargs)
+    return errors + tk1_required_check(procedure=procedure, forms=forms), summary
+
+
+def accept(*, dossier, decrease_first: bool = False, returned=frozenset()) -> list[dict]:
+    """The accepted list's effects on its people; one result row per D02-LT row accepted
+    (``returned``: the STTs the reviewer sent back)."""
+    declared = [d for d in declared_rows(dossier_forms(dossier)) if d.stt not in returned]
+    return rows_apply(dossier=dossier, declared=declared, decrease_first=decrease_first)
+
 
 PROCEDURE = register(
     Procedure(
         code="600",
-        name_vi="Báo tăng lao động tham gia BHXH, BHYT, BHTN",
-        name_en="Report an increase of insured workers",
+        name_vi="Báo tăng, báo giảm, điều chỉnh đóng BHXH, BHYT, BHTN, BHTNLĐ, BNN",
+        name_en="Report an increase, decrease or adjustment of insured workers",
         forms=(
             FormSpec("D02-LT", ("D02-LT", "D02-TS"), SCHEMAS / "d02lt.xsd"),
             FormSpec("TK1-TS", ("TK1-TS",), SCHEMAS / "tk1ts.xsd", required=False, repeatable=True),
         ),
-        plan_codes=INCREASE_CODES,
-        rules=d02lt_rules_check,
+        plan_codes=INCREASE | DECREASE,
+        rules=rules_check,
         notice_template="declarations/notices/receipt_600.txt",
+        results=("book", "card"),
+        on_accept=accept,
+        row_decisions=True,
     )
 )

@@ -1,10 +1,17 @@
-"""Procedure 600a: report a decrease of workers (báo giảm lao động), form D02-LT."""
+"""Procedure 600a: báo giảm lao động (the decreases of 600, as most I-VAN software files them)."""
 
 from declarations.employers.procedures import FormSpec, Procedure, register
 from declarations.intake.envelope import SCHEMAS
+from declarations.intake.procedures import p600
 from declarations.intake.procedures.d02lt import d02lt_rules_check
+from declarations.people.plans import DECREASE
 
-DECREASE_CODES = frozenset({"GH", "GC", "GD", "DC", "KL", "TS", "OF", "SB", "TU", "GN"})
+DECREASE_CODES = DECREASE
+
+
+def accept(*, dossier, returned=frozenset()) -> list[dict]:
+    return p600.accept(dossier=dossier, decrease_first=True, returned=returned)
+
 
 PROCEDURE = register(
     Procedure(
@@ -16,5 +23,8 @@ PROCEDURE = register(
         rules=d02lt_rules_check,
         notice_template="declarations/notices/receipt_600a.txt",
         checks_salary=False,
+        results=("card_return",),
+        on_accept=accept,
+        row_decisions=True,
     )
 )

@@ -150,7 +150,7 @@ def test_compose_download_import_and_live_check(member_client, employer):
     buffer.seek(0)
     buffer.name = "rows.xlsx"
     page = member_client.post(reverse("declarations:compose"), {"action": "import", "xlsx": buffer})
-    assert "Lê Thị Hoa" in page.context["rows_json"]
+    assert page.context["grid"]["rows"][0]["cells"][0]["value"] == "Lê Thị Hoa"
     check = member_client.post(
         reverse("declarations:compose_check"),
         {

@@ -46,7 +46,7 @@ def test_valid_rows_pass(employer):
         ({"TuThang": "13/2026"}, "ROW_MONTH_FORMAT", "TuThang"),
         ({"DenThang": "2026-12"}, "ROW_MONTH_FORMAT", "DenThang"),
         ({"TuThang": "10/2026", "DenThang": "09/2026"}, "ROW_MONTH_ORDER", "DenThang"),
-        ({"PA": "GH"}, "ROW_PLAN_CODE", "PA"),
+        ({"PA": "XX"}, "ROW_PLAN_CODE", "PA"),
         ({"TienLuong": "6tr"}, "ROW_AMOUNT_FORMAT", "TienLuong"),
         ({"TienLuong": "4000000"}, "ROW_SALARY_BELOW_MINIMUM", "TienLuong"),
         ({"TienLuong": "46800001"}, "ROW_SALARY_ABOVE_CAP", "TienLuong"),
@@ -59,9 +59,12 @@ def test_each_row_rule(override, code, field, employer):
     assert (code, 1, field) in codes([worker(1, **override)], employer)
 
 
-def test_decrease_plan_codes_only_for_600a(employer):
+def test_600a_takes_decreases_only_and_600_takes_both_codings(employer):
     assert codes([worker(1, PA="GH", TyleDong="")], employer, "600a") == []
     assert ("ROW_PLAN_CODE", 1, "PA") in codes([worker(1, PA="TM")], employer, "600a")
+    # The official 600 files increase, decrease and adjustment alike; a decrease row
+    # declares no new salary, so no salary or rate check applies to it.
+    assert codes([worker(1, PA="GH", TyleDong="", TienLuong="")], employer, "600") == []
 
 
 def test_same_worker_twice(employer):
