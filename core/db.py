@@ -93,6 +93,10 @@ PLAIN_TYPES = frozenset(
 )  # fmt: skip
 
 
+# From this many rows on, COPY instead of INSERT … unnest.
+COPY_FROM = 200
+
+
 def rows_insert_columns(model: type[models.Model], rows: list[dict]) -> list:
     """INSERT ``rows`` (each a dict of field attnames to values; a missing field takes its
     default) into ``model``'s table and return their new keys, in order. On PostgreSQL one
@@ -125,16 +129,27 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict]) -> list:
             else:
                 values.append(fixed)
         params.append(values)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    pk = quote(model._meta.pk.column)
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608  (names from the model's metadata, values as parameters)
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"SELECT * FROM unnest({arrays}) RETURNING {pk}"
-    )
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    names = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        if len(rows) < COPY_FROM:
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING {pk}",  # noqa: S608  (names from the model's metadata, values as parameters)
+                params,
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # Many rows: keys drawn from the table's sequence, then COPY (psycopg's copy(),
+        # its rows formatted in C), several times cheaper than the INSERT's arrays.
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, len(rows)],
+        )
+        keys = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(f"COPY {table} ({pk}, {names}) FROM STDIN") as copy:  # noqa: S608  (names from the model's metadata)
+            for index, key in enumerate(keys):
+                copy.write_row((key, *(column[index] for column in params)))
+        return keys
 
 
 def row_insert_if_absent(obj: models.Model, unique: tuple[str, ...]) -> bool:

@@ -128,3 +128,43 @@ def test_a_row_is_updated_as_save_would_write_it():
     assert OutboxMessage.objects.get(pk=other.pk).payload == {"n": 1}
     message.pk = other.pk + 1000
     assert row_update(message, ("payload",)) == 0
+
+
+@pytest.mark.parametrize("count", [3, 250])  # an INSERT … unnest, then COPY (COPY_FROM)
+def test_rows_from_dicts_are_written_as_the_orm_writes_them(count):
+    from decimal import Decimal
+
+    from core.db import COPY_FROM, rows_insert_columns
+    from declarations.people.models import EmploymentSpell, Person
+    from tests.factories import EmployerFactory
+
+    assert (count >= COPY_FROM) == (count == 250)
+    employer = EmployerFactory()
+    keys = rows_insert_columns(Person, [{"number": f"79{i:08d}"} for i in range(count)])
+    people = Person.objects.in_bulk(keys)
+    assert [people[k].number for k in keys] == [f"79{i:08d}" for i in range(count)]
+    assert all(people[k].created_at is not None for k in keys)  # a callable default
+    rows = [
+        {
+            "person_id": key,
+            "employer_id": employer.pk,
+            "status": "contributing",
+            "from_month": date(2026, 1 + i % 12, 1),
+            "to_month": None if i % 2 else date(2026, 12, 1),
+            "job": f"Công nhân {i}",
+            "salary": 6_000_000 + i,
+            "allowances": {"PhuCapCV": i} if i % 3 else {},
+            "rate": Decimal("32.00"),
+            "opened_plan": "TM",
+        }
+        for i, key in enumerate(keys)
+    ]
+    spell_keys = rows_insert_columns(EmploymentSpell, rows)
+    stored = EmploymentSpell.objects.in_bulk(spell_keys)
+    for key, row in zip(spell_keys, rows, strict=True):
+        spell = stored[key]
+        for name, value in row.items():
+            assert getattr(spell, name) == value, (name, key)
+        assert spell.closed_plan == "" and spell.coefficient is None  # the fields' defaults
+    # The sequence moved past the keys COPY drew: the ORM's next row does not collide.
+    assert Person.objects.create(number="7999999999").pk > max(keys)
