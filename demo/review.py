@@ -4,13 +4,15 @@ Idempotent: dossiers are keyed by their demo transaction codes."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
 
 from accounts.selectors import office_resolve
-from declarations.dossiers.models import Dossier
+from declarations.dossiers.models import Dossier, DossierFile
 from declarations.employers.models import Employer
+from declarations.intake.envelope import d02lt_build
 from declarations.review.services import dossier_transition
 
 OFFICE = "0101"
@@ -62,6 +64,7 @@ def review_demo_seed(*, actor) -> int:
             content_sha256="0" * 64,
             worker_count=3,
         )
+        _list_attach(dossier, code, procedure)
         for status, reasons in path:
             dossier = dossier_transition(
                 actor=actor,
@@ -72,3 +75,40 @@ def review_demo_seed(*, actor) -> int:
             )
         added += 1
     return added
+
+
+WORKERS = [("Phạm Văn Hùng", "1"), ("Đỗ Thị Lan", "0"), ("Vũ Minh Tuấn", "1")]
+
+
+def _list_attach(dossier, code: str, procedure: str) -> None:
+    """The dossier's D02-LT (kept as the file's bytes), so an acceptance builds its people,
+    book and cards as a real one does."""
+    month = dossier.period
+    serial = int(code.rsplit("-", 1)[-1])
+    rows = [
+        {
+            "HoTen": name,
+            "MasoBHXH": f"01{serial:04d}{i:04d}",
+            "NgaySinh": f"1{i}/0{i + 3}/199{i}",
+            "GioiTinh": sex,
+            "CMND": f"0010{serial:04d}{i:04d}",
+            "ChucVu": "Nhân viên",
+            "NoiLamViec": "Ba Đình, Hà Nội",
+            "TienLuong": str(6_500_000 + 250_000 * i),
+            "TuThang": month,
+            "PA": "TM" if procedure == "600" else "GH",
+            "TyleDong": "32" if procedure == "600" else "",
+        }
+        for i, (name, sex) in enumerate(WORKERS, start=1)
+    ]
+    data = d02lt_build(rows)
+    DossierFile.objects.create(
+        dossier=dossier,
+        position=0,
+        form_code="D02-LT",
+        name="D02-LT.xml",
+        kind="xml",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=data,
+    )

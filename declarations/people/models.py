@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from declarations.dossiers.models import Dossier
 from declarations.employers.models import Employer
-from declarations.people.plans import SpellStatus
+from declarations.people.plans import SPELL_STATUS_LABELS
 
 
 class Person(models.Model):
@@ -98,9 +98,7 @@ class EmploymentSpell(models.Model):
 
     person = models.ForeignKey(Person, models.PROTECT, related_name="spells", db_index=False)
     employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", db_index=False)
-    status = models.CharField(
-        _("status"), max_length=12, choices=[(s.value, s.value) for s in SpellStatus]
-    )
+    status = models.CharField(_("status"), max_length=12, choices=list(SPELL_STATUS_LABELS.items()))
     from_month = models.DateField(_("from month"))
     to_month = models.DateField(_("to month"), null=True, blank=True)
     job = models.CharField(_("job"), max_length=200, blank=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Effect(StrEnum):
     OPEN = "open"  # a new spell with this unit (first or transferred in)
@@ -26,6 +28,14 @@ class SpellStatus(StrEnum):
     MATERNITY = "maternity"
     SICK = "sick"
     UNPAID = "unpaid"
+
+
+SPELL_STATUS_LABELS = {
+    SpellStatus.CONTRIBUTING: _("Contributing"),
+    SpellStatus.MATERNITY: _("Maternity leave"),
+    SpellStatus.SICK: _("Long sickness"),
+    SpellStatus.UNPAID: _("Unpaid leave"),
+}
 
 
 @dataclass(frozen=True)
