@@ -141,7 +141,10 @@ def dossier_transition(
                 {"stt": stt, "reason": code} for stt, code in sorted(returned.items())
             ]
     if to in ("accepted", "rejected"):
-        dossier.decision = {**decision, "held": dossier.result_held}
+        kept = decision
+        if not dossier.result_held:  # the notice keeps the people listed; a held one needs them
+            kept = {k: v for k, v in decision.items() if k != "people"}
+        dossier.decision = {**kept, "held": dossier.result_held}
         fields.append("decision")
     dossier.save(update_fields=fields)
     notice = decisions.result_issue(dossier=dossier, to=to, decision=decision, actor=actor)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from declarations.dossiers.models import Dossier
 from declarations.employers.models import EStatus
-from tests.declarations.conftest import MST, Pki
+from tests.declarations.conftest import MST
 from tests.factories import EmployerFactory, UserFactory, employer_user, grant
 
 pytestmark = pytest.mark.browser
@@ -27,22 +27,6 @@ ROW = {
     "PA": "TM",
     "TyleDong": "32",
 }
-
-
-@pytest.fixture
-def pki_files(tmp_path, settings, reference_data_tx):
-    from declarations.intake.money_tables import money_tables_seed
-
-    money_tables_seed()  # an earlier transactional test may have emptied the tables
-    pki = Pki()
-    trusted = tmp_path / "ca"
-    trusted.mkdir()
-    (trusted / "ca.pem").write_bytes(pki.ca.cert_pem)
-    (trusted / "ca.crl").write_bytes(pki.crl)
-    settings.TRUSTED_CA_DIR = trusted
-    (tmp_path / "unit.key.pem").write_bytes(pki.good.key_pem)
-    (tmp_path / "unit.cert.pem").write_bytes(pki.good.cert_pem)
-    return tmp_path
 
 
 def sign_in(page, username, password):

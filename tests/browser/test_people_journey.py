@@ -14,7 +14,7 @@ from declarations.intake.pipeline import intake_submit
 from declarations.people.models import CardStatus, HealthCard, Person
 from declarations.review.services import dossier_transition
 from tests.browser.test_declarations_flow import fill_row, sign_in
-from tests.declarations.conftest import MST, Pki, register_cert, worker
+from tests.declarations.conftest import MST, register_cert, worker
 from tests.factories import TEST_PASSWORD, EmployerFactory, UserFactory, employer_user, grant
 
 pytestmark = pytest.mark.browser
@@ -38,23 +38,6 @@ LEAVING = {
     "TuThang": "10/2026",
     "PA": "GH",
 }
-
-
-@pytest.fixture
-def unit_pki(tmp_path, settings, reference_data_tx):
-    """A CA trusted by the portal and the unit's key and certificate as files."""
-    from declarations.intake.money_tables import money_tables_seed
-
-    money_tables_seed()  # an earlier transactional test may have emptied the tables
-    pki = Pki()
-    trusted = tmp_path / "ca"
-    trusted.mkdir()
-    (trusted / "ca.pem").write_bytes(pki.ca.cert_pem)
-    (trusted / "ca.crl").write_bytes(pki.crl)
-    settings.TRUSTED_CA_DIR = trusted
-    (tmp_path / "unit.key.pem").write_bytes(pki.good.key_pem)
-    (tmp_path / "unit.cert.pem").write_bytes(pki.good.cert_pem)
-    return tmp_path, pki
 
 
 def sign_file(pki_files, unsigned: bytes, name: str):

@@ -200,6 +200,11 @@ def _content_types_before_split(state_apps, moved) -> dict:
     return ids
 
 
+# Tables whose values are computed from others (the reference tables' stamp, which a later
+# data migration adding time limits moves on): their rows must stay, their values may change.
+DERIVED = {"declarations_referencestamp"}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_split_keeps_every_row_table_and_permission_of_the_moved_models():
     latest = _executor().loader.graph.leaf_nodes()
@@ -252,6 +257,8 @@ def test_split_keeps_every_row_table_and_permission_of_the_moved_models():
         # of procedures added since).
         assert before[new._meta.db_table].keys() <= after.keys(), new
         for pk, values in before[new._meta.db_table].items():
+            if new._meta.db_table in DERIVED:  # recomputed when those rows change
+                continue
             assert {c: after[pk][c] for c in values} == values, (new, pk)
         # The same django_content_type row, now under the new label.
         assert ContentType.objects.get_for_model(new).pk == content_types[old], new

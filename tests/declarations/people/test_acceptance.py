@@ -338,3 +338,26 @@ def test_per_row_decision_refusals(signed, employer):
         dossier_transition(actor=None, dossier=dossier, to="accepted", returned={1: "TC02"})
     assert everything.value.code == "REVIEW_ROWS_ALL"
     assert not Person.objects.exists()
+
+
+def test_a_held_result_lists_its_people_when_released(signed, employer):
+    """A trial-credential dossier: the people are built at acceptance, the notice listing them
+    comes when the paper set arrives."""
+    from declarations.review.services import paper_set_record
+
+    dossier = intake_submit(data=signed([worker(1)]), channel="cli").dossier
+    dossier.paper_required = dossier.result_held = True
+    dossier.save(update_fields=["paper_required", "result_held"])
+    dossier_transition(actor=None, dossier=dossier, to="in_review")
+    dossier_transition(actor=None, dossier=dossier, to="accepted")
+    assert Person.objects.filter(number="7900000001").exists()
+    assert not dossier.notices.filter(kind="accepted").exists()
+    paper_set_record(actor=None, dossier=dossier)
+    released = dossier.notices.get(kind="accepted")
+    assert released.data["people"][0]["card"]["number"] == card_of("7900000001").number
+
+
+def test_the_dossier_keeps_the_decision_and_the_notice_the_people(accept, employer):
+    dossier = accept([worker(1)])
+    assert "people" not in dossier.decision
+    assert len(dossier.notices.get(kind="accepted").data["people"]) == 1
