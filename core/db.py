@@ -97,11 +97,11 @@ PLAIN_TYPES = frozenset(
 COPY_FROM = 200
 
 
-def rows_insert_columns(model: type[models.Model], rows: list[dict]) -> list:
+def rows_insert_columns(model: type[models.Model], rows: list[dict], *, keys: bool = True) -> list:
     """INSERT ``rows`` (each a dict of field attnames to values; a missing field takes its
-    default) into ``model``'s table and return their new keys, in order. On PostgreSQL one
-    statement, each column sent as one typed array; elsewhere ``bulk_create``. No
-    ``save()`` or signal runs."""
+    default) into ``model``'s table and return their new keys, in order (``keys=False``: no
+    keys wanted, none drawn). On PostgreSQL one statement, each column sent as one typed
+    array; elsewhere ``bulk_create``. No ``save()`` or signal runs."""
     if not rows:
         return []
     using = router.db_for_write(model)
@@ -109,7 +109,7 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict]) -> list:
     if connection.vendor != "postgresql":
         objs = [model(**row) for row in rows]
         model.objects.using(using).bulk_create(objs)
-        return [obj.pk for obj in objs]
+        return [obj.pk for obj in objs] if keys else []
     fields = _columns(model)
     quote = connection.ops.quote_name
     params = []
@@ -138,18 +138,23 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict]) -> list:
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING {pk}",  # noqa: S608  (names from the model's metadata, values as parameters)
                 params,
             )
-            return [row[0] for row in cursor.fetchall()]
-        # Many rows: keys drawn from the table's sequence, then COPY (psycopg's copy(),
-        # its rows formatted in C), several times cheaper than the INSERT's arrays.
+            return [row[0] for row in cursor.fetchall()] if keys else []
+        # Many rows: COPY (psycopg's copy(), its rows formatted in C), several times cheaper
+        # than the INSERT's arrays; the keys, when wanted, drawn from the table's sequence.
+        if not keys:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # noqa: S608  (names from the model's metadata)
+                for index in range(len(rows)):
+                    copy.write_row(tuple(column[index] for column in params))
+            return []
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [model._meta.db_table, model._meta.pk.column, len(rows)],
         )
-        keys = [row[0] for row in cursor.fetchall()]
+        drawn = [row[0] for row in cursor.fetchall()]
         with cursor.copy(f"COPY {table} ({pk}, {names}) FROM STDIN") as copy:  # noqa: S608  (names from the model's metadata)
-            for index, key in enumerate(keys):
+            for index, key in enumerate(drawn):
                 copy.write_row((key, *(column[index] for column in params)))
-        return keys
+        return drawn
 
 
 def row_insert_if_absent(obj: models.Model, unique: tuple[str, ...]) -> bool:

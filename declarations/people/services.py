@@ -236,7 +236,8 @@ class _Batch:
             known[number].pk = key
         self.people = people
         ids = [p.pk for p in people.values()]
-        old = [k for k in ids if k not in set(keys)]
+        fresh_keys = set(keys)
+        old = [k for k in ids if k not in fresh_keys]
         self.identity = {}
         self.open_spells: dict[int, EmploymentSpell] = {}
         self.cards: dict[int, HealthCard] = {}
@@ -480,8 +481,8 @@ class _Batch:
             EmploymentSpell.objects.filter(pk__in=ids, to_month__isnull=True).update(
                 to_month=last, closed_plan=plan, closed_by=self.dossier
             )
-        rows_insert_columns(EmploymentSpell, [vars(s) for s in self.new_spells])
-        rows_insert_columns(InsuranceBook, self.new_books)
+        rows_insert_columns(EmploymentSpell, [vars(s) for s in self.new_spells], keys=False)
+        rows_insert_columns(InsuranceBook, self.new_books, keys=False)
         keys = rows_insert_columns(HealthCard, [vars(c) for c in self.new_cards])
         for card, key in zip(self.new_cards, keys, strict=True):
             card.pk = key
@@ -489,7 +490,7 @@ class _Batch:
             HealthCard.objects.filter(pk__in=ids).update(
                 status=status, covered_to=covered_to, return_asked_by_id=asked_by
             )
-        rows_insert_columns(ContributionAdjustment, self.adjustments)
+        rows_insert_columns(ContributionAdjustment, self.adjustments, keys=False)
         rows_insert_columns(
             DocumentEvent,
             [

@@ -166,5 +166,8 @@ def test_rows_from_dicts_are_written_as_the_orm_writes_them(count):
         for name, value in row.items():
             assert getattr(spell, name) == value, (name, key)
         assert spell.closed_plan == "" and spell.coefficient is None  # the fields' defaults
+    # No keys wanted: none drawn, the rows written all the same.
+    assert rows_insert_columns(EmploymentSpell, rows, keys=False) == []
+    assert EmploymentSpell.objects.filter(person_id__in=keys).count() == 2 * count
     # The sequence moved past the keys COPY drew: the ORM's next row does not collide.
     assert Person.objects.create(number="7999999999").pk > max(keys)
