@@ -13,22 +13,13 @@ from declarations.intake.envelope import d02lt_build, envelope_build
 from declarations.intake.pipeline import intake_submit
 from declarations.people.models import CardStatus, HealthCard, Person
 from declarations.review.services import dossier_transition
+from tests.browser.test_compose_page import NEW_WORKER
 from tests.browser.test_declarations_flow import fill_row, sign_in
 from tests.declarations.conftest import MST, register_cert, worker
 from tests.factories import TEST_PASSWORD, EmployerFactory, UserFactory, employer_user, grant
 
 pytestmark = pytest.mark.browser
 
-NEW_WORKER = {
-    "HoTen": "Lê Văn Mới",
-    "NgaySinh": "05/06/2000",
-    "GioiTinh": "1",
-    "CMND": "079200001234",
-    "TienLuong": "7500000",
-    "TuThang": "10/2026",
-    "PA": "TM",
-    "TyleDong": "32",
-}
 LEAVING = {
     "HoTen": "Nguyễn Văn 1",
     "MasoBHXH": "7900000001",
