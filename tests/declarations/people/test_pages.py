@@ -141,3 +141,21 @@ def test_reviewer_sees_each_row_beside_the_current_record(client, accepted, empl
     assert '<mark data-differs="1">Nguyễn Văn 1</mark>' in html  # the registered name
     assert '<mark data-differs="1">6.000.000</mark>' in html  # the salary on record
     assert "7900000008" in html and "Chưa có trong cơ sở dữ liệu" in html
+
+
+def test_providers_see_only_the_units_that_chose_them_and_no_registry(client, accepted, employer):
+    """An I-VAN provider's user acts for the units it carries: their workforce, nothing else;
+    never a person's timeline, nor a card of a unit it does not carry."""
+    from tests.factories import ProviderFactory, carry, provider_user
+
+    chosen, other = ProviderFactory(), ProviderFactory()
+    carry(employer, chosen)
+    card = HealthCard.objects.get(person__number="7900000001")
+    client.force_login(provider_user(other))
+    assert client.get(reverse("declarations:workforce")).status_code == 404
+    assert client.get(reverse("declarations:card_pdf", args=[card.pk])).status_code == 404
+    assert client.get(reverse("district:person", args=["7900000001"])).status_code == 403
+    client.force_login(provider_user(chosen))
+    page = client.get(reverse("declarations:workforce"))
+    assert page.status_code == 200 and 'data-number="7900000001"' in page.content.decode()
+    assert client.get(reverse("district:person", args=["7900000001"])).status_code == 403
