@@ -116,10 +116,10 @@ def notice_lines(notice, language: str = "vi") -> tuple[str, list[tuple[str, str
         (t(LABELS["channel"]), _channel(dossier, en)),
     ]
     if notice.kind == "receipt":
-        lines += [
-            (t(LABELS["files"]), str(notice.data.get("files", ""))),
-            (t(LABELS["workers"]), str(notice.data.get("workers", dossier.worker_count))),
-        ]
+        lines.append((t(LABELS["files"]), str(notice.data.get("files", ""))))
+        workers = notice.data.get("workers", dossier.worker_count)
+        if workers:  # a unit's own data (604) names no worker
+            lines.append((t(LABELS["workers"]), str(workers)))
         if dossier.supplement_of_id:
             lines.append((t(LABELS["supplement_of"]), dossier.supplement_of.transaction_code))
         if dossier.paper_required:

@@ -139,6 +139,11 @@ def test_a_signed_604_goes_through_intake(signed_604, employer):
     assert list(dossier.files.values_list("form_code", flat=True)) == ["TK3-TS"]
     employer.refresh_from_db()
     assert employer.address != NEW_ADDRESS  # nothing changes before the office decides
+    # The receipt names no worker: a unit's own data has none.
+    from declarations.dossiers.notices import notice_lines
+
+    _title, lines = notice_lines(dossier.notices.get(kind="receipt"))
+    assert "Số lao động" not in dict(lines)
 
 
 def test_intake_refuses_another_companys_tax_code(signed_604):
