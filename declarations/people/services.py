@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -546,16 +545,23 @@ def back_pay_apply(*, dossier, declared: list[Declared], amounts: dict[int, tupl
     people = batch.people_resolve()
     batch.identities_write()
     results = []
+    # The unit's spells of these people, read once: a month already covered is not opened twice.
+    spans: dict[int, list] = defaultdict(list)
+    for person_id, s_from, s_to in EmploymentSpell.objects.filter(
+        person_id__in=[p.pk for p in people.values()], employer=batch.employer
+    ).values_list("person_id", "from_month", "to_month"):
+        spans[person_id].append((s_from, s_to))
     for d in declared:
         person = people[d.stt]
         start = month_of(d.row.get("TuThang", ""))
         end = month_of(d.row.get("DenThang", "")) or start
         terms = _terms(d.row)
         plan = (d.row.get("PA") or "TM").strip().upper()[:2]
-        covered = EmploymentSpell.objects.filter(
-            person_id=person.pk, employer=batch.employer, from_month__lte=end
-        ).filter(Q(to_month__isnull=True) | Q(to_month__gte=start))
-        if not covered.exists():
+        covered = any(
+            s_from <= end and (s_to is None or s_to >= start)
+            for s_from, s_to in spans.get(person.pk, ())
+        )
+        if not covered:
             batch.new_spells.append(
                 _New(
                     person_id=person.pk,
@@ -604,12 +610,6 @@ def back_pay_apply(*, dossier, declared: list[Declared], amounts: dict[int, tupl
     return results
 
 
-def _current_card(person) -> HealthCard | None:
-    return (
-        HealthCard.objects.filter(person=person, status=CardStatus.ACTIVE).order_by("-id").first()
-    )
-
-
 def documents_reissue(*, dossier, requests: list[dict]) -> list[dict]:
     """Cấp lại, đổi sổ BHXH / thẻ BHYT (607, 603, 610): each request names a person
     (``number``), what to re-issue (``book``, ``card``), why (``reason``) and the declared
@@ -618,13 +618,23 @@ def documents_reissue(*, dossier, requests: list[dict]) -> list[dict]:
     people = {
         p.number: p for p in Person.objects.filter(number__in=[r["number"] for r in requests])
     }
+    # What these people hold, read once for the whole list.
+    identities: dict[int, PersonIdentity] = {}
+    for identity in PersonIdentity.objects.filter(person__in=people.values()).order_by("-id"):
+        identities.setdefault(identity.person_id, identity)
+    books = {b.person_id: b for b in InsuranceBook.objects.filter(person__in=people.values())}
+    cards: dict[int, HealthCard] = {}
+    for card in HealthCard.objects.filter(
+        person__in=people.values(), status=CardStatus.ACTIVE
+    ).order_by("-id"):
+        cards.setdefault(card.person_id, card)
     results = []
     for request in requests:
         person = people.get(request["number"])
         if person is None:
             results.append({"stt": request["stt"], "number": request["number"], "note": "unknown"})
             continue
-        latest = PersonIdentity.objects.filter(person=person).order_by("-id").first()
+        latest = identities.get(person.pk)
         result = {
             "stt": request["stt"],
             "number": person.number,
@@ -638,15 +648,15 @@ def documents_reissue(*, dossier, requests: list[dict]) -> list[dict]:
         }
         if changed:
             base = {f: getattr(latest, f) for f in _identity_fields()} if latest else {}
-            latest = PersonIdentity.objects.create(
+            latest = identities[person.pk] = PersonIdentity.objects.create(
                 person=person, dossier=dossier, recorded_at=now, **{**base, **changed}
             )
             result["name"] = latest.full_name
             result["changed"] = sorted(changed)
         if request.get("book"):
-            book = InsuranceBook.objects.filter(person=person).first()
+            book = books.get(person.pk)
             if book is None:
-                book = InsuranceBook.objects.create(
+                book = books[person.pk] = InsuranceBook.objects.create(
                     person=person, issued_at=now, issued_by=dossier, employer=dossier.employer
                 )
                 kind = "book_issued"
@@ -664,15 +674,15 @@ def documents_reissue(*, dossier, requests: list[dict]) -> list[dict]:
             )
             result["book"] = "reissued"
         if request.get("card"):
-            old = _current_card(person)
+            old = cards.get(person.pk)
             if old is None:
                 result["note"] = "no_card"
             else:
                 old.status = CardStatus.REPLACED
                 old.save(update_fields=["status"])
-                new = HealthCard.objects.create(
+                new = cards[person.pk] = HealthCard.objects.create(
                     person=person,
-                    employer=old.employer,
+                    employer_id=old.employer_id,
                     number=old.number,
                     object_code=old.object_code,
                     benefit_level=old.benefit_level,

@@ -122,7 +122,7 @@ def card_returned(request, pk: int):
     try:
         card_return_record(actor=request.user, card=card)
     except Refused as refusal:
-        messages.error(request, str(refusal))
+        messages.error(request, f"{refusal.code}: {refusal.message}")
     else:
         messages.success(request, _("Card %(n)s recorded as returned.") % {"n": card.number})
     return redirect("district:cards_to_return")

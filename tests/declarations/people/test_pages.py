@@ -103,6 +103,10 @@ def test_office_records_a_returned_card_with_one_audit_entry(client, accepted, e
     card.refresh_from_db()
     assert card.status == CardStatus.RETURNED
     assert AuditEntry.objects.filter(action="card.returned", actor=officer).count() == 1
+    # A second time: refused with its code, nothing written again.
+    again = client.post(reverse("district:card_returned", args=[card.pk]), follow=True)
+    assert "CARD_NOT_TO_RETURN" in again.content.decode()
+    assert AuditEntry.objects.filter(action="card.returned").count() == 1
     # Another office's officer cannot.
     client.force_login(staff("3801" if not office_code(employer).startswith("38") else "0101"))
     assert client.post(reverse("district:card_returned", args=[card.pk])).status_code == 404
