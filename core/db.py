@@ -11,6 +11,9 @@
   went in (no ORM call does: the API's ``Idempotency-Key`` claim, outbox rows).
 * :func:`row_update` — an UPDATE of some fields of one row by its key, without the ORM's
   compiling on every call (the Idempotency-Key's answer).
+* ``field__any_of=[…]`` (:class:`AnyOf`) — ``IN`` with one array parameter on PostgreSQL
+  (``= ANY(%s)``) instead of one placeholder per value: acceptance looks up a list's
+  thousand people at once.
 * :func:`instances_fetch` — model instances from one hand-written SELECT, for the reads
   every dossier pays (intake's employer lookup, the API's token, the providers' webhooks):
   built and compiled by the ORM each time they cost ≈ 2 ms against ≈ 0.2 ms for the round
@@ -27,6 +30,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connections, models, router, transaction
+from django.db.models.lookups import In
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,24 @@ PLAIN_TYPES = frozenset(
 )  # fmt: skip
 
 
+@models.Field.register_lookup
+class AnyOf(In):
+    """``field__any_of=values`` (a list): ``IN`` everywhere; on PostgreSQL ``field = ANY(%s)``
+    with the values as one typed array, one parameter however many values."""
+
+    lookup_name = "any_of"
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
+        return f"{lhs} = ANY(%s::{field.rel_db_type(connection)}[])", (*lhs_params, values)
+
+
+# Foreign keys look up only their own class's lookups, not Field's.
+models.ForeignObject.register_lookup(AnyOf)
+
+
 # From this many rows on, COPY instead of INSERT … unnest.
 COPY_FROM = 200
 
@@ -143,8 +165,8 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict], *, keys: bo
         # than the INSERT's arrays; the keys, when wanted, drawn from the table's sequence.
         if not keys:
             with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # noqa: S608  (names from the model's metadata)
-                for index in range(len(rows)):
-                    copy.write_row(tuple(column[index] for column in params))
+                for row in zip(*params, strict=True):
+                    copy.write_row(row)
             return []
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -152,8 +174,8 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict], *, keys: bo
         )
         drawn = [row[0] for row in cursor.fetchall()]
         with cursor.copy(f"COPY {table} ({pk}, {names}) FROM STDIN") as copy:  # noqa: S608  (names from the model's metadata)
-            for index, key in enumerate(drawn):
-                copy.write_row((key, *(column[index] for column in params)))
+            for row in zip(drawn, *params, strict=True):
+                copy.write_row(row)
         return drawn
 
 

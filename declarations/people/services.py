@@ -120,7 +120,9 @@ def numbers_assign(province: str, count: int) -> list[str]:
         wanted = count - len(numbers)
         candidates = [f"{province}{n:08d}" for n in range(last + 1, last + 1 + wanted)]
         last += wanted
-        used = set(Person.objects.filter(number__in=candidates).values_list("number", flat=True))
+        used = set(
+            Person.objects.filter(number__any_of=candidates).values_list("number", flat=True)
+        )
         numbers += [c for c in candidates if c not in used]
     series.last = last
     series.save(update_fields=["last"])
@@ -193,14 +195,16 @@ class _Batch:
     def people_resolve(self) -> dict[int, Person]:
         """The person of every row, by STT; new people get numbers (TM without one)."""
         numbers = {d.row.get("MasoBHXH", "").strip() for d in self.declared} - {""}
-        known = {p.number: p for p in Person.objects.filter(number__in=numbers).only("number")}
+        known = {
+            p.number: p for p in Person.objects.filter(number__any_of=list(numbers)).only("number")
+        }
         # A first increase without a number: the same citizen ID may already be registered.
         wanting = [d for d in self.declared if not d.row.get("MasoBHXH", "").strip()]
         ids = {_identity_from(d)["citizen_id"] for d in wanting} - {""}
         by_id = {}
         if ids:
             for identity in (
-                PersonIdentity.objects.filter(citizen_id__in=ids)
+                PersonIdentity.objects.filter(citizen_id__any_of=list(ids))
                 .select_related("person")
                 .order_by("id")
             ):
@@ -243,22 +247,22 @@ class _Batch:
         self.books = set()
         if not old:  # only new people: nothing of theirs to load
             return people
-        for identity in PersonIdentity.objects.filter(person_id__in=old).order_by(
+        for identity in PersonIdentity.objects.filter(person_id__any_of=old).order_by(
             "person_id", "-id"
         ):
             self.identity.setdefault(identity.person_id, identity)
         self.open_spells = {
             s.person_id: s
             for s in EmploymentSpell.objects.filter(
-                person_id__in=old, employer=self.employer, to_month__isnull=True
+                person_id__any_of=old, employer=self.employer, to_month__isnull=True
             ).order_by("id")
         }
-        for card in HealthCard.objects.filter(person_id__in=old, status=CardStatus.ACTIVE).order_by(
-            "-id"
-        ):
+        for card in HealthCard.objects.filter(
+            person_id__any_of=old, status=CardStatus.ACTIVE
+        ).order_by("-id"):
             self.cards.setdefault(card.person_id, card)
         self.books = set(
-            InsuranceBook.objects.filter(person_id__in=old).values_list("person_id", flat=True)
+            InsuranceBook.objects.filter(person_id__any_of=old).values_list("person_id", flat=True)
         )
         return people
 
@@ -282,7 +286,11 @@ class _Batch:
             }
             self.identity[person.pk] = _New(**declared)
             new.append((row, d))
-        keys = rows_insert_columns(PersonIdentity, [row for row, _d in new])
+        # Keys only when a household row points at its identity.
+        with_household = any(d.household for _row, d in new)
+        keys = rows_insert_columns(PersonIdentity, [row for row, _d in new], keys=with_household)
+        if not with_household:
+            return
         rows_insert_columns(
             HouseholdMember,
             [
@@ -482,8 +490,10 @@ class _Batch:
             )
         rows_insert_columns(EmploymentSpell, [vars(s) for s in self.new_spells], keys=False)
         rows_insert_columns(InsuranceBook, self.new_books, keys=False)
-        keys = rows_insert_columns(HealthCard, [vars(c) for c in self.new_cards])
-        for card, key in zip(self.new_cards, keys, strict=True):
+        # Keys only when an event of this batch points at a card it issues.
+        pointed = any(e["card"].pk is None for e in self.events)
+        keys = rows_insert_columns(HealthCard, [vars(c) for c in self.new_cards], keys=pointed)
+        for card, key in zip(self.new_cards, keys, strict=False):
             card.pk = key
         for (status, covered_to, asked_by), ids in self.card_updates.items():
             HealthCard.objects.filter(pk__in=ids).update(
