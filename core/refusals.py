@@ -234,6 +234,10 @@ codes_register(
         "ROW_TK1_REQUIRED": _(
             "{name} has no social-insurance number yet: attach their TK1-TS declaration."
         ),
+        "ROW_D01_REQUIRED": _(
+            "{name} is declared from {start}, before the period {period}: list the document "
+            "it rests on (labour contract, decision) in the D01-TS list."
+        ),
         "TABLE_MISSING": _("No {table} table applies to month {month}."),
     },
 )

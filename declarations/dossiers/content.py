@@ -107,6 +107,14 @@ LABELS = {
     "PhuLuc": _field("Appendix"),
     "ThanhVienHoGiaDinh": _field("Household members"),
     "QuanHe": _field("Relationship to the head of household"),
+    # D01-TS only
+    "LoaiVanBan": _field("Type of document"),
+    "SoHieuVanBan": _field("Document number"),
+    "NgayBanHanh": _field("Date issued"),
+    "NgayHieuLuc": _field("Date in force"),
+    "CoQuanBanHanh": _field("Issued by"),
+    "TrichYeu": _field("Summary"),
+    "NoiDungThamDinh": _field("Content to verify"),
     # D02-LT's header (ThongTinKhac)
     "SoToBiaSoBHXH": _field("Book covers"),
     "SoToRoiSoBHXH": _field("Book loose sheets"),
@@ -286,7 +294,8 @@ def _month(text: str) -> date | None:
 def _table_fill(
     table: FormTable, root, problems: list[Problem], page, dossier=None, user=None
 ) -> None:
-    nodes = list(root.iterfind("NoiDung/LaoDong"))
+    # A worker per row (D02-LT, TK1-TS) or a document per row (D01-TS).
+    nodes = list(root.iterfind("NoiDung/LaoDong")) or list(root.iterfind("NoiDung/VanBan"))
     if not nodes:
         _generic_fill(table, root, page)
         return

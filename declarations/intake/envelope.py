@@ -284,6 +284,37 @@ def tk1ts_build(people: list[dict]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
+# The columns of D01-TS (bảng kê thông tin), in the order of the paper form.
+D01_FIELDS = (
+    "STT",
+    "HoTen",
+    "MasoBHXH",
+    "CMND",
+    "NgaySinh",
+    "LoaiVanBan",
+    "SoHieuVanBan",
+    "NgayBanHanh",
+    "NgayHieuLuc",
+    "CoQuanBanHanh",
+    "TrichYeu",
+    "NoiDungThamDinh",
+)
+
+
+def d01ts_build(documents: list[dict]) -> bytes:
+    """An unsigned D01-TS from ``documents`` (dicts keyed by its column names): one line per
+    document a late or back-dated row rests on."""
+    root = etree.Element("D01-TS")
+    noi_dung = etree.SubElement(root, "NoiDung")
+    for index, document in enumerate(documents, start=1):
+        node = etree.SubElement(noi_dung, "VanBan")
+        for name in D01_FIELDS:
+            value = str(index) if name == "STT" else document.get(name, "")
+            etree.SubElement(node, name).text = "" if value is None else str(value)
+    etree.SubElement(root, "Cky")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
 # The cells of TK3-TS (procedure 604), in the order of the paper form.
 TK3_FIELDS = (
     "TenDonVi",

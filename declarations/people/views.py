@@ -23,7 +23,7 @@ from declarations.people.selectors import (
     person_timeline,
     workforce,
 )
-from declarations.people.services import card_return_record
+from declarations.people.services import card_return_record, person_viewed
 
 RECORD_RETURN = "people.record_card_return"
 
@@ -34,7 +34,9 @@ def person_detail(request, number: str):
     person = person_get(user=request.user, number=number)
     if person is None:
         raise Http404
-    return render(request, "declarations/people/person.html", person_timeline(person))
+    timeline = person_timeline(person)
+    person_viewed(actor=request.user, person=person, spells=timeline["spells"])
+    return render(request, "declarations/people/person.html", timeline)
 
 
 @login_required

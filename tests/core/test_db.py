@@ -171,3 +171,24 @@ def test_rows_from_dicts_are_written_as_the_orm_writes_them(count):
     assert EmploymentSpell.objects.filter(person_id__in=keys).count() == 2 * count
     # The sequence moved past the keys COPY drew: the ORM's next row does not collide.
     assert Person.objects.create(number="7999999999").pk > max(keys)
+
+
+@pytest.mark.parametrize("count", [3, 1500])
+def test_any_of_finds_what_in_finds_with_one_parameter(count):
+    providers = [Provider(code=f"ANY-{i:04d}", name="Nhà cung cấp") for i in range(count)]
+    Provider.objects.bulk_create(providers)
+    wanted = [f"ANY-{i:04d}" for i in range(0, count, 2)] + ["ANY-NONE"]
+    found = Provider.objects.filter(code__any_of=wanted).order_by("code")
+    assert list(found) == list(Provider.objects.filter(code__in=wanted).order_by("code"))
+    # A foreign key takes the lookup too.
+    contract = Contract.objects.create(
+        provider=found[0], number="HĐ-ANY", valid_from=date(2026, 1, 1)
+    )
+    by_key = Contract.objects.filter(provider_id__any_of=[p.pk for p in found])
+    assert list(by_key) == [contract]
+    sql, params = found.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in sql and len(params) == 1 and params[0] == wanted
+    else:
+        assert " IN (" in sql and len(params) == len(wanted)
+    assert not Provider.objects.filter(code__any_of=[]).exists()

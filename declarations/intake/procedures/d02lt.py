@@ -272,6 +272,60 @@ def tk1_required_check(*, procedure, forms: dict) -> list[Problem]:
     return problems
 
 
+def d01ts_rows(root: etree._Element) -> Iterator[dict]:
+    """The documents of a D01-TS list (bảng kê thông tin), with their line numbers."""
+    for index, node in enumerate(root.iterfind("NoiDung/VanBan"), start=1):
+        row = {child.tag: (child.text or "").strip() for child in node}
+        row["_line"] = node.sourceline
+        row["_stt"] = int(row["STT"]) if row.get("STT", "").isdigit() else index
+        yield row
+
+
+def d01_required_check(*, forms: dict, period: date | None) -> list[Problem]:
+    """A row that reaches back before the declared period (a late increase or adjustment)
+    needs the document it rests on listed in D01-TS; each listed document names its type
+    and number."""
+    problems: list[Problem] = []
+    index: dict[tuple, dict] = {}
+    for root in forms.get("D01-TS") or []:
+        for row in d01ts_rows(root):
+            for name in ("LoaiVanBan", "SoHieuVanBan"):
+                if not row.get(name):
+                    problems.append(
+                        err("ROW_REQUIRED", form="D01-TS", row=row["_stt"], field=name,
+                            line=row["_line"])
+                    )  # fmt: skip
+            issued = row.get("NgayBanHanh", "")
+            if issued and not is_date(issued):
+                problems.append(
+                    err("ROW_DATE_FORMAT", form="D01-TS", row=row["_stt"], field="NgayBanHanh",
+                        line=row["_line"], value=issued)
+                )  # fmt: skip
+            for key in _person_keys(row):
+                index.setdefault(key, row)
+    roots = forms.get("D02-LT") or []
+    if not roots or period is None:
+        return problems
+    for row in d02lt_rows(roots[0]):
+        start = parse_month(row.get("TuThang", ""))
+        if row.get("PA") not in INCREASE or start is None or start >= period:
+            continue
+        if not any(key in index for key in _person_keys(row)):
+            problems.append(
+                err(
+                    "ROW_D01_REQUIRED",
+                    form="D02-LT",
+                    row=row["_stt"],
+                    field="TuThang",
+                    line=row["_line"],
+                    name=row.get("HoTen") or "—",
+                    start=row.get("TuThang"),
+                    period=period.strftime("%m/%Y"),
+                )
+            )
+    return problems
+
+
 def declared_rows(forms: dict) -> list[Declared]:
     """The D02-LT rows of ``forms`` with each person's TK1-TS, for acceptance."""
     roots = forms.get("D02-LT") or []

@@ -19,6 +19,7 @@ from core.refusals import codes_register, err
 from declarations.employers.procedures import FormSpec, Procedure, register
 from declarations.intake.envelope import SCHEMAS
 from declarations.intake.models import LateInterestRate
+from declarations.intake.procedures import p600
 from declarations.intake.procedures.d02lt import d02lt_rows, d02lt_rules_check, declared_rows
 from declarations.intake.procedures.forms import dossier_forms
 from declarations.intake.rates import MoneyTables
@@ -128,7 +129,7 @@ PROCEDURE = register(
         code="601",
         name_vi="Truy đóng BHXH, BHYT, BHTN, BHTNLĐ-BNN",
         name_en="Back-payment of contributions for past months",
-        forms=(FormSpec("D02-LT", ("D02-LT", "D02-TS"), SCHEMAS / "d02lt.xsd"),),
+        forms=(FormSpec("D02-LT", ("D02-LT", "D02-TS"), SCHEMAS / "d02lt.xsd"), p600.D01_TS),
         plan_codes=INCREASE,
         rules=rules_check,
         results=("back_payment",),

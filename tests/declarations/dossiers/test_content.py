@@ -13,6 +13,7 @@ from lxml import html
 from accounts.models import AuditEntry
 from declarations.dossiers import content
 from declarations.dossiers.models import DossierFile
+from declarations.intake.envelope import d01ts_build
 from declarations.intake.models import RegionalMinimumWage
 from declarations.intake.pipeline import intake_submit
 from tests.declarations.conftest import worker
@@ -343,3 +344,32 @@ def test_the_units_own_views_are_audited_too(client, member, dossier):
     client.get(file_url(dossier, 0))
     client.get(file_url(dossier, 0))
     assert AuditEntry.objects.filter(action="dossier.file_viewed", actor=member).count() == 2
+
+
+def test_a_d01ts_shows_the_documents_under_their_official_headings(client, member, signed):
+    d01 = d01ts_build(
+        [
+            {
+                "HoTen": "Đỗ Văn Muộn",
+                "MasoBHXH": "7900000001",
+                "LoaiVanBan": "Hợp đồng lao động",
+                "SoHieuVanBan": "15/2026/HĐLĐ",
+                "NgayBanHanh": "01/08/2026",
+                "CoQuanBanHanh": "Công ty",
+            }
+        ]
+    )
+    data = signed([worker(1, TuThang="08/2026")], extra_files=[("D01-TS", "D01.xml", "xml", d01)])
+    dossier = intake_submit(data=data, channel="cli").dossier
+    client.force_login(member)
+    doc = page_of(client, dossier)
+    shown = headings(doc, 1)
+    for heading in (
+        "Tên loại văn bản",
+        "Số hiệu văn bản",
+        "Ngày ban hành",
+        "Cơ quan ban hành văn bản",
+    ):
+        assert heading in shown
+    (row,) = rows(doc, 1)
+    assert row[shown.index("Số hiệu văn bản")] == "15/2026/HĐLĐ"

@@ -152,7 +152,7 @@ def test_gh_closes_the_spell_and_asks_for_the_still_valid_card(accept, employer)
 
 
 def test_a_card_already_expired_is_not_asked_back(accept, employer):
-    accept([worker(1, TuThang="01/2026", DenThang="03/2026")])
+    accept([worker(1, TuThang="01/2026", DenThang="03/2026")], period="01/2026")
     accept([worker(1, PA="GH", TuThang="06/2026", TyleDong="")], procedure="600a")
     assert card_of("7900000001").status == CardStatus.ENDED
 

@@ -41,6 +41,9 @@ def test_staff_of_the_office_see_the_timeline(client, accepted, employer):
     html = page.content.decode()
     assert "Nguyễn Văn 1" in html and "10/2026" in html and accepted.transaction_code in html
     assert HealthCard.objects.get(person__number="7900000001").number in html
+    (entry,) = AuditEntry.objects.filter(action="person.viewed")
+    assert (entry.actor_id, entry.data["number"]) == (officer.pk, "7900000001")
+    assert entry.office_id == employer.managing_office_id
 
 
 def test_timeline_refused_outside_the_office_and_to_employers(client, accepted, employer):
@@ -49,6 +52,7 @@ def test_timeline_refused_outside_the_office_and_to_employers(client, accepted, 
     assert client.get(reverse("district:person", args=["7900000001"])).status_code == 404
     client.force_login(employer_user(employer))
     assert client.get(reverse("district:person", args=["7900000001"])).status_code == 403
+    assert not AuditEntry.objects.filter(action="person.viewed").exists()  # nothing shown
 
 
 def test_search_finds_only_what_the_office_may_see(client, accepted, employer):

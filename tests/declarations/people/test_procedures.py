@@ -12,7 +12,7 @@ import time_machine
 from declarations.dossiers.models import ProcedureTimeLimit
 from declarations.employers.pki.signing import sign_dossier
 from declarations.employers.procedures import procedure_get
-from declarations.intake.envelope import envelope_build, tk1ts_build
+from declarations.intake.envelope import d01ts_build, envelope_build, tk1ts_build
 from declarations.intake.pipeline import intake_submit
 from declarations.intake.procedures.p601 import interest_of
 from declarations.people.models import (
@@ -216,3 +216,55 @@ def test_a_person_of_another_unit_is_refused(hired, file_tk1, signed, decide):
     )
     result = file_tk1("610", [{"MasoBHXH": "7900000001", "LyDo": "MAT"}])
     assert [e.code for e in result.errors] == ["ROW_PERSON_NOT_IN_UNIT"]
+
+
+# D01-TS (bảng kê thông tin): a row reaching back before the period rests on a document.
+def test_a_back_dated_increase_needs_its_document_in_d01ts(signed, employer):
+    late = worker(3, TuThang="08/2026", HoTen="Đỗ Văn Muộn", MasoBHXH="7900000333")
+    refused = intake_submit(data=signed([worker(1), late]), channel="cli")
+    assert [(e.code, e.location.row, e.location.field) for e in refused.errors] == [
+        ("ROW_D01_REQUIRED", 2, "TuThang")
+    ]
+    assert "bảng kê thông tin D01-TS" in refused.errors[0].text("vi")
+    other = d01ts_build([{"HoTen": "Người Khác", "MasoBHXH": "7900000999",
+                          "LoaiVanBan": "Hợp đồng lao động", "SoHieuVanBan": "12/HĐLĐ"}])  # fmt: skip
+    refused = intake_submit(
+        data=signed([worker(1), late], extra_files=[("D01-TS", "D01-TS.xml", "xml", other)]),
+        channel="cli",
+    )
+    assert [e.code for e in refused.errors] == ["ROW_D01_REQUIRED"]  # another person's document
+    listed = d01ts_build(
+        [
+            {
+                "MasoBHXH": "7900000333",
+                "HoTen": "Đỗ Văn Muộn",
+                "LoaiVanBan": "Hợp đồng lao động",
+                "SoHieuVanBan": "15/2026/HĐLĐ",
+                "NgayBanHanh": "01/08/2026",
+                "CoQuanBanHanh": "Công ty",
+                "TrichYeu": "Hợp đồng không xác định thời hạn",
+            }
+        ]
+    )
+    result = intake_submit(
+        data=signed([worker(1), late], extra_files=[("D01-TS", "D01-TS.xml", "xml", listed)]),
+        channel="cli",
+    )
+    assert result.ok, result.errors_as_dicts("en")
+    assert sorted(f.form_code for f in result.dossier.files.all()) == ["D01-TS", "D02-LT"]
+
+
+def test_a_d01ts_line_names_its_document_and_a_decrease_needs_none(signed, employer):
+    blank = d01ts_build([{"MasoBHXH": "7900000001", "NgayBanHanh": "31/02/2026"}])
+    refused = intake_submit(
+        data=signed([worker(1)], extra_files=[("D01-TS", "D01-TS.xml", "xml", blank)]),
+        channel="cli",
+    )
+    assert sorted((e.code, e.location.form, e.location.field) for e in refused.errors) == [
+        ("ROW_DATE_FORMAT", "D01-TS", "NgayBanHanh"),
+        ("ROW_REQUIRED", "D01-TS", "LoaiVanBan"),
+        ("ROW_REQUIRED", "D01-TS", "SoHieuVanBan"),
+    ]
+    # A back-dated decrease (600a) is not an increase: no document asked for.
+    gone = worker(1, PA="GH", TuThang="08/2026", TyleDong="")
+    assert intake_submit(data=signed([gone], procedure="600a"), channel="cli").ok
