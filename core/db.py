@@ -132,40 +132,23 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict], *, keys: bo
         objs = [model(**row) for row in rows]
         model.objects.using(using).bulk_create(objs)
         return [obj.pk for obj in objs] if keys else []
-    fields = _columns(model)
+    order, tuples = _row_tuples(_columns(model), rows, connection)
     quote = connection.ops.quote_name
-    params = []
-    for f in fields:
-        name, callable_default = f.attname, f.has_default() and callable(f.default)
-        fixed = None if callable_default else f.get_db_prep_save(f.get_default(), connection)
-        # Values of these types go to psycopg as they are (the caller passes aware
-        # datetimes, dates, Decimals, ints, str); the others through the field.
-        plain = f.get_internal_type() in PLAIN_TYPES
-        values = []
-        for row in rows:
-            if name in row:
-                value = row[name]
-                values.append(value if plain else f.get_db_prep_save(value, connection))
-            elif callable_default:
-                values.append(f.get_db_prep_save(f.default(), connection))
-            else:
-                values.append(fixed)
-        params.append(values)
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(f.column) for f in order)
     with connection.cursor() as cursor:
         if len(rows) < COPY_FROM:
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in order)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING {pk}",  # noqa: S608  (names from the model's metadata, values as parameters)
-                params,
+                [list(column) for column in zip(*tuples, strict=True)],
             )
             return [row[0] for row in cursor.fetchall()] if keys else []
         # Many rows: COPY (psycopg's copy(), its rows formatted in C), several times cheaper
         # than the INSERT's arrays; the keys, when wanted, drawn from the table's sequence.
         if not keys:
             with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # noqa: S608  (names from the model's metadata)
-                for row in zip(*params, strict=True):
+                for row in tuples:
                     copy.write_row(row)
             return []
         cursor.execute(
@@ -174,9 +157,47 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict], *, keys: bo
         )
         drawn = [row[0] for row in cursor.fetchall()]
         with cursor.copy(f"COPY {table} ({pk}, {names}) FROM STDIN") as copy:  # noqa: S608  (names from the model's metadata)
-            for row in zip(drawn, *params, strict=True):
-                copy.write_row(row)
+            for key, row in zip(drawn, tuples, strict=True):
+                copy.write_row((key, *row))
         return drawn
+
+
+def _row_tuples(fields: list, rows: list[dict], connection) -> tuple[list, list[tuple]]:
+    """``rows`` as tuples of database values, and the fields in the tuples' order. Values of
+    the plain types go to psycopg as they are (the caller passes aware datetimes, dates,
+    Decimals, ints, str); the others through their field; a field no row names takes its
+    default."""
+    first = rows[0].keys()
+    if any(row.keys() != first for row in rows):
+        # Rows with different keys: each value on its own (a field's default where absent).
+        def value(f, row):
+            if f.attname in row:
+                return f.get_db_prep_save(row[f.attname], connection)
+            return f.get_db_prep_save(f.get_default(), connection)
+
+        return fields, [tuple(value(f, row) for f in fields) for row in rows]
+    plain = [f for f in fields if f.attname in first and f.get_internal_type() in PLAIN_TYPES]
+    prepared = [f for f in fields if f.attname in first and f not in plain]
+    absent = [f for f in fields if f.attname not in first]
+    fixed = tuple(
+        f.get_db_prep_save(f.get_default(), connection)
+        for f in absent
+        if not (f.has_default() and callable(f.default))
+    )
+    generated = [f for f in absent if f.has_default() and callable(f.default)]
+    fixed_fields = [f for f in absent if f not in generated]
+    names = [f.attname for f in plain]
+    tuples = []
+    for row in rows:
+        tuples.append(
+            (
+                *map(row.__getitem__, names),
+                *(f.get_db_prep_save(row[f.attname], connection) for f in prepared),
+                *(f.get_db_prep_save(f.default(), connection) for f in generated),
+                *fixed,
+            )
+        )
+    return plain + prepared + generated + fixed_fields, tuples
 
 
 def row_insert_if_absent(obj: models.Model, unique: tuple[str, ...]) -> bool:

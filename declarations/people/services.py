@@ -196,6 +196,8 @@ class _Batch:
     def __init__(self, *, dossier, declared: list[Declared], decrease_first: bool):
         self.dossier = dossier
         self.employer = dossier.employer
+        # Read once: a model's ``pk`` is a property, asked for thousands of times here.
+        self.dossier_id, self.employer_id = dossier.pk, self.employer.pk
         self.now = timezone.now()
         self.declared = declared
         self.decrease_first = decrease_first
@@ -248,7 +250,7 @@ class _Batch:
         keys = rows_insert_columns(
             Person,
             [
-                {"number": n, "created_at": self.now, "created_by_id": self.dossier.pk}
+                {"number": n, "created_at": self.now, "created_by_id": self.dossier_id}
                 for n in unknown
             ],
         )
@@ -297,7 +299,7 @@ class _Batch:
                 declared = {f: declared[f] or getattr(latest, f) for f in declared}
             row = {
                 "person_id": person.pk,
-                "dossier_id": self.dossier.pk,
+                "dossier_id": self.dossier_id,
                 "recorded_at": self.now,
                 **declared,
             }
@@ -347,14 +349,14 @@ class _Batch:
             self.adjustments.append(
                 {
                     "person_id": person.pk,
-                    "employer_id": self.employer.pk,
+                    "employer_id": self.employer_id,
                     "plan": plan.code,
                     "direction": plan.direction,
                     "from_month": start,
                     "to_month": end,
                     "salary": terms["salary"],
                     "rate": terms["rate"],
-                    "dossier_id": self.dossier.pk,
+                    "dossier_id": self.dossier_id,
                     "recorded_at": self.now,
                 }
             )
@@ -373,13 +375,13 @@ class _Batch:
                     {
                         "person_id": person.pk,
                         "issued_at": self.now,
-                        "issued_by_id": self.dossier.pk,
-                        "employer_id": self.employer.pk,
+                        "issued_by_id": self.dossier_id,
+                        "employer_id": self.employer_id,
                     }
                 )
                 result["book"] = "issued"
             card = self.cards.get(person.pk)
-            if card is not None and card.employer_id == self.employer.pk:
+            if card is not None and card.employer_id == self.employer_id:
                 result["card"] = self._card_view(card, "kept")
             else:
                 if card is not None:  # from another unit: this unit's card replaces it
@@ -395,7 +397,7 @@ class _Batch:
                 self._open(person, start, plan, self._terms_of(open_spell), plan.pause)
         if not plan.card_continues:
             card = self.cards.get(person.pk)
-            if card is not None and card.employer_id == self.employer.pk:
+            if card is not None and card.employer_id == self.employer_id:
                 result["card"] = self._card_end(person, card, start)
         return result
 
@@ -413,12 +415,12 @@ class _Batch:
     def _open(self, person, start, plan: PlanCode, terms: dict, status) -> None:
         spell = _New(
             person_id=person.pk,
-            employer_id=self.employer.pk,
+            employer_id=self.employer_id,
             status=status,
             from_month=start,
             to_month=None,
             opened_plan=plan.code,
-            opened_by_id=self.dossier.pk,
+            opened_by_id=self.dossier_id,
             closed_plan="",
             closed_by_id=None,
             recorded_at=self.now,
@@ -430,7 +432,7 @@ class _Batch:
     def _close(self, spell, start: date, plan: PlanCode) -> None:
         last = max(month_before(start), spell.from_month)
         if spell.pk is None:  # opened by an earlier row of this same list
-            spell.to_month, spell.closed_plan, spell.closed_by_id = last, plan.code, self.dossier.pk
+            spell.to_month, spell.closed_plan, spell.closed_by_id = last, plan.code, self.dossier_id
         else:
             self.closings[(last, plan.code)].append(spell.pk)
         self.open_spells.pop(spell.person_id, None)
@@ -440,7 +442,7 @@ class _Batch:
         level = level if level in {"1", "2", "3", "4", "5"} else DEFAULT_BENEFIT_LEVEL
         card = _New(
             person_id=person.pk,
-            employer_id=self.employer.pk,
+            employer_id=self.employer_id,
             number=card_number(DEFAULT_OBJECT_CODE, level, self.province, person.number),
             object_code=DEFAULT_OBJECT_CODE,
             benefit_level=level,
@@ -451,7 +453,7 @@ class _Batch:
             hospital=_hospital(d) or (previous.hospital if previous else ""),
             status=CardStatus.ACTIVE,
             issued_at=self.now,
-            issued_by_id=self.dossier.pk,
+            issued_by_id=self.dossier_id,
             return_asked_by_id=None,
         )
         self.new_cards.append(card)
@@ -478,7 +480,7 @@ class _Batch:
         if covered_to is not None:
             card.covered_to = covered_to
         if asked:
-            card.return_asked_by_id = self.dossier.pk
+            card.return_asked_by_id = self.dossier_id
         if card.pk is not None:
             key = (status, card.covered_to, card.return_asked_by_id)
             self.card_updates[key].append(card.pk)
@@ -525,7 +527,7 @@ class _Batch:
                     "card_id": e["card"].pk,
                     "kind": e["kind"],
                     "at": e["at"],
-                    "dossier_id": self.dossier.pk,
+                    "dossier_id": self.dossier_id,
                 }
                 for e in self.events
             ],
