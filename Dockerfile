@@ -17,7 +17,17 @@ COPY central ./central
 COPY templates ./templates
 COPY locale ./locale
 COPY manage.py ./
+COPY deploy/healthcheck.py ./deploy/healthcheck.py
 RUN pip install . && DJANGO_SETTINGS_MODULE=portal.settings.base python manage.py collectstatic --noinput -v0
+# The code stays root-owned (read-only to the app); what the app writes has its own folders,
+# owned by the app user: uploads (MEDIA_ROOT) and the audit checkpoint file. A new named
+# volume mounted there starts with this ownership.
+ENV MEDIA_ROOT=/srv/media
+RUN mkdir -p /srv/media /var/lib/bhxh-audit && chown portal:portal /srv/media /var/lib/bhxh-audit
+VOLUME ["/srv/media"]
 USER portal
 EXPOSE 8000
+# The web process; docker-compose.yml gives the worker, beat and central their own probes.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "deploy/healthcheck.py", "http"]
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

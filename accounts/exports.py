@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer
 
+from core import pdf
+
+from .audit_labels import action_label
 from .models import AccountReport
 
-FONT_CANDIDATES = [
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
-]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -107,72 +102,56 @@ def report_xlsx(report: AccountReport) -> bytes:
     return out.getvalue()
 
 
-def _pdf_font() -> str:
-    for path in FONT_CANDIDATES:
-        if path.exists():
-            if "PortalSans" not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont("PortalSans", str(path)))
-            return "PortalSans"
-    return "Helvetica"  # no Vietnamese glyphs, but a readable file
-
-
 def report_pdf(report: AccountReport) -> bytes:
-    """The report as a PDF (reportlab), with a Unicode font for Vietnamese."""
+    """The report as A4 pages (core.pdf): its tables wrap and break across pages."""
 
     f = report.figures
-    font = _pdf_font()
-    styles = getSampleStyleSheet()
-    for style in styles.byName.values():
-        style.fontName = font
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, title=str(report))
+    width = A4[0] - 2 * 15 * mm
     story = [
-        Paragraph(
+        pdf.text(
             _("Quarterly account report Q%(q)s/%(y)s — %(province)s")
             % {"q": f["quarter"], "y": f["year"], "province": f["province"]["name"]},
-            styles["Title"],
+            14,
+            center=True,
         ),
-        Paragraph(
+        Spacer(1, 2 * mm),
+        pdf.text(
             _("Period %(start)s – %(end)s. Generated %(now)s.")
             % {
                 "start": "/".join(reversed(f["from"].split("-"))),
                 "end": "/".join(reversed(f["to"].split("-"))),
                 "now": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
             },
-            styles["Normal"],
+            10,
         ),
-        Spacer(1, 12),
+        Spacer(1, 5 * mm),
     ]
-    rows = [[_("Application"), _("Accounts added"), _("Accounts locked or changed")]]
-    rows += [[_app_name(a), len(a["added"]), len(a["changed"])] for a in f["applications"]]
+    rows = [[_app_name(a), len(a["added"]), len(a["changed"])] for a in f["applications"]]
     rows.append([_("Total"), f["totals"]["added"], f["totals"]["changed"]])
-    table = Table(rows, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), font),
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-            ]
+    story.append(
+        pdf.table(
+            [_("Application"), _("Accounts added"), _("Accounts locked or changed")],
+            rows,
+            widths=[width * 0.5, width * 0.25, width * 0.25],
+            size=9,
+            numbers=(1, 2),
         )
     )
-    story.append(table)
     if f.get("first") and f["existing"]:
-        story += [Spacer(1, 12), Paragraph(_("Existing accounts"), styles["Heading2"])]
-        existing = [[_("Username"), _("Name"), _("Office"), _("Applications")]]
-        existing += [
+        story += [Spacer(1, 5 * mm), pdf.text(_("Existing accounts"), 12), Spacer(1, 2 * mm)]
+        existing = [
             [r["username"], r["name"], r["office"], ", ".join(r["applications"])]
             for r in f["existing"]
         ]
-        t2 = Table(existing, repeatRows=1)
-        t2.setStyle(
-            TableStyle(
-                [("FONTNAME", (0, 0), (-1, -1), font), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]
+        story.append(
+            pdf.table(
+                [_("Username"), _("Name"), _("Office"), _("Applications")],
+                existing,
+                widths=[width * w for w in (0.2, 0.25, 0.25, 0.3)],
+                size=8.5,
             )
         )
-        story.append(t2)
-    doc.build(story)
-    return out.getvalue()
+    return pdf.render(story, title=str(report), footer=str(report))
 
 
 def audit_xlsx(entries) -> bytes:
@@ -181,13 +160,24 @@ def audit_xlsx(entries) -> bytes:
     _sheet(
         wb,
         _("Audit log"),
-        ["#", _("Time"), _("Actor"), _("Action"), _("Target"), _("Office"), _("Details"), "hash"],
+        [
+            "#",
+            _("Time"),
+            _("Actor"),
+            _("Action"),
+            _("Action (in words)"),
+            _("Target"),
+            _("Office"),
+            _("Details"),
+            "hash",
+        ],
         (
             (
                 e.pk,
                 timezone.localtime(e.at).strftime("%d/%m/%Y %H:%M:%S"),
                 e.actor_repr,
                 e.action,
+                action_label(e.action),
                 e.target_repr,
                 e.office.code if e.office_id and e.office else "",
                 str(e.data)[:1000],

@@ -17,6 +17,16 @@ class LoginForm(AuthenticationForm):
     )
 
 
+class PasswordResetRequestForm(forms.Form):
+    """Quên mật khẩu: the e-mail address of the account."""
+
+    email = forms.EmailField(
+        label=_("E-mail address of your account"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
 # --- lifecycle, outside accounts, reports, data requests, audit -----------------------------------
 from django.utils import timezone  # noqa: E402
 

@@ -32,6 +32,7 @@ from .models import (
     Membership,
     Office,
     PersonnelDecision,
+    RoleScope,
     User,
 )
 
@@ -99,13 +100,25 @@ def users_in_scope(actor: User, *, permission: str = MANAGE_STAFF) -> QuerySet[U
     )
 
 
+def agency_accounts(users: QuerySet[User], *, kinds=(AccountKind.STAFF, AccountKind.OUTSIDE)):
+    """``users`` narrowed to the agency's own accounts (staff, and outside persons when
+    asked): an employer's or an I-VAN provider's user is none of them, even when its kind
+    was left at the default, so anyone holding such a role today is left out."""
+    outside_users = Membership.objects.active().filter(
+        role__scope__in=[RoleScope.EMPLOYER, RoleScope.PROVIDER]
+    )
+    return users.filter(account_kind__in=list(kinds)).exclude(
+        pk__in=outside_users.values("user_id")
+    )
+
+
 def dormant_accounts(actor: User, *, days: int | None = None, now=None) -> QuerySet[User]:
     """Open agency and outside accounts with no login for ``days`` (90) days."""
     days = days or settings.ACCOUNTS_DORMANT_DAYS
     cutoff = (now or timezone.now()) - timedelta(days=days)
     return (
-        users_in_scope(actor)
-        .filter(is_active=True, account_kind__in=[AccountKind.STAFF, AccountKind.OUTSIDE])
+        agency_accounts(users_in_scope(actor))
+        .filter(is_active=True)
         .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
         .order_by("last_login", "username")
     )

@@ -19,6 +19,7 @@ EXEMPT_URL_NAMES = {
     "accounts:logout",
     "set_language",
     "healthz",
+    "favicon",
 }
 
 

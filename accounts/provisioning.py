@@ -11,14 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from core.outbox.services import outbox_enqueue
@@ -36,6 +31,7 @@ from .models import (
     Role,
     User,
 )
+from .passwords import password_link
 
 APPROVE_OUTSIDE = "accounts.approve_outside_account"
 STAFF_KINDS = {AccountKind.STAFF}
@@ -46,10 +42,7 @@ def _refuse(message: str, code: str) -> ValidationError:
 
 
 def _set_password_link(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("accounts:password_set", kwargs={"uidb64": uid, "token": token})
-    return settings.SITE_URL.rstrip("/") + path
+    return password_link(user)
 
 
 def _welcome(user: User) -> None:

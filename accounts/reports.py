@@ -24,6 +24,7 @@ from core.outbox.services import outbox_enqueue
 
 from . import audit, scope
 from .models import (
+    AccountKind,
     AccountReport,
     ApplicationGrant,
     AuditEntry,
@@ -31,6 +32,7 @@ from .models import (
     Membership,
     Office,
     OfficeLevel,
+    RoleScope,
     User,
 )
 
@@ -165,26 +167,43 @@ def report_compute(*, province: Office, year: int, quarter: int) -> dict:
 
 
 def _existing_accounts(office_ids: set[int], on: date) -> list[dict]:
-    """Every account with rights at the province's offices on ``on`` (first report)."""
+    """Every agency account at the province's offices on ``on`` (first report): whoever
+    holds a role there or rights in an application there, with those applications (none
+    for an account that only holds a role). Employers' and I-VAN providers' users are not
+    the agency's accounts."""
     rows: dict[int, dict] = {}
+    kinds = [AccountKind.STAFF, AccountKind.OUTSIDE]
+
+    def row_for(user, office) -> dict:
+        return rows.setdefault(
+            user.pk,
+            {
+                "username": user.username,
+                "name": str(user),
+                "office": office.code,
+                "kind": user.account_kind,
+                "active": user.is_active,
+                "applications": [],
+            },
+        )
+
+    memberships = (
+        Membership.objects.active(on)
+        .filter(office_id__in=office_ids, user__account_kind__in=kinds)
+        .exclude(role__scope__in=[RoleScope.EMPLOYER, RoleScope.PROVIDER])
+        .select_related("user", "office")
+        .order_by("valid_from", "id")
+    )
+    for membership in memberships:
+        row_for(membership.user, membership.office)
     grants = (
         ApplicationGrant.objects.active(on)
-        .filter(office_id__in=office_ids)
+        .filter(office_id__in=office_ids, user__account_kind__in=kinds)
         .select_related("user", "office")
         .order_by("user__username", "application_id")
     )
     for grant in grants:
-        row = rows.setdefault(
-            grant.user_id,
-            {
-                "username": grant.user.username,
-                "name": str(grant.user),
-                "office": grant.office.code,
-                "kind": grant.user.account_kind,
-                "active": grant.user.is_active,
-                "applications": [],
-            },
-        )
+        row = row_for(grant.user, grant.office)
         if grant.application_id not in row["applications"]:
             row["applications"].append(grant.application_id)
     return sorted(rows.values(), key=lambda r: r["username"])

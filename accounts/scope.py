@@ -132,6 +132,17 @@ def offices_for(user, *, permission: str | None = None, on=None) -> QuerySet[Off
     return Office.objects.filter(id__in=ids)
 
 
+def offices_in_force(user, *, permission: str | None = None, on=None) -> QuerySet[Office]:
+    """The offices of :func:`offices_for` as they stand on ``on`` (today): what a form
+    offers to choose. An office code renumbered or merged keeps its earlier versions
+    (effective-dated rows, e.g. "01 – BHXH thành phố Hà Nội" before and after 07/2025);
+    they stay in reach for reading history, never twice in a list."""
+    day = on or timezone.localdate()
+    return offices_for(user, permission=permission, on=on).filter(
+        Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
+
+
 def may(user, permission: str, office: Office | None) -> bool:
     """May ``user`` exercise ``permission`` ("app_label.codename") at ``office``?"""
     ids = office_ids_for(user, permission=permission)

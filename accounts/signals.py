@@ -7,7 +7,8 @@ from . import audit
 from .models import User
 
 
-def _client(request) -> dict:
+def client_of(request) -> dict:
+    """Where a request came from, for an audit entry's data."""
     if request is None:
         return {}
     return {
@@ -18,7 +19,7 @@ def _client(request) -> dict:
 
 @receiver(user_logged_in)
 def _login_succeeded(sender, request, user, **kwargs):
-    audit.record(user, "login.succeeded", user, None, _client(request))
+    audit.record(user, "login.succeeded", user, None, client_of(request))
     if request is not None and hasattr(request, "session"):
         from .lifecycle import session_track
 
@@ -28,7 +29,7 @@ def _login_succeeded(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        audit.record(user, "login.logged_out", user, None, _client(request))
+        audit.record(user, "login.logged_out", user, None, client_of(request))
 
 
 @receiver(user_login_failed)
@@ -40,5 +41,5 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         "login.failed",
         known or f"username:{username}",
         None,
-        {**_client(request), "username": username},
+        {**client_of(request), "username": username},
     )

@@ -1,9 +1,8 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api, views
-from .views import audit, data_requests, lifecycle, outside, reports, second_factor
+from .views import audit, data_requests, lifecycle, outside, passwords, reports, second_factor
 
 app_name = "accounts"
 
@@ -14,12 +13,11 @@ urlpatterns = [
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path(
-        "dat-mat-khau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_set.html", success_url="/tai-khoan/dang-nhap/"
-        ),
-        name="password_set",
+        "dat-mat-khau/<uidb64>/<token>/", passwords.PasswordSetView.as_view(), name="password_set"
     ),
+    path("quen-mat-khau/", passwords.password_reset, name="password_reset"),
+    path("quen-mat-khau/da-gui/", passwords.password_reset_sent, name="password_reset_sent"),
+    path("doi-mat-khau/", passwords.PasswordChangeView.as_view(), name="password_change"),
     path("xac-thuc-hai-lop/dang-ky/", second_factor.otp_enrol, name="otp_enrol"),
     path("xac-thuc-hai-lop/", second_factor.otp_verify, name="otp_verify"),
     path("quyet-dinh/", lifecycle.decision_list, name="decisions"),

@@ -6,12 +6,12 @@ import hashlib
 from datetime import date
 
 import orjson
-import psycopg
 from django.db import connections, transaction
 from django.utils import timezone
 
 from closure_protocol.credentials import Credential
 
+from . import pg
 from .auth import key_ring_forget
 from .models import CentralClosure, CentralCredential, CentralEvent, CentralKeyUsage
 
@@ -140,43 +140,6 @@ def receipt_for(reference: str, version: int, digest: str) -> str:
     return f"TW{h[:30].upper()}"
 
 
-_INSERT = """
-INSERT INTO central_centralclosure
-  (reference, version, office_code, unit_code, book_number, si_number, full_name,
-   birth_date, kind, confirmed_on, confirmed_by, periods, digest, receipt, key_id, received_at)
-SELECT reference, version, office_code, unit_code, book_number, si_number, full_name,
-       birth_date, kind, confirmed_on, confirmed_by, periods, digest, receipt, %s, %s
-FROM jsonb_to_recordset(%s::jsonb) AS t(
-  reference text, version int, office_code text, unit_code text, book_number text,
-  si_number text, full_name text, birth_date date, kind text, confirmed_on date,
-  confirmed_by text, periods jsonb, digest text, receipt text)
-ON CONFLICT (reference, version) DO NOTHING
-RETURNING reference, version
-"""
-
-_EXISTING = """
-SELECT c.reference, c.version, c.digest, c.receipt
-FROM central_centralclosure c
-JOIN unnest(%s::text[], %s::int[]) AS t(reference, version)
-  ON c.reference = t.reference AND c.version = t.version
-"""
-
-_USAGE = """
-INSERT INTO central_centralkeyusage (office_code, key_id, last_used_at)
-SELECT oc, %s, %s FROM unnest(%s::text[]) AS t(oc)
-ON CONFLICT (office_code) DO UPDATE SET key_id = EXCLUDED.key_id,
-  last_used_at = EXCLUDED.last_used_at
-"""
-
-
-def bound_cursor(alias: str) -> psycopg.Cursor:
-    """A cursor with server-side parameter binding on the alias's connection (in its
-    transaction): large arrays travel as parameters instead of being quoted into SQL."""
-    wrapper = connections[alias]
-    wrapper.ensure_connection()
-    return psycopg.Cursor(wrapper.connection)
-
-
 def closures_upsert(*, records: list, key_id: str) -> list[dict]:
     """Store a batch of closure versions keyed by (reference, version), idempotently.
 
@@ -210,18 +173,12 @@ def closures_upsert(*, records: list, key_id: str) -> list[dict]:
             rows[key] = clean
     if not rows:
         return results
-    with transaction.atomic(using=DB), bound_cursor(DB) as cur:
-        cur.execute(_INSERT, [key_id, now, orjson.dumps(list(rows.values())).decode()])
-        created = set(cur.fetchall())
-        others = [k for k in rows if k not in created]
-        stored = {}
-        if others:
-            cur.execute(_EXISTING, [[r for r, _ in others], [v for _, v in others]])
-            stored = {(r, v): (d, rc) for r, v, d, rc in cur.fetchall()}
-        for key in created:
-            stored[key] = (rows[key]["digest"], rows[key]["receipt"])
-        offices = sorted({c["office_code"] for c in rows.values()})
-        cur.execute(_USAGE, [key_id, now, offices])
+    offices = sorted({c["office_code"] for c in rows.values()})
+    with transaction.atomic(using=DB):
+        if connections[DB].vendor == "postgresql":
+            created, stored = pg.rows_upsert(rows, key_id=key_id, now=now, offices=offices)
+        else:
+            created, stored = _rows_upsert_portable(rows, key_id=key_id, now=now, offices=offices)
     for i, key, digest in keyed:
         result = results[i]
         if key in stored and stored[key][0] == digest:
@@ -231,6 +188,52 @@ def closures_upsert(*, records: list, key_id: str) -> list[dict]:
             result["status"] = "conflict"
             result["error"] = "this version is already stored with other content"
     return results
+
+
+def _stored(keys) -> dict[tuple[str, int], tuple[str, str]]:
+    """(digest, receipt) of the stored versions among ``keys``."""
+    stored = {}
+    keys = list(keys)
+    for start in range(0, len(keys), 500):  # SQLite limits the parameters of a statement
+        chunk = keys[start : start + 500]
+        wanted = set(chunk)
+        rows = CentralClosure.objects.using(DB).filter(reference__in={r for r, _ in chunk})
+        for ref, ver, digest, receipt in rows.values_list(
+            "reference", "version", "digest", "receipt"
+        ):
+            if (ref, ver) in wanted:
+                stored[(ref, ver)] = (digest, receipt)
+    return stored
+
+
+def _rows_upsert_portable(rows: dict, *, key_id: str, now, offices: list[str]):
+    """:func:`pg.rows_upsert` through the ORM (SQLite, the embedded default): the versions
+    not stored yet are inserted, the others compared by their digest."""
+    before = _stored(rows)
+    created = {key for key in rows if key not in before}
+    CentralClosure.objects.using(DB).bulk_create(
+        [
+            CentralClosure(
+                **{f: rows[key][f] for f in FIELDS},
+                digest=rows[key]["digest"],
+                receipt=rows[key]["receipt"],
+                key_id=key_id,
+                received_at=now,
+            )
+            for key in created
+        ],
+        ignore_conflicts=True,
+        batch_size=200,
+    )
+    stored = {**before, **_stored(created)}
+    created = {key for key in created if stored.get(key, ("", ""))[1] == rows[key]["receipt"]}
+    CentralKeyUsage.objects.using(DB).bulk_create(
+        [CentralKeyUsage(office_code=oc, key_id=key_id, last_used_at=now) for oc in offices],
+        update_conflicts=True,
+        unique_fields=["office_code"],
+        update_fields=["key_id", "last_used_at"],
+    )
+    return created, stored
 
 
 def closure_as_dict(row: CentralClosure) -> dict:
@@ -293,13 +296,16 @@ def closures_search(
 
 def closures_fetch(*, book_number: str) -> list[dict]:
     """The latest version of every closure the store holds for a book number (for nhận)."""
-    rows = (
-        CentralClosure.objects.using(DB)
-        .filter(book_number=book_number)
-        .order_by("reference", "-version")
-        .distinct("reference")
-    )
-    return [closure_as_dict(r) for r in rows]
+    rows = CentralClosure.objects.using(DB).filter(book_number=book_number)
+    if connections[DB].vendor == "postgresql":
+        latest = rows.order_by("reference", "-version").distinct("reference")
+        return [closure_as_dict(r) for r in latest]
+    seen, latest = set(), []
+    for row in rows.order_by("reference", "-version"):
+        if row.reference not in seen:
+            seen.add(row.reference)
+            latest.append(row)
+    return [closure_as_dict(r) for r in latest]
 
 
 @transaction.atomic(using=DB)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 
+import structlog
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -24,8 +25,15 @@ from . import services
 from .auth import key_ring
 from .models import CentralCredential
 
+log = structlog.get_logger(__name__)
+
 ROTATE = "closure_sync.rotate_central_credentials"
 MAX_FILE = 16 * 1024
+CREDENTIALS_INVALID = gettext_lazy(
+    "[central.credentials.invalid] The file is not a valid credential file: it needs a "
+    "[current] section with key_id, secret (16 characters or more), valid_from and "
+    "valid_until (ISO 8601), and at most 16 KB."
+)
 
 
 class CredentialUploadForm(forms.Form):
@@ -61,7 +69,9 @@ def credentials_rotate(request):
             text = upload.read().decode("utf-8")
             keys = credentials_parse(text)
         except (CredentialError, UnicodeDecodeError) as exc:
-            form.add_error("credential_file", f"[central.credentials.invalid] {exc}")
+            # The parser's own (English) reason goes to the log; the page gets the code.
+            log.warning("central_credentials_refused", detail=str(exc)[:300])
+            form.add_error("credential_file", CREDENTIALS_INVALID)
         else:
             services.credentials_rotate(keys=keys, actor=request.user.username)
             if form.cleaned_data["install_client"] and settings.CLOSURE_CREDENTIALS_FILE:

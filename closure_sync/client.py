@@ -9,26 +9,32 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import orjson
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 
 from closure_protocol.credentials import CredentialError, credential_file
 from closure_protocol.signing import request_sign
-from core.refusals import Refused, codes_register
+from core.refusals import Refused
+
+from . import errors
 
 
 class CentralUnavailable(Exception):
-    """The central store could not be reached or answered a server error: retry later."""
+    """The central store could not be reached or answered a server error: retry later.
+
+    ``code`` says why for the pages (:mod:`closure_sync.errors`); the text is the
+    technical detail, for the log only."""
+
+    def __init__(self, detail: str, *, code: str = errors.UNAVAILABLE):
+        super().__init__(detail)
+        self.code = code
 
 
-# The central store refused the request (auth, malformed): retrying will not help.
-# ``reason`` is the central store's own code, ``detail`` its message.
-codes_register(
-    "closure",
-    "Closure records (chốt sổ)",
-    {
-        "closure.central_refused": _("The central store refused the request ({reason}): {detail}"),
-    },
-)
+def failure_code(exc: Exception) -> str:
+    """The code to show for a failed call to the central store."""
+    if isinstance(exc, CentralUnavailable):
+        return exc.code
+    if isinstance(exc, Refused):
+        return exc.code
+    return errors.FAILED
 
 
 _local = threading.local()
@@ -62,7 +68,7 @@ def _request(
     try:
         credential = credential_file(settings.CLOSURE_CREDENTIALS_FILE).signing_key()
     except (CredentialError, OSError) as exc:
-        raise CentralUnavailable(f"credential file: {exc}") from exc
+        raise CentralUnavailable(f"credential file: {exc}", code=errors.CREDENTIALS) from exc
     headers = request_sign(credential=credential, method=method, path=full_path, body=body)
     headers["Content-Type"] = "application/json"
     url = base[: len(base) - len(urlsplit(base).path)] + full_path
@@ -86,8 +92,10 @@ def _request(
         # Clock drift, a reused nonce or a key being rotated: worth trying again later.
         raise CentralUnavailable(f"{data.get('code')}: {data.get('message')}")
     if response.status_code >= 400:
+        # Retrying will not help (auth, malformed). ``reason`` is the central store's own
+        # code, ``detail`` its message: for the log, not in the page's message.
         raise Refused(
-            "closure.central_refused",
+            errors.REFUSED,
             reason=data.get("code", f"http.{response.status_code}"),
             detail=data.get("message", ""),
         )

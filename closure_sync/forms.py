@@ -45,6 +45,20 @@ def periods_parse(text: str) -> list[Period]:
     return periods
 
 
+def date_widget() -> forms.DateInput:
+    """``<input type=date>``: its value must be ISO (YYYY-MM-DD) whatever the language's
+    date format, or the browser shows the field empty and refuses to submit it."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def office_field_set(form: forms.Form, offices) -> None:
+    """The offices the user may choose; the only one is chosen already."""
+    form.fields["office"].queryset = offices
+    only = list(offices[:2])
+    if len(only) == 1:
+        form.fields["office"].initial = only[0].pk
+
+
 class OfficeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.code} – {obj.name}"
@@ -55,9 +69,7 @@ class ClosureDraftForm(forms.Form):
     book_number = forms.CharField(label=_("Book number"), max_length=20)
     si_number = forms.CharField(label=_("Social-insurance number"), max_length=20, required=False)
     full_name = forms.CharField(label=_("Full name"), max_length=200)
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=date_widget())
     unit_code = forms.CharField(label=_("Unit code"), max_length=20)
     kind = forms.ChoiceField(label=_("Kind"), choices=ClosureKind.choices)
     periods = forms.CharField(
@@ -68,7 +80,7 @@ class ClosureDraftForm(forms.Form):
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        office_field_set(self, offices)
 
     def clean_periods(self):
         return periods_parse(self.cleaned_data["periods"])
@@ -85,12 +97,8 @@ class ManualPushForm(forms.Form):
     """Confirmation date from / to (required), unit code and book number (optional)."""
 
     office = OfficeChoiceField(label=_("Office"), queryset=None)
-    confirmed_from = forms.DateField(
-        label=_("Confirmation date from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    confirmed_to = forms.DateField(
-        label=_("Confirmation date to"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    confirmed_from = forms.DateField(label=_("Confirmation date from"), widget=date_widget())
+    confirmed_to = forms.DateField(label=_("Confirmation date to"), widget=date_widget())
     unit_code = forms.CharField(
         label=_("Unit code"), max_length=20, required=False, help_text=_("Empty: all units.")
     )
@@ -103,7 +111,7 @@ class ManualPushForm(forms.Form):
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        office_field_set(self, offices)
 
     def clean(self):
         data = super().clean()
@@ -124,13 +132,11 @@ class ManualPushForm(forms.Form):
 
 class BackfillForm(forms.Form):
     office = OfficeChoiceField(label=_("Office"), queryset=None)
-    since = forms.DateField(
-        label=_("Since"), initial=date(2008, 1, 1), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("Since"), initial=date(2008, 1, 1), widget=date_widget())
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        office_field_set(self, offices)
 
 
 class LookupForm(forms.Form):
@@ -138,7 +144,7 @@ class LookupForm(forms.Form):
     si_number = forms.CharField(label=_("Social-insurance number"), max_length=20, required=False)
     unit_code = forms.CharField(label=_("Unit code"), max_length=20, required=False)
     confirmed_on = forms.DateField(
-        label=_("Confirmation date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Confirmation date"), required=False, widget=date_widget()
     )
 
     def clean(self):
@@ -161,7 +167,7 @@ class ReceiveForm(forms.Form):
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        office_field_set(self, offices)
 
     def _month(self, name):
         raw = self.cleaned_data[name]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Office
 
-from . import dispatch
+from . import dispatch, errors
 from .models import ClosureRecord, JobKind, JobState, PushJob, PushState
 from .push import PUSHABLE, claimed_push, not_leased, records_lock
 
@@ -182,6 +182,8 @@ def push_job_run(
     connection): chunks are disjoint because a claim skips locked and leased rows.
     """
     chunk = chunk or settings.CLOSURE_PUSH_BATCH_SIZE
+    if connection.vendor != "postgresql":
+        lanes = 1  # SQLite has one writer at a time: lanes would only wait for each other
     if job.started_at is None:
         PushJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
     base = job_records(job)
@@ -221,8 +223,9 @@ def push_job_run(
                 raise
     job.total = max(job.total, job.processed)
     job.state = JobState.DONE
+    job.error = ""
     job.finished_at = timezone.now()
-    job.save(update_fields=["total", "state", "finished_at"])
+    job.save(update_fields=["total", "state", "error", "finished_at"])
     with transaction.atomic():
         audit.record(
             job.created_by,
@@ -239,6 +242,15 @@ def push_job_run(
         failed=job.failed,
     )
     return job
+
+
+def push_job_fail(*, job_id: int) -> None:
+    """Mark a job whose run stopped on an unexpected error (its cursor and counters stay;
+    starting it again goes on from there). The detail is in the log."""
+    PushJob.objects.filter(pk=job_id).exclude(state=JobState.DONE).update(
+        state=JobState.FAILED, error=errors.JOB_FAILED
+    )
+    log.error("closure_push_job_failed", job_id=job_id, exc_info=True)
 
 
 def backfill_job_resume_or_create(*, actor, since: date, office: Office | None) -> PushJob:

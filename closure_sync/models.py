@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import errors
+
 
 class ClosureKind(models.TextChoices):
     BHXH = "bhxh", _("Social insurance (BHXH)")
@@ -42,6 +44,7 @@ MUTABLE_AFTER_CONFIRMATION = frozenset(
         "pushed_at",
         "central_receipt",
         "push_error",
+        "push_error_code",
         "at_risk_alerted_at",
         "overdue_alerted_at",
     }
@@ -102,7 +105,13 @@ class ClosureRecord(models.Model):
     push_deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
     central_receipt = models.CharField(_("central receipt"), max_length=40, blank=True)
+    # The technical detail of the last failure (administrators, logs); pages show the
+    # message of ``push_error_code`` (closure_sync.errors) instead.
     push_error = models.TextField(_("last error"), blank=True)
+    # A database default too: rows written by hand (the benchmark's bulk load) omit it.
+    push_error_code = models.CharField(
+        _("last error code"), max_length=60, blank=True, default="", db_default=""
+    )
     at_risk_alerted_at = models.DateTimeField(null=True, blank=True)
     overdue_alerted_at = models.DateTimeField(null=True, blank=True)
 
@@ -149,6 +158,13 @@ class ClosureRecord(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.status != ClosureStatus.DRAFT
+
+    @property
+    def push_error_message(self) -> str:
+        """The last failure as ``[code] message`` for the pages ('' when none)."""
+        if not (self.push_error_code or self.push_error):
+            return ""
+        return errors.message_for(self.push_error_code)
 
     def confirmed_at_db(self) -> bool:
         return type(self).objects.filter(pk=self.pk).exclude(status=ClosureStatus.DRAFT).exists()
@@ -212,7 +228,7 @@ class PushJob(models.Model):
     failed = models.PositiveIntegerField(default=0)
     failures = models.JSONField(default=list)
     cursor = models.BigIntegerField(default=0)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # a code of closure_sync.errors when it failed
 
     class Scope:
         office = "office"
@@ -224,6 +240,10 @@ class PushJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def error_message(self) -> str:
+        return errors.message_for(self.error) if self.error else ""
 
     @property
     def percent(self) -> int:

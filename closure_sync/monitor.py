@@ -50,7 +50,8 @@ def overdue(now=None) -> QuerySet:
 
 
 def it_staff_emails(office: Office) -> list[str]:
-    """E-mail addresses of the IT staff whose reach covers ``office`` (not national roles)."""
+    """E-mail addresses of the staff who watch closures (IT staff, closure operators)
+    whose reach covers ``office`` (not national roles)."""
     memberships = (
         Membership.objects.active()
         .filter(

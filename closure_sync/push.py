@@ -9,32 +9,29 @@ replay with the same receipt, and a row is marked pushed only after that answer.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import psycopg
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.refusals import Refused
 
-from . import client, dispatch
+from . import client, dispatch, errors, pg
 from .models import ClosurePeriod, ClosureRecord, ClosureStatus, PushState
 
 log = structlog.get_logger(__name__)
 
 PUSHABLE = [ClosureStatus.CONFIRMED, ClosureStatus.SUPERSEDED]
-TABLE = ClosureRecord._meta.db_table
 
 
-def bound_cursor() -> psycopg.Cursor:
-    """A cursor on this thread's default connection (in its transaction) that binds
-    parameters on the server: id arrays travel as parameters, not quoted into the SQL."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
+def _on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
 
 
 @dataclass
@@ -78,11 +75,11 @@ def records_claim(queryset: QuerySet, *, limit: int, order=("push_deadline", "id
         )
         if ids:
             lease = now + timedelta(seconds=settings.CLOSURE_PUSH_LEASE_SECONDS)
-            with bound_cursor() as cur:
-                cur.execute(
-                    f"UPDATE {TABLE} SET push_state = 'in_flight', push_lease_until = %s,"  # noqa: S608
-                    " push_next_at = %s WHERE id = ANY(%s)",
-                    [lease, lease, ids],
+            if _on_postgresql():
+                pg.records_lease(ids, lease)
+            else:
+                ClosureRecord.objects.filter(pk__in=ids).update(
+                    push_state=PushState.IN_FLIGHT, push_lease_until=lease, push_next_at=lease
                 )
     return ids
 
@@ -97,33 +94,52 @@ def records_lock(queryset: QuerySet, *, limit: int) -> list[int]:
     )
 
 
-_PAYLOADS = f"""
-SELECT coalesce(json_agg(json_build_object(
-    'id', c.id, 'reference', c.reference, 'version', c.version, 'office_code', o.code,
-    'unit_code', c.unit_code, 'book_number', c.book_number, 'si_number', c.si_number,
-    'full_name', c.full_name, 'birth_date', c.birth_date, 'kind', c.kind,
-    'confirmed_on', c.confirmed_on, 'confirmed_by', coalesce(u.username, ''),
-    'periods', (
-        SELECT coalesce(json_agg(json_build_object(
-                 'from', p.from_month, 'to', p.to_month,
-                 'salary', p.salary::text, 'rate', p.rate::text) ORDER BY p.from_month, p.id),
-               '[]'::json)
-        FROM {ClosurePeriod._meta.db_table} p WHERE p.record_id = c.id)
-  ) ORDER BY c.id), '[]'::json)::text
-FROM {TABLE} c
-JOIN accounts_office o ON o.id = c.office_id
-LEFT JOIN accounts_user u ON u.id = c.confirmed_by_id
-WHERE c.id = ANY(%s)
-"""  # noqa: S608
+def _payloads_portable(ids: list[int]) -> str:
+    """:func:`pg.payloads_text` through the ORM: the same objects, in id order."""
+    records = (
+        ClosureRecord.objects.filter(pk__in=ids)
+        .select_related("office", "confirmed_by")
+        .prefetch_related(
+            Prefetch("periods", queryset=ClosurePeriod.objects.order_by("from_month", "id"))
+        )
+        .order_by("id")
+    )
+    return json.dumps(
+        [
+            {
+                "id": r.pk,
+                "reference": r.reference,
+                "version": r.version,
+                "office_code": r.office.code,
+                "unit_code": r.unit_code,
+                "book_number": r.book_number,
+                "si_number": r.si_number,
+                "full_name": r.full_name,
+                "birth_date": r.birth_date.isoformat() if r.birth_date else None,
+                "kind": r.kind,
+                "confirmed_on": r.confirmed_on.isoformat() if r.confirmed_on else None,
+                "confirmed_by": r.confirmed_by.username if r.confirmed_by else "",
+                "periods": [
+                    {
+                        "from": p.from_month.isoformat(),
+                        "to": p.to_month.isoformat(),
+                        "salary": str(p.salary),
+                        "rate": str(p.rate),
+                    }
+                    for p in r.periods.all()
+                ],
+            }
+            for r in records
+        ],
+        ensure_ascii=False,
+    )
 
 
 def payloads_json(ids: list[int]) -> tuple[list[int], str]:
-    """What the central store receives for these records, as JSON built by PostgreSQL
-    (deterministic for a version), with the ids in the same order. Each object carries
-    the local ``id``, which the central store ignores."""
-    with bound_cursor() as cur:
-        cur.execute(_PAYLOADS, [ids])
-        text = cur.fetchone()[0]
+    """What the central store receives for these records, as JSON (deterministic for a
+    version), with the ids in the same order. Each object carries the local ``id``, which
+    the central store ignores."""
+    text = pg.payloads_text(ids) if _on_postgresql() else _payloads_portable(ids)
     return sorted(set(ids)), text
 
 
@@ -132,41 +148,53 @@ def payloads(ids: list[int]) -> list[dict]:
 
 
 def _mark_pushed(pairs: list[tuple[int, str]], now) -> None:
-    """One statement for the whole batch: each row gets its own receipt."""
+    """Each row of the batch gets its own receipt."""
     if not pairs:
         return
-    with bound_cursor() as cur:
-        cur.execute(
-            f"""UPDATE {TABLE} c SET push_state = 'pushed', central_receipt = t.rc,
-                  pushed_at = coalesce(c.pushed_at, %s), push_attempts = c.push_attempts + 1,
-                  push_lease_until = NULL, push_next_at = NULL, push_error = ''
-                FROM unnest(%s::bigint[], %s::text[]) AS t(id, rc)
-                WHERE c.id = t.id AND c.push_state <> 'pushed'""",  # noqa: S608
-            [now, [i for i, _ in pairs], [rc for _, rc in pairs]],
+    if _on_postgresql():
+        pg.records_mark_pushed(pairs, now)
+        return
+    for pk, receipt in pairs:
+        ClosureRecord.objects.filter(pk=pk).exclude(push_state=PushState.PUSHED).update(
+            push_state=PushState.PUSHED,
+            central_receipt=receipt,
+            pushed_at=Coalesce(F("pushed_at"), Value(now, output_field=DateTimeField())),
+            push_attempts=F("push_attempts") + 1,
+            push_lease_until=None,
+            push_next_at=None,
+            push_error="",
+            push_error_code="",
         )
 
 
-def _mark_failed(ids: list[int], error: str, now, *, retry: bool) -> None:
-    """Record a failed attempt; a retryable one is due again after an exponential backoff
-    (base·2^attempts) with jitter (50–100 %), capped below the broker's visibility timeout
-    so a scheduled retry is never redelivered as a duplicate."""
+def _mark_failed(ids: list[int], code: str, detail: str, now, *, retry: bool) -> None:
+    """Record a failed attempt (the code for the pages, the detail for administrators); a
+    retryable one is due again after an exponential backoff (base·2^attempts) with jitter
+    (50–100 %), capped below the broker's visibility timeout so a scheduled retry is never
+    redelivered as a duplicate."""
     if not ids:
         return
     base = settings.CLOSURE_BACKOFF_BASE_SECONDS
     cap = min(settings.CLOSURE_BACKOFF_CAP_SECONDS, settings.CELERY_MAX_COUNTDOWN - 1)
-    next_at = (
-        "%s::timestamptz + make_interval(secs => LEAST(%s, %s * power(2, c.push_attempts))"
-        " * (0.5 + random() * 0.5))"
-        if retry
-        else "NULL"
-    )
-    params = [now, cap, base] if retry else []
-    with bound_cursor() as cur:
-        cur.execute(
-            f"""UPDATE {TABLE} c SET push_state = 'failed', push_attempts = c.push_attempts + 1,
-                  push_next_at = {next_at}, push_lease_until = NULL, push_error = %s
-                WHERE c.id = ANY(%s) AND c.push_state <> 'pushed'""",  # noqa: S608
-            [*params, error[:2000], ids],
+    detail = detail[:2000]
+    if _on_postgresql():
+        pg.records_mark_failed(
+            ids, code=code, detail=detail, now=now, retry=retry, base=base, cap=cap
+        )
+        return
+    rows = ClosureRecord.objects.filter(pk__in=ids).exclude(push_state=PushState.PUSHED)
+    for pk, attempts in rows.values_list("id", "push_attempts"):
+        next_at = None
+        if retry:
+            delay = min(cap, base * 2**attempts) * (0.5 + random.random() * 0.5)  # noqa: S311
+            next_at = now + timedelta(seconds=delay)
+        ClosureRecord.objects.filter(pk=pk).exclude(push_state=PushState.PUSHED).update(
+            push_state=PushState.FAILED,
+            push_attempts=F("push_attempts") + 1,
+            push_next_at=next_at,
+            push_lease_until=None,
+            push_error=detail,
+            push_error_code=code,
         )
 
 
@@ -181,13 +209,17 @@ def claimed_push(ids: list[int]) -> PushOutcome:
         results = client.batch_push_json(body)
     except (client.CentralUnavailable, Refused) as exc:
         retry = isinstance(exc, client.CentralUnavailable)
-        _mark_failed(ids, str(exc), now, retry=retry)
+        code = client.failure_code(exc)
+        _mark_failed(ids, code, str(exc), now, retry=retry)
         if retry:
             _schedule_retry(ids)
-        log.warning("closure_push_failed", count=len(ids), retry=retry, error=str(exc)[:200])
+        log.warning(
+            "closure_push_failed", count=len(ids), retry=retry, code=code, error=str(exc)[:500]
+        )
         outcome.failed = len(ids)
         outcome.failures = [
-            {"reference": r["reference"], "reason": str(exc)} for r in json.loads(body)
+            {"reference": r["reference"], "code": code, "reason": str(exc)}
+            for r in json.loads(body)
         ]
         return outcome
     records = [
@@ -203,12 +235,17 @@ def claimed_push(ids: list[int]) -> PushOutcome:
             else:
                 outcome.already += 1
         else:
-            refused.setdefault(f"{status}: {result.get('error', '')}", []).append(record)
+            reason = f"{status}: {result.get('error', '')}"
+            code = errors.CONFLICT if status == "conflict" else errors.REJECTED
+            refused.setdefault((code, reason), []).append(record)
     _mark_pushed(done, now)
-    for reason, recs in refused.items():
-        _mark_failed([r["id"] for r in recs], reason, now, retry=False)
+    for (code, reason), recs in refused.items():
+        _mark_failed([r["id"] for r in recs], code, reason, now, retry=False)
+        log.warning("closure_push_refused", code=code, reason=reason[:500], count=len(recs))
         outcome.failed += len(recs)
-        outcome.failures += [{"reference": r["reference"], "reason": reason} for r in recs]
+        outcome.failures += [
+            {"reference": r["reference"], "code": code, "reason": reason} for r in recs
+        ]
     log.info(
         "closure_push_batch", pushed=outcome.pushed, already=outcome.already, failed=outcome.failed
     )

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncMonth
 
 from accounts.models import Office
 from accounts.scope import office_ids_for, scoped
+from core.charts import svg_number
 
 from .jobs import job_queryset
 from .models import ClosureOrigin, ClosureRecord, JobKind, PushState
@@ -70,7 +71,8 @@ def compliance_by_office_month(*, user, since: date) -> list[dict]:
 
 def compliance_chart(stats: list[dict], *, width: int = 640, height: int = 200) -> dict:
     """Bars of the share pushed within 2 days per month (all offices in reach), as
-    coordinates for an inline SVG."""
+    coordinates for an inline SVG: numbers already written as SVG text (a dot as the
+    decimal separator), never localized by the template."""
     months: dict = {}
     for s in stats:
         m = months.setdefault(s["month"], [0, 0])
@@ -85,19 +87,27 @@ def compliance_chart(stats: list[dict], *, width: int = 640, height: int = 200) 
     for i, (month, (total, on_time)) in enumerate(ordered):
         share = 100 * on_time / total if total else 0
         h = plot * share / 100
+        top = plot - h + 5
         bars.append(
             {
-                "x": round(i * slot + slot * 0.15, 1),
-                "y": round(plot - h + 5, 1),
-                "w": round(slot * 0.7, 1),
-                "h": round(h, 1),
-                "label_x": round(i * slot + slot / 2, 1),
+                "x": svg_number(i * slot + slot * 0.15),
+                "y": svg_number(top),
+                "w": svg_number(slot * 0.7),
+                "h": svg_number(h),
+                "label_x": svg_number(i * slot + slot / 2),
+                "share_y": svg_number(top - 2),
                 "label": month.strftime("%m/%y"),
-                "share": round(share, 1),
+                "share": round(share, 1),  # shown as text: localized (48,5%)
                 "total": total,
             }
         )
-    return {"bars": bars, "width": width, "height": height, "baseline": plot + 5}
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "baseline": svg_number(plot + 5),
+        "label_y": svg_number(height - 8),
+    }
 
 
 def overdue_for(*, user):

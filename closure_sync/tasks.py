@@ -25,7 +25,13 @@ def closure_push_records(ids: list[int]) -> None:
 def closure_push_job_run(job_id: int) -> None:
     """Run a manual push or backfill job (resumes from its cursor if it was interrupted)."""
     if jobs.push_job_take(job_id=job_id):
-        jobs.push_job_run(job=PushJob.objects.get(pk=job_id))
+        try:
+            jobs.push_job_run(job=PushJob.objects.get(pk=job_id))
+        except Exception:
+            # Shown on the job's page as failed, not running forever; taking it again
+            # (push_job_take) goes on from its cursor.
+            jobs.push_job_fail(job_id=job_id)
+            raise
 
 
 @shared_task(name="closure_sync.tasks.closure_deadline_monitor", ignore_result=True)

@@ -3,8 +3,9 @@ compliance. Thin: permissions and scope through accounts.scope, work in services
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import structlog
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.scope import may, offices_for, scoped
+from accounts.scope import may, offices_in_force, scoped
 from core.refusals import Refused
 
-from . import client, jobs, selectors, services
+from . import client, errors, jobs, selectors, services
 from .forms import (
     BackfillForm,
     ClosureDraftForm,
@@ -35,6 +36,16 @@ LOOKUP = "closure_sync.lookup_closure"
 RECEIVE = "closure_sync.receive_closure"
 MONITOR = "closure_sync.monitor_closure"
 
+log = structlog.get_logger(__name__)
+
+
+def _central_error(exc: Exception, *, page: str) -> str:
+    """The page's message for a failed call to the central store; the detail goes to the
+    log only (it may name files or carry the central store's English text)."""
+    code = client.failure_code(exc)
+    log.warning("closure_central_call_failed", page=page, code=code, detail=str(exc)[:500])
+    return errors.message_for(code)
+
 
 def _require(request, permission):
     if not request.user.has_perm(permission):
@@ -42,7 +53,7 @@ def _require(request, permission):
 
 
 def _offices(request, permission):
-    return offices_for(request.user, permission=permission).order_by("code")
+    return offices_in_force(request.user, permission=permission).order_by("code")
 
 
 @login_required
@@ -209,9 +220,33 @@ def _scoped_job(request, pk):
     )
 
 
+def _shown(records: list[dict]) -> list[dict]:
+    """The central store's records with dates to show as dd/mm/yyyy and mm/yyyy (its JSON
+    carries ISO text)."""
+    return [
+        {
+            **r,
+            "confirmed": date.fromisoformat(r["confirmed_on"]) if r.get("confirmed_on") else None,
+            "months": [
+                (date.fromisoformat(p["from"]), date.fromisoformat(p["to"])) for p in r["periods"]
+            ],
+        }
+        for r in records
+    ]
+
+
+def _failures(job) -> list[dict]:
+    """The job's failed records with the message of their code (not the detail)."""
+    return [
+        {"reference": f.get("reference", ""), "message": errors.message_for(f.get("code", ""))}
+        for f in job.failures
+    ]
+
+
 @login_required
 def job_detail(request, pk):
-    return render(request, "closure_sync/job.html", {"job": _scoped_job(request, pk)})
+    job = _scoped_job(request, pk)
+    return render(request, "closure_sync/job.html", {"job": job, "failures": _failures(job)})
 
 
 @login_required
@@ -228,7 +263,8 @@ def job_status(request, pk):
             "pushed": job.pushed,
             "already": job.already,
             "failed": job.failed,
-            "failures": job.failures[:50],
+            "failures": _failures(job)[:50],
+            "error": job.error_message,
         }
     )
 
@@ -258,9 +294,11 @@ def lookup(request):
                 page_size=20,
             )
         except (client.CentralUnavailable, Refused) as exc:
-            error = str(exc)
+            error = _central_error(exc, page="lookup")
     query = request.GET.copy()
     query.pop("page", None)
+    if result:
+        result = {**result, "results": _shown(result["results"])}
     return render(
         request,
         "closure_sync/lookup.html",
@@ -279,7 +317,7 @@ def receive(request):
         try:
             held = client.fetch(book_number=book_number)
         except (client.CentralUnavailable, Refused) as exc:
-            error = str(exc)
+            error = _central_error(exc, page="receive")
     initial = {"book_number": book_number}
     if held:
         months = [p for r in held for p in r["periods"]]
@@ -313,7 +351,13 @@ def receive(request):
     return render(
         request,
         "closure_sync/receive.html",
-        {"form": form, "held": held, "book_number": book_number, "error": error},
+        {
+            "form": form,
+            "held": held,
+            "shown": _shown(held or []),
+            "book_number": book_number,
+            "error": error,
+        },
     )
 
 

@@ -14,8 +14,13 @@ WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 32, 16, 40
 
 
-def _num(value: float) -> str:
+def svg_number(value: float) -> str:
+    """A coordinate for SVG markup: always a dot, whatever the language (Vietnamese
+    formatting writes ``48,0``, which is no number in SVG). Templates print it as text."""
     return f"{value:.1f}"
+
+
+_num = svg_number
 
 
 def line_chart(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.selectors import office_resolve
+from closure_sync import errors as closure_errors
 from closure_sync.models import (
     ClosureOrigin,
     ClosurePeriod,
@@ -52,7 +53,10 @@ def seed_closures(*, actor) -> int:
                 "push_attempts": 3,
                 "push_next_at": now + timedelta(minutes=10),
                 "push_deadline": at + timedelta(hours=48),
-                "push_error": "ConnectError: [Errno 111] Connection refused",
+                # Three attempts while the central store was down (the page shows the code's
+                # message; the detail is for administrators).
+                "push_error_code": closure_errors.UNAVAILABLE,
+                "push_error": "connection refused",
             }
         elif state == "history":
             at = timezone.make_aware(datetime(periods[-1][1].year + 1, 1, 15, 9))

@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Membership, Role, User
+from accounts.models import AccountKind, Membership, Role, User
 from accounts.selectors import office_resolve
 from declarations.employers.models import Employer, EmployerChannel, EmployerMember, Provider
 from ivan.models import ProviderMember
 from ivan.reference import ensure_providers_2015
 
-from .accounts import seed_accounts_demo
+from .accounts import demo_since, seed_accounts_demo
 from .closures import seed_closures
 from .district import seed_district_demo
 from .employers import declarations_demo_seed
@@ -33,11 +33,20 @@ class DemoUser:
     full_name: str
     role: str
     office_code: str | None
+    kind: str = AccountKind.STAFF
 
 
 DEMO_USERS = [
-    DemoUser("donvi_tzh490l", "Nguyễn Thị Lan (Công ty TNHH Minh Phát)", "employer_user", "0101"),
-    DemoUser("ivan_vnpt", "Trần Văn Hùng (VNPT-Vinaphone)", "ivan_client", None),
+    DemoUser(
+        "donvi_tzh490l",
+        "Nguyễn Thị Lan (Công ty TNHH Minh Phát)",
+        "employer_user",
+        "0101",
+        AccountKind.EMPLOYER,
+    ),
+    DemoUser(
+        "ivan_vnpt", "Trần Văn Hùng (VNPT-Vinaphone)", "ivan_client", None, AccountKind.PROVIDER
+    ),
     DemoUser("tiepnhan_badinh", "Lê Thu Hà", "receiving_officer", "0101"),
     DemoUser("thu_badinh", "Phạm Quốc Bảo", "collection_officer", "0101"),
     DemoUser("chotso_badinh", "Đỗ Minh Tuấn", "closure_operator", "0101"),
@@ -118,13 +127,14 @@ def seed_demo() -> list[tuple[str, str, str]]:
     admin.set_password(settings.DEMO_PASSWORD)
     admin.save()
     rows = [("admin", "Superuser", "—")]
-    start = timezone.localdate().replace(day=1)
+    start = demo_since()
     for spec in DEMO_USERS:
         user, _ = User.objects.get_or_create(
             username=spec.username,
             defaults={"full_name": spec.full_name, "email": f"{spec.username}@example.vn"},
         )
         user.set_password(settings.DEMO_PASSWORD)
+        user.account_kind = spec.kind  # an employer's user is not agency staff
         user.save()
         role = Role.objects.get(pk=spec.role)
         office = office_resolve(spec.office_code) if spec.office_code else None

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from accounts import hooks
+from core import navigation
 
 
 class IvanConfig(AppConfig):
@@ -22,3 +24,11 @@ class IvanConfig(AppConfig):
 
         events.subscribe(on_dossier_event, concerns=concerns)
         hooks.register_token_revoker("ivan.oauth", user_tokens_revoke)
+        navigation.register(
+            navigation.NavItem(
+                _("I-VAN API clients"),
+                "ivan:clients",
+                "ivan.manage_api_clients",
+                _("Issue sandbox and live clients to providers; rotate and revoke secrets."),
+            )
+        )

@@ -91,6 +91,7 @@ class ApiClient(models.Model):
     class Meta:
         verbose_name = _("API client")
         verbose_name_plural = _("API clients")
+        permissions = [("manage_api_clients", "May issue, rotate and revoke I-VAN API clients")]
 
     def __str__(self):
         kind = "sandbox" if self.sandbox else "live"
@@ -101,15 +102,28 @@ class ApiClient(models.Model):
         return set(self.scopes.split())
 
 
+class ClientSecretQuerySet(models.QuerySet):
+    def live(self, at=None):
+        """Secrets that authenticate at ``at`` (now): not revoked and not past their expiry."""
+        moment = at or timezone.now()
+        return self.filter(
+            Q(revoked_at__isnull=True), Q(expires_at__isnull=True) | Q(expires_at__gt=moment)
+        )
+
+
 class ClientSecret(models.Model):
     """One secret of an API client. At most two are live at once, so a provider can roll
-    its secret without downtime: issue the new one, switch over, revoke the old one."""
+    its secret without downtime: issue the new one, switch over, revoke the old one (or let
+    it run out at the expiry set at the rotation)."""
 
     client = models.ForeignKey(ApiClient, models.CASCADE, related_name="secrets")
     secret_hash = models.CharField(max_length=200)
     label = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClientSecretQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

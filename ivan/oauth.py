@@ -115,7 +115,7 @@ class ProviderOAuth2Validator(OAuth2Validator):
             return False
         if not Contract.objects.in_force().filter(provider_id=client.provider_id).exists():
             return False
-        live = ClientSecret.objects.filter(client=client, revoked_at__isnull=True)
+        live = ClientSecret.objects.live().filter(client=client)
         return any(check_password(secret, s.secret_hash) for s in live)
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):

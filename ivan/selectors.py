@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 
 from declarations.employers.models import Provider
-from ivan.models import ApiCall, Contract
+from ivan.models import ApiCall, ApiClient, Contract
 
 
 def providers_under_contract(on=None) -> QuerySet[Provider]:
@@ -48,3 +48,12 @@ def provider_stats(*, provider: Provider, since: datetime) -> dict:
         "latency_ms_p50": percentile(0.50),
         "latency_ms_p95": percentile(0.95),
     }
+
+
+def api_clients() -> QuerySet[ApiClient]:
+    """Every API client with its provider and secrets (central IT's list)."""
+    return (
+        ApiClient.objects.select_related("provider", "application")
+        .prefetch_related("secrets")
+        .order_by("provider__code", "sandbox", "id")
+    )

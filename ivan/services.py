@@ -5,23 +5,46 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from accounts import audit
+from core.refusals import Refused, codes_register
 from declarations.employers.models import Employer, EmployerChannel, EStatus, Provider
 from declarations.employers.services import certificate_register, registration_submit
 from ivan.models import ApiClient, ClientSecret, Contract, ContractState, WebhookEndpoint
 
 MAX_LIVE_SECRETS = 2
 
+codes_register(
+    "ivan_clients",
+    "I-VAN API clients (issued by central IT)",
+    {
+        "IVAN_SECRET_LIMIT": _(
+            "Client {client_id} already has two live secrets; revoke one before issuing another."
+        ),
+        "IVAN_SECRET_EXPIRY_PAST": _("The old secret's expiry must be in the future."),
+        "IVAN_SECRET_ALREADY_REVOKED": _("This secret is already revoked."),
+        "IVAN_SCOPE_UNKNOWN": _("Unknown scope: {value}."),
+        "IVAN_SCOPE_NONE": _("Choose at least one scope."),
+        "IVAN_PROVIDER_NO_CONTRACT": _(
+            "Provider {value} holds no contract in force; its clients would get no token."
+        ),
+    },
+)
 
-class SecretLimitReached(Exception):
+
+class SecretLimitReached(Refused):
     """A client already holds two live secrets; revoke one first."""
+
+    def __init__(self, client_id: str):
+        super().__init__("IVAN_SECRET_LIMIT", client_id=client_id)
 
 
 @dataclass(frozen=True)
@@ -59,10 +82,16 @@ def contract_set_state(*, actor, contract: Contract, state: str) -> Contract:
 def api_client_create(
     *, actor, provider: Provider, scopes: list[str], sandbox: bool = False, label: str = ""
 ) -> IssuedSecret:
-    """Create an OAuth2 client (client credentials) for ``provider`` with its first secret."""
-    unknown = set(scopes) - set(settings.IVAN_SCOPES)
+    """Create an OAuth2 client (client credentials) for ``provider`` with its first secret.
+
+    Refused for an unknown scope, no scope, or a provider without a contract in force."""
+    unknown = sorted(set(scopes) - set(settings.IVAN_SCOPES))
     if unknown:
-        raise ValueError(f"unknown scopes: {sorted(unknown)}")
+        raise Refused("IVAN_SCOPE_UNKNOWN", value=", ".join(unknown))
+    if not scopes:
+        raise Refused("IVAN_SCOPE_NONE")
+    if not Contract.objects.in_force().filter(provider=provider).exists():
+        raise Refused("IVAN_PROVIDER_NO_CONTRACT", value=provider.code)
     application = Application.objects.create(
         name=f"{provider.code}{' sandbox' if sandbox else ''} {label}".strip(),
         client_type=Application.CLIENT_CONFIDENTIAL,
@@ -93,15 +122,47 @@ def _issue(*, actor, client: ApiClient, label: str) -> IssuedSecret:
 @transaction.atomic
 def client_secret_issue(*, actor, client: ApiClient, label: str = "") -> IssuedSecret:
     """Add a secret for a rotation; refused when two are already live."""
-    live = ClientSecret.objects.select_for_update().filter(client=client, revoked_at__isnull=True)
-    if live.count() >= MAX_LIVE_SECRETS:
+    live = list(ClientSecret.objects.select_for_update().live().filter(client=client))
+    if len(live) >= MAX_LIVE_SECRETS:
         raise SecretLimitReached(client.application.client_id)
     return _issue(actor=actor, client=client, label=label)
 
 
 @transaction.atomic
+def client_secret_rotate(
+    *, actor, client: ApiClient, old_expires_at: datetime | None = None, label: str = ""
+) -> IssuedSecret:
+    """Rotation: a new secret, while the live one keeps working until it is revoked or, when
+    ``old_expires_at`` is given, until then (both live in between, at most two).
+
+    Refused when two are already live (revoke one first) or the expiry is not ahead."""
+    if old_expires_at is not None and old_expires_at <= timezone.now():
+        raise Refused("IVAN_SECRET_EXPIRY_PAST")
+    live = list(ClientSecret.objects.select_for_update().live().filter(client=client))
+    if len(live) >= MAX_LIVE_SECRETS:
+        raise SecretLimitReached(client.application.client_id)
+    issued = _issue(actor=actor, client=client, label=label or "rotation")
+    if old_expires_at is not None:
+        for old in live:
+            if old.expires_at is None or old.expires_at > old_expires_at:
+                old.expires_at = old_expires_at
+                old.save(update_fields=["expires_at"])
+    audit.record(
+        actor,
+        "ivan.secret.rotated",
+        client,
+        None,
+        {"old": [s.pk for s in live], "old_expires_at": old_expires_at},
+    )
+    return issued
+
+
+@transaction.atomic
 def client_secret_revoke(*, actor, secret: ClientSecret) -> ClientSecret:
     """Revoke one secret; tokens already issued run out at their expiry."""
+    secret = ClientSecret.objects.select_for_update().select_related("client").get(pk=secret.pk)
+    if secret.revoked_at is not None:
+        raise Refused("IVAN_SECRET_ALREADY_REVOKED")
     secret.revoked_at = timezone.now()
     secret.save(update_fields=["revoked_at"])
     audit.record(actor, "ivan.secret.revoked", secret.client, None, {"secret": secret.pk})

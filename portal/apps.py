@@ -1,6 +1,10 @@
 from django.apps import AppConfig
+from django.core import checks
 
-from core import uploads  # noqa: F401  (registers the upload refusal codes)
+from core import (
+    pdf,
+    uploads,  # noqa: F401  (registers the upload refusal codes)
+)
 
 
 class PortalConfig(AppConfig):
@@ -8,3 +12,7 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "Cổng giao dịch điện tử BHXH"
+
+    def ready(self):
+        # A font without Vietnamese glyphs would print notices as empty boxes: refuse to start.
+        checks.register(pdf.font_check)

@@ -25,6 +25,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 # Vietnamese glyphs in the PDF notices and reports.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -32,6 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+say "Browser test tools (npm)"
+# axe-core, which the accessibility test injects into Chromium (tests/browser/package.json).
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ] \
+   || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    (cd tests/browser && npm ci --no-audit --no-fund --silent) \
+      || echo "WARNING: npm ci failed; the accessibility test skips (fails with CI=true)." >&2
+  else
+    echo "WARNING: npm not found; the accessibility test skips (install Node.js and npm)." >&2
   fi
 fi
 

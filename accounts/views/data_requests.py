@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.paging import paged
 from core.uploads import upload_limit
 
 from .. import data_requests as svc
@@ -24,11 +25,14 @@ PERMS = (svc.REQUEST, svc.APPROVE, svc.FULFIL)
 
 @needs(*PERMS)
 def request_list(request):
+    requests = svc.data_requests_visible(request.user).order_by("-requested_at", "-id")
+    listing = paged(request, requests)
     return render(
         request,
         "accounts/data_request_list.html",
         {
-            "requests": svc.data_requests_visible(request.user)[:200],
+            "page": listing.page,
+            "query": listing.query,
             "may_file": request.user.has_perm(svc.REQUEST),
         },
     )
@@ -37,7 +41,7 @@ def request_list(request):
 @needs(svc.REQUEST)
 @upload_limit(svc.LETTER_MAX_BYTES)
 def request_new(request):
-    offices = scope.offices_for(request.user, permission=svc.REQUEST).order_by("code")
+    offices = scope.offices_in_force(request.user, permission=svc.REQUEST).order_by("code")
     form = DataRequestForm(request.POST or None, request.FILES or None, offices=offices)
     formset = IndicatorFormSet(request.POST or None, prefix="ind")
     if request.method == "POST" and form.is_valid() and formset.is_valid():

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.paging import paged
 from core.refusals import Refused
 
 from .. import lifecycle, provisioning, scope
 from ..forms import DecisionForm, GrantForm, LockForm, StaffAccountForm
-from ..models import ApplicationGrant, PersonnelDecision
+from ..models import AccountKind, ApplicationGrant, PersonnelDecision
 from .common import needs, service_error
 
 MANAGE_STAFF = "accounts.manage_staff"
@@ -26,13 +27,18 @@ def _decisions(user):
 
 @needs(MANAGE_STAFF)
 def decision_list(request):
-    decisions = _decisions(request.user).select_related("user", "new_office", "office")[:200]
-    return render(request, "accounts/decision_list.html", {"decisions": decisions})
+    decisions = _decisions(request.user).select_related("user", "new_office", "office")
+    listing = paged(request, decisions.order_by("-effective_on", "-id"))
+    return render(
+        request, "accounts/decision_list.html", {"page": listing.page, "query": listing.query}
+    )
 
 
 @needs(MANAGE_STAFF)
 def decision_new(request):
-    users = lifecycle.users_in_scope(request.user).filter(account_kind="staff").order_by("username")
+    users = lifecycle.agency_accounts(
+        lifecycle.users_in_scope(request.user), kinds=[AccountKind.STAFF]
+    ).order_by("username")
     form = DecisionForm(request.POST or None, users=users)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -74,7 +80,7 @@ def decision_cancel(request, pk):
 
 @needs(MANAGE_STAFF)
 def staff_new(request):
-    offices = scope.offices_for(request.user, permission=MANAGE_STAFF).order_by("code")
+    offices = scope.offices_in_force(request.user, permission=MANAGE_STAFF).order_by("code")
     form = StaffAccountForm(request.POST or None, offices=offices)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -101,11 +107,15 @@ def staff_new(request):
 
 @needs(MANAGE_STAFF)
 def dormant(request):
-    users = lifecycle.dormant_accounts(request.user)[:500]
+    listing = paged(request, lifecycle.dormant_accounts(request.user))
     return render(
         request,
         "accounts/dormant.html",
-        {"users": users, "days": lifecycle.settings.ACCOUNTS_DORMANT_DAYS},
+        {
+            "page": listing.page,
+            "query": listing.query,
+            "days": lifecycle.settings.ACCOUNTS_DORMANT_DAYS,
+        },
     )
 
 
@@ -122,7 +132,7 @@ def dormant_lock(request, pk):
 
 
 def _people(request):
-    return lifecycle.users_in_scope(request.user).filter(account_kind__in=["staff", "outside"])
+    return lifecycle.agency_accounts(lifecycle.users_in_scope(request.user))
 
 
 @needs(MANAGE_STAFF)
@@ -131,13 +141,18 @@ def staff_list(request):
     users = _people(request).order_by("username")
     if query:
         users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
-    return render(request, "accounts/staff_list.html", {"users": users[:300], "q": query})
+    listing = paged(request, users)
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {"page": listing.page, "query": listing.query, "q": query},
+    )
 
 
 @needs(MANAGE_STAFF)
 def staff_detail(request, pk):
     person = get_object_or_404(_people(request), pk=pk)
-    offices = scope.offices_for(request.user, permission=MANAGE_STAFF).order_by("code")
+    offices = scope.offices_in_force(request.user, permission=MANAGE_STAFF).order_by("code")
     form = GrantForm(request.POST or None, offices=offices)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.paging import paged
+
 from .. import provisioning, scope
 from ..forms import DecisionNoteForm, OutsideRequestForm
 from ..models import OutsideAccountRequest
@@ -32,11 +34,13 @@ def _requests(user):
 
 @needs(MANAGE_STAFF, APPROVE)
 def request_list(request):
+    listing = paged(request, _requests(request.user).order_by("-requested_at", "-id"))
     return render(
         request,
         "accounts/outside_list.html",
         {
-            "requests": _requests(request.user)[:200],
+            "page": listing.page,
+            "query": listing.query,
             "may_file": request.user.has_perm(MANAGE_STAFF),
         },
     )
@@ -44,7 +48,7 @@ def request_list(request):
 
 @needs(MANAGE_STAFF)
 def request_new(request):
-    offices = scope.offices_for(request.user, permission=MANAGE_STAFF).order_by("code")
+    offices = scope.offices_in_force(request.user, permission=MANAGE_STAFF).order_by("code")
     form = OutsideRequestForm(request.POST or None, offices=offices)
     if request.method == "POST" and form.is_valid():
         try:

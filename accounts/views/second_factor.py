@@ -18,6 +18,14 @@ def _next(request) -> str:
     return "/"
 
 
+def _refusal(check) -> str:
+    if check.wait_seconds:
+        return _(
+            "[ACC-OTP-WAIT] Too many wrong codes. Wait %(n)s seconds, then enter the current code."
+        ) % {"n": check.wait_seconds}
+    return _("[ACC-OTP-CODE] The code is not right. Try the current one.")
+
+
 @login_required
 def otp_enrol(request):
     if second_factor.otp_device_confirmed(request.user) and not request.user.is_verified():
@@ -25,11 +33,12 @@ def otp_enrol(request):
     device = second_factor.otp_enrolment_start(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if second_factor.otp_enrolment_confirm(
+        check = second_factor.otp_enrolment_confirm(
             request=request, device=device, token=form.cleaned_data["token"]
-        ):
+        )
+        if check.ok:
             return redirect(_next(request))
-        form.add_error("token", _("[ACC-OTP-CODE] The code is not right. Try the current one."))
+        form.add_error("token", _refusal(check))
     return render(
         request,
         "accounts/otp_enrol.html",
@@ -48,7 +57,8 @@ def otp_verify(request):
         return redirect("accounts:otp_enrol")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if second_factor.otp_verify(request=request, token=form.cleaned_data["token"]):
+        check = second_factor.otp_verify(request=request, token=form.cleaned_data["token"])
+        if check.ok:
             return redirect(_next(request))
-        form.add_error("token", _("[ACC-OTP-CODE] The code is not right. Try the current one."))
+        form.add_error("token", _refusal(check))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next(request)})

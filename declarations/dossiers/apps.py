@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from core.navigation import register_banner
 from core.refusals import catalogue_section_register
 
 
@@ -17,6 +18,9 @@ class DossiersConfig(AppConfig):
             navigation,  # noqa: F401  (registers its pages)
             supplements,  # noqa: F401  (registers its refusal codes)
         )
+        from declarations.dossiers.home import employer_home_banner
+
+        register_banner(employer_home_banner)  # the employer's dossiers on the home page
 
         # reasons registers the review decisions' refusal codes.
         from declarations.dossiers.reasons import REASONS

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import reportlab
-from django.conf import settings
 from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
+from reportlab.platypus import Spacer, Table
 
+from core import pdf
 from core.refusals import Problem
 from declarations.dossiers.reasons import REASONS
 from declarations.employers.procedures import procedure_get
@@ -267,112 +261,42 @@ def _channel(dossier, en: bool) -> str:
         return str(dossier.get_channel_display())
 
 
-def pdf_font() -> str:
-    path = Path(settings.PDF_FONT_PATH)
-    if "PortalSans" not in pdfmetrics.getRegisteredFontNames():
-        if not path.exists():
-            path = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
-        pdfmetrics.registerFont(TTFont("PortalSans", str(path)))
-    return "PortalSans"
+MARGIN = 15 * mm
+REPUBLIC = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập – Tự do – Hạnh phúc"
+# Shares of the page width of the people table: STT, name, number, plan, book, card, valid,
+# hospital.
+PEOPLE_WIDTHS = (0.06, 0.17, 0.12, 0.08, 0.07, 0.2, 0.14, 0.16)
 
 
 def notice_pdf(notice) -> bytes:
-    """The notice as a one-page A4 PDF: the official Vietnamese text."""
+    """The notice as A4 pages: the official Vietnamese text, long values wrapped, the table of
+    people (or of changes) over as many pages as it takes, its header on each."""
     title, lines = notice_lines(notice)
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(f"{title} {notice.number}")
-    font = pdf_font()
-    width, height = A4
-    y = height - 25 * mm
-    pdf.setFont(font, 11)
-    pdf.drawString(20 * mm, y, "BẢO HIỂM XÃ HỘI VIỆT NAM")
-    pdf.drawRightString(width - 20 * mm, y, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
-    y -= 18 * mm
-    pdf.setFont(font, 14)
-    pdf.drawCentredString(width / 2, y, title)
-    y -= 14 * mm
-    pdf.setFont(font, 11)
-    for label, value in lines:
-        pdf.drawString(25 * mm, y, f"{label}:")
-        for chunk in _wrap(value, 70):
-            pdf.drawString(70 * mm, y, chunk)
-            y -= 7 * mm
+    width = A4[0] - 2 * MARGIN
+    masthead = Table(
+        [[pdf.text("BẢO HIỂM XÃ HỘI VIỆT NAM", 10), pdf.text(REPUBLIC, 10, center=True)]],
+        colWidths=[width / 2, width / 2],
+    )
+    story = [
+        masthead,
+        Spacer(1, 10 * mm),
+        pdf.text(title, 14, center=True),
+        Spacer(1, 8 * mm),
+        pdf.fields(lines, widths=[50 * mm, width - 50 * mm], size=10.5),
+    ]
     headers, people = notice_people(notice)
     if people and _is_changes(notice.data["people"]):
-        y = _changes_table(pdf, font, headers, people, y - 4 * mm)
-    elif people:
-        y = _people_table(pdf, font, headers, people, y - 4 * mm)
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-# Column starts (mm) of the people table: STT, name, number, plan, book, card, valid, hospital.
-PEOPLE_COLUMNS = (12, 22, 62, 86, 100, 116, 160, 188)
-
-
-def _people_table(pdf, font, headers, rows, y):
-    """The people of a result notice, as many A4 pages as it takes."""
-    _width, height = A4
-
-    def header(y):
-        pdf.setFont(font, 7)
-        for x, text in zip(PEOPLE_COLUMNS, headers, strict=True):
-            pdf.drawString(x * mm, y, text)
-        return y - 5 * mm
-
-    y = header(y)
-    for row in rows:
-        if y < 20 * mm:
-            pdf.showPage()
-            y = header(height - 20 * mm)
-        pdf.setFont(font, 7)
-        for x, text in zip(PEOPLE_COLUMNS, row, strict=True):
-            pdf.drawString(x * mm, y, text[:44])
-        y -= 4.5 * mm
-    return y
-
-
-# Column starts (mm) of the changes table, and the characters a line of each holds.
-CHANGE_COLUMNS = ((12, 30), (60, 40), (125, 40))
-
-
-def _changes_table(pdf, font, headers, rows, y):
-    """The changes of a 604 result notice, each value wrapped in its column."""
-    _width, height = A4
-    pdf.setFont(font, 11)
-    pdf.drawString(20 * mm, y, f"{CHANGES_CAPTION[0]}:")
-    y -= 7 * mm
-    for cells in [headers, *rows]:
-        wrapped = [
-            _cell_lines(t, chars) for t, (_x, chars) in zip(cells, CHANGE_COLUMNS, strict=True)
+        story += [
+            Spacer(1, 4 * mm),
+            pdf.text(f"{CHANGES_CAPTION[0]}:", 10.5),
+            Spacer(1, 2 * mm),
+            pdf.table(headers, people, widths=[w * width for w in (0.3, 0.35, 0.35)], size=8.5),
         ]
-        depth = max(len(lines) for lines in wrapped)
-        if y - depth * 4.5 * mm < 20 * mm:
-            pdf.showPage()
-            y = height - 20 * mm
-        pdf.setFont(font, 8)
-        for lines, (x, _chars) in zip(wrapped, CHANGE_COLUMNS, strict=True):
-            for n, line in enumerate(lines):
-                pdf.drawString(x * mm, y - n * 4.5 * mm, line)
-        y -= depth * 4.5 * mm + 1.5 * mm
-    return y
-
-
-def _cell_lines(text: str, width: int) -> list[str]:
-    """``text`` wrapped at ``width``, a word longer than that (an e-mail address) cut."""
-    return [
-        line[i : i + width] for line in _wrap(text, width) for i in range(0, len(line) or 1, width)
-    ]
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, current = (text or "").split(), [], ""
-    for word in words:
-        if len(current) + len(word) + 1 > width and current:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    return [*lines, current] if current or not lines else lines
+    elif people:
+        story += [
+            Spacer(1, 4 * mm),
+            pdf.table(headers, people, widths=[w * width for w in PEOPLE_WIDTHS], size=7.5),
+        ]
+    return pdf.render(
+        story, title=f"{title} {notice.number}", margin=MARGIN, footer=str(notice.number)
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from accounts.scope import scoped
-from declarations.dossiers.models import Dossier, Notice
+from declarations.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus, Notice
 
 
 def dossier_history(
@@ -67,4 +70,46 @@ def notice_get(*, user, pk: int) -> Notice | None:
         scoped(user, Notice.objects.select_related("dossier__employer"))
         .filter(pk=pk, dossier__sandbox=False)
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class EmployerHome:
+    """What an employer's user sees first: recent dossiers, the latest notices, the
+    supplement requests waiting for an answer and the dates ahead."""
+
+    recent: list[Dossier]
+    notices: list[Notice]
+    awaiting_supplement: list[Dossier]
+    in_progress: list[Dossier]  # open, with the legal date of the office's answer
+    contributions_due: date  # this month's contributions: by the month's last day
+
+
+def employer_home(*, user, limit: int = 5, today: date | None = None) -> EmployerHome:
+    """The employer user's home page, through the same scoping as the history (their own
+    units only). Four queries, whatever the number of dossiers."""
+    today = today or timezone.localdate()
+    dossiers = dossier_history(user=user)
+    recent = list(dossiers[:limit])
+    awaiting = list(
+        dossiers.filter(status=DossierStatus.SUPPLEMENT_REQUESTED).prefetch_related("notices")
+    )
+    in_progress = list(
+        dossiers.filter(status__in=OPEN_STATUSES, deadline__isnull=False)
+        .exclude(status=DossierStatus.SUPPLEMENT_REQUESTED)  # the office waits for the unit
+        .order_by("deadline", "received_at")[:limit]
+    )
+    notices = list(
+        scoped(user, Notice.objects.select_related("dossier"))
+        .filter(dossier__sandbox=False)
+        .distinct()
+        .order_by("-issued_at", "-pk")[:limit]
+    )
+    last_day = calendar.monthrange(today.year, today.month)[1]
+    return EmployerHome(
+        recent=recent,
+        notices=notices,
+        awaiting_supplement=awaiting,
+        in_progress=in_progress,
+        contributions_due=today.replace(day=last_day),
     )

@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from accounts.scope import scoped
+from core.paging import paged
 from core.refusals import Refused
 from declarations.dossiers.content import dossier_content, file_media
 from declarations.dossiers.forms import IncidentForm, PaperDossierForm
@@ -35,9 +36,12 @@ from declarations.employers.selectors import staff_require
 @login_required
 def incidents(request):
     staff_require(request.user, "accounts.receive_dossiers")
-    recorded = list(
-        scoped(request.user, Incident.objects.all(), permission="accounts.receive_dossiers")[:200]
+    recorded = scoped(
+        request.user,
+        Incident.objects.select_related("office"),
+        permission="accounts.receive_dossiers",
     )
+    listing = paged(request, recorded.order_by("-started_at", "-id"))
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         office = next(
@@ -49,7 +53,11 @@ def incidents(request):
         incident_record(actor=request.user, office=office, **form.cleaned_data)
         messages.success(request, _("Incident recorded."))
         return redirect("declarations:incidents")
-    return render(request, "declarations/incidents.html", {"form": form, "incidents": recorded})
+    return render(
+        request,
+        "declarations/incidents.html",
+        {"form": form, "page": listing.page, "query": listing.query},
+    )
 
 
 @login_required

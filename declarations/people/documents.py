@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
+from reportlab.platypus import Spacer
 
 from accounts.scope import scoped
-from declarations.dossiers.notices import pdf_font
+from core import pdf
 from declarations.people.models import InsuranceBook, PersonIdentity
 
 # ISO ID-1 card size (85.6 × 54 mm), the health-insurance card's format.
@@ -24,17 +22,10 @@ def _holder(person) -> tuple[str, str]:
 
 
 def card_pdf(card) -> bytes:
-    """Thẻ BHYT as an ID-1 card: number, holder, birth date, first-contact hospital, validity."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=CARD_SIZE)
-    pdf.setTitle(f"Thẻ BHYT {card.number}")
-    font = pdf_font()
+    """Thẻ BHYT as an ID-1 card: number, holder, birth date, first-contact hospital, validity;
+    a long name or hospital wraps and the text shrinks to stay on the card."""
     width, height = CARD_SIZE
-    pdf.setFont(font, 7)
-    pdf.drawCentredString(width / 2, height - 6 * mm, "BẢO HIỂM XÃ HỘI VIỆT NAM")
-    pdf.setFont(font, 9)
-    pdf.drawCentredString(width / 2, height - 11 * mm, "THẺ BẢO HIỂM Y TẾ")
-    pdf.setFont(font, 8)
+    margin = 4 * mm
     valid_to = card.valid_to.strftime("%d/%m/%Y") if card.valid_to else "—"
     name, birth = _holder(card.person)
     lines = [
@@ -45,13 +36,19 @@ def card_pdf(card) -> bytes:
         f"Giá trị sử dụng: từ {card.valid_from:%d/%m/%Y} đến {valid_to}",
         f"Đơn vị: {card.employer.unit_code}",
     ]
-    y = height - 18 * mm
-    for line in lines:
-        pdf.drawString(4 * mm, y, line)
-        y -= 5 * mm
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+    story = [
+        pdf.text("BẢO HIỂM XÃ HỘI VIỆT NAM", 7, center=True),
+        pdf.text("THẺ BẢO HIỂM Y TẾ", 9, center=True),
+        Spacer(1, 2 * mm),
+        *[pdf.text(line, 8) for line in lines],
+    ]
+    box = (width - 2 * margin, height - 2 * margin)
+    return pdf.render(
+        [pdf.shrink_to(*box, story)],
+        title=f"Thẻ BHYT {card.number}",
+        pagesize=CARD_SIZE,
+        margin=margin,
+    )
 
 
 def book_get(*, user, number: str) -> InsuranceBook | None:
@@ -63,18 +60,10 @@ def book_get(*, user, number: str) -> InsuranceBook | None:
 
 
 def book_pdf(book) -> bytes:
-    """Bìa sổ BHXH: the book's cover with its number, the holder and the issue."""
-    buffer = io.BytesIO()
+    """Bìa sổ BHXH: the book's cover (the right half of a landscape A4 sheet) with its number,
+    the holder and the issue."""
     size = landscape(A4)
-    pdf = canvas.Canvas(buffer, pagesize=size)
-    pdf.setTitle(f"Sổ BHXH {book.number}")
-    font = pdf_font()
     width, height = size
-    pdf.setFont(font, 12)
-    pdf.drawCentredString(width * 3 / 4, height - 30 * mm, "BẢO HIỂM XÃ HỘI VIỆT NAM")
-    pdf.setFont(font, 20)
-    pdf.drawCentredString(width * 3 / 4, height - 60 * mm, "SỔ BẢO HIỂM XÃ HỘI")
-    pdf.setFont(font, 12)
     issued = timezone.localtime(book.issued_at).strftime("%d/%m/%Y")
     name, birth = _holder(book.person)
     lines = [
@@ -84,10 +73,15 @@ def book_pdf(book) -> bytes:
         f"Cấp ngày: {issued}",
         f"Đơn vị: {book.employer.name} ({book.employer.unit_code})",
     ]
-    y = height - 85 * mm
-    for line in lines:
-        pdf.drawString(width / 2 + 20 * mm, y, line)
-        y -= 9 * mm
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+    story = [
+        pdf.text("BẢO HIỂM XÃ HỘI VIỆT NAM", 12, center=True),
+        Spacer(1, 18 * mm),
+        pdf.text("SỔ BẢO HIỂM XÃ HỘI", 20, center=True),
+        Spacer(1, 18 * mm),
+        *[pdf.text(line, 12) for line in lines],
+    ]
+    cover = (width / 2 + 20 * mm, 20 * mm, width / 2 - 40 * mm, height - 45 * mm)
+    box = cover[2:]
+    return pdf.render(
+        [pdf.shrink_to(*box, story)], title=f"Sổ BHXH {book.number}", pagesize=size, frame=cover
+    )

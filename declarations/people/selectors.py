@@ -86,3 +86,12 @@ def card_get(*, user, pk: int, permission: str | None = None) -> HealthCard | No
         .filter(pk=pk)
         .first()
     )
+
+
+def unit_cards(*, employer, status: str | None = None) -> QuerySet[HealthCard]:
+    """The health cards a unit's workers were issued through it (``status`` narrows: e.g.
+    ``to_return``), each with its holder's latest name; newest first."""
+    qs = HealthCard.objects.filter(employer=employer)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("person", "return_asked_by").annotate(full_name=_latest_name())

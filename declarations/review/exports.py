@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
+from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
-from declarations.dossiers.notices import _wrap, pdf_font
+from core import pdf
 from declarations.review.selectors import PeriodReport
 
 LABEL_COLUMNS, LABEL_ROWS = 2, 7
@@ -22,41 +22,45 @@ LABEL_W, LABEL_H = 95 * mm, 38 * mm
 
 
 def dispatch_labels_pdf(rows) -> bytes:
-    """A4 sheets of 2 × 7 address labels, one per result to post."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle("Nhãn gửi kết quả qua bưu điện")
-    font = pdf_font()
-    width, height = A4
+    """A4 sheets of 2 × 7 address labels, one per result to post; a long address wraps
+    and shrinks to stay on its label."""
     per_page = LABEL_COLUMNS * LABEL_ROWS
+    width, height = A4
     margin_x = (width - LABEL_COLUMNS * LABEL_W) / 2
     margin_y = (height - LABEL_ROWS * LABEL_H) / 2
-    for i, row in enumerate(rows):
-        if i and i % per_page == 0:
-            pdf.showPage()
-        slot = i % per_page
-        x = margin_x + (slot % LABEL_COLUMNS) * LABEL_W + 4 * mm
-        y = height - margin_y - (slot // LABEL_COLUMNS) * LABEL_H - 8 * mm
-        employer = row.dossier.employer
-        pdf.setFont(font, 8)
-        pdf.drawString(x, y, f"BHXH {row.office.name} — KQ {row.notice.number}")
-        pdf.setFont(font, 11)
-        y -= 6 * mm
-        pdf.drawString(x, y, f"{employer.name}"[:48])
-        pdf.setFont(font, 9)
-        for chunk in _wrap(row.address, 55)[:3]:
-            y -= 5 * mm
-            pdf.drawString(x, y, chunk)
-        y -= 5 * mm
-        pdf.drawString(
-            x, y, f"Mã đơn vị: {employer.unit_code}  Hồ sơ: {row.dossier.transaction_code}"
-        )
+    cells = [_label(row) for row in rows]
+    pages = [cells[i : i + per_page] for i in range(0, len(cells), per_page)]
+    story = []
+    for n, page in enumerate(pages):
+        page += [""] * (per_page - len(page))
+        grid = [page[r * LABEL_COLUMNS : (r + 1) * LABEL_COLUMNS] for r in range(LABEL_ROWS)]
+        sheet = Table(grid, colWidths=[LABEL_W] * LABEL_COLUMNS, rowHeights=[LABEL_H] * LABEL_ROWS)
+        sheet.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [sheet] if n == 0 else [PageBreak(), sheet]
     if not rows:
-        pdf.setFont(font, 11)
-        pdf.drawString(25 * mm, height - 30 * mm, "Không có kết quả cần gửi.")
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+        story = [pdf.text("Không có kết quả cần gửi.", 11)]
+    return pdf.render(
+        story,
+        title="Nhãn gửi kết quả qua bưu điện",
+        # A millimetre to spare around the sheet, so rounding never pushes a row over.
+        frame=(
+            margin_x - mm,
+            margin_y - mm,
+            LABEL_COLUMNS * LABEL_W + 2 * mm,
+            LABEL_ROWS * LABEL_H + 2 * mm,
+        ),
+    )
+
+
+def _label(row):
+    employer = row.dossier.employer
+    lines = [
+        pdf.text(f"BHXH {row.office.name} — KQ {row.notice.number}", 8),
+        pdf.text(employer.name, 11),
+        pdf.text(row.address, 9),
+        pdf.text(f"Mã đơn vị: {employer.unit_code}  Hồ sơ: {row.dossier.transaction_code}", 9),
+    ]
+    return pdf.shrink_to(LABEL_W - 8 * mm, LABEL_H - 6 * mm, lines)
 
 
 CSV_HEADER = [
@@ -113,7 +117,7 @@ def report_workbook(report: PeriodReport) -> bytes:
         _("Office"),
         _("Received"),
         *[f"{_('Procedure')} {p}" for p in report.procedures],
-        *[f"{_('Channel')} {c}" for c in report.channels],
+        *[f"{_('Channel')}: {c}" for c in report.channel_labels],
         _("Decided"),
         _("On time"),
         _("On-time rate (%)"),
@@ -146,59 +150,52 @@ def report_workbook(report: PeriodReport) -> bytes:
 
 
 def report_pdf(report: PeriodReport) -> bytes:
-    """The report as landscape A4 pages: one line per office."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=landscape(A4))
-    pdf.setTitle("Báo cáo giao dịch điện tử")
-    font = pdf_font()
-    width, height = landscape(A4)
-    columns = [
-        ("Cơ quan", 15 * mm),
-        ("Hồ sơ nhận", 110 * mm),
-        ("Điện tử", 135 * mm),
-        ("Giấy", 160 * mm),
-        ("Đã giải quyết", 180 * mm),
-        ("Đúng hạn (%)", 210 * mm),
-        ("Tỷ lệ ĐV điện tử (%)", 240 * mm),
+    """The report as landscape A4 pages: one line per office, the header on each page."""
+    size = landscape(A4)
+    width = size[0] - 2 * 15 * mm
+    headers = [
+        "Cơ quan",
+        "Hồ sơ nhận",
+        "Điện tử",
+        "Giấy",
+        "Đã giải quyết",
+        "Đúng hạn (%)",
+        "Tỷ lệ ĐV điện tử (%)",
     ]
-
-    def header(y):
-        pdf.setFont(font, 14)
-        pdf.drawCentredString(width / 2, y, "BÁO CÁO TÌNH HÌNH GIAO DỊCH ĐIỆN TỬ")
-        y -= 7 * mm
-        pdf.setFont(font, 10)
-        pdf.drawCentredString(
-            width / 2,
-            y,
-            f"Từ ngày {report.date_from:%d/%m/%Y} đến ngày {report.date_to:%d/%m/%Y}",
-        )
-        y -= 10 * mm
-        for title, x in columns:
-            pdf.drawString(x, y, title)
-        return y - 7 * mm
 
     def fmt(value):
         return "—" if value is None else f"{value}".replace(".", ",")
 
-    y = header(height - 18 * mm)
+    rows = []
     for row in [*report.offices, report.totals]:
-        if y < 15 * mm:
-            pdf.showPage()
-            y = header(height - 18 * mm)
         paper = row.by_channel.get("paper", 0)
-        values = [
-            (f"{row.office.code} {row.office.name}" if row.office else "Tổng cộng")[:60],
-            str(row.received),
-            str(row.received - paper),
-            str(paper),
-            str(row.decided),
-            fmt(row.on_time_rate),
-            fmt(row.adoption_rate),
-        ]
-        pdf.setFont(font, 9)
-        for (_t, x), value in zip(columns, values, strict=True):
-            pdf.drawString(x, y, value)
-        y -= 6 * mm
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+        rows.append(
+            [
+                f"{row.office.code} {row.office.name}" if row.office else "Tổng cộng",
+                row.received,
+                row.received - paper,
+                paper,
+                row.decided,
+                fmt(row.on_time_rate),
+                fmt(row.adoption_rate),
+            ]
+        )
+    story = [
+        pdf.text("BÁO CÁO TÌNH HÌNH GIAO DỊCH ĐIỆN TỬ", 14, center=True),
+        pdf.text(
+            f"Từ ngày {report.date_from:%d/%m/%Y} đến ngày {report.date_to:%d/%m/%Y}",
+            10,
+            center=True,
+        ),
+        Spacer(1, 6 * mm),
+        pdf.table(
+            headers,
+            rows,
+            widths=[width * w for w in (0.34, 0.11, 0.11, 0.11, 0.11, 0.11, 0.11)],
+            size=9,
+            numbers=range(1, 7),
+        ),
+    ]
+    return pdf.render(
+        story, title="Báo cáo giao dịch điện tử", pagesize=size, footer="Báo cáo giao dịch điện tử"
+    )

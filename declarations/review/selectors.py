@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Membership, Office
 from accounts.scope import office_ids_for, scoped
 from declarations.adoption.selectors import adoption_counts, rate
-from declarations.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus
+from declarations.dossiers.models import OPEN_STATUSES, Channel, Dossier, DossierStatus
 from declarations.dossiers.workdays import WorkingCalendar
 from declarations.review.models import PostDispatch
 
@@ -244,6 +244,12 @@ class PeriodReport:
     channels: list[str]
 
     @property
+    def channel_labels(self) -> list[str]:
+        """The channels' names in the reader's language, in the order of ``channels``
+        (the column headings: "Cổng giao dịch (trình duyệt)", never the code "portal")."""
+        return [channel_label(c) for c in self.channels]
+
+    @property
     def totals(self) -> OfficeFigures:
         total = OfficeFigures(office=None)
         for row in self.offices:
@@ -257,6 +263,14 @@ class PeriodReport:
             for key, n in row.by_channel.items():
                 total.by_channel[key] = total.by_channel.get(key, 0) + n
         return total
+
+
+def channel_label(code: str) -> str:
+    """A channel code's name in the reader's language; an unknown code as it is."""
+    try:
+        return str(Channel(code).label)
+    except ValueError:
+        return code
 
 
 def period_report(*, user, date_from: date, date_to: date) -> PeriodReport:

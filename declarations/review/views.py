@@ -282,7 +282,8 @@ def report(request):
                 title=_("Dossiers received per office"),
             ),
             "channel_chart": charts.bar_chart(
-                sorted(data.totals.by_channel.items()), title=_("Dossiers by channel")
+                [(review.channel_label(c), n) for c, n in sorted(data.totals.by_channel.items())],
+                title=_("Dossiers by channel"),
             ),
             "procedure_chart": charts.bar_chart(
                 sorted(data.totals.by_procedure.items()), title=_("Dossiers by procedure")

@@ -11,15 +11,15 @@ from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.scope import scoped_to_provider
-from declarations.dossiers.models import Dossier, Notice
+from declarations.dossiers.models import Dossier, DossierStatus, Notice, NoticeKind
 from declarations.employers.models import Employer
 from declarations.intake.pipeline import intake_submit
 from ivan.api.base import ProviderApiView, ProviderViewSet
 from ivan.api.errors import ApiProblem, message_for, problem_response
+from ivan.api.pagination import ProviderCursor
 from ivan.api.parsers import EnvelopeMultiPartParser, TextXmlBodyParser, XmlBodyParser
 from ivan.api.serializers import (
     DossierSerializer,
@@ -28,18 +28,17 @@ from ivan.api.serializers import (
     NoticeSerializer,
     SubmitAnswerSerializer,
     problems,
+    refusal_example,
 )
+from ivan.api.texts import PROCEDURE, TRANSACTION_CODE, UNIT_CODE, bilingual, title
 from ivan.idempotency import Answer, IdempotencyConflict, idempotent_call, request_hash
 
 # Intake refusals that are about who may submit, not what was submitted.
 FORBIDDEN_CODES = {"CHANNEL_FORBIDDEN"}
 
 
-class ReceivedCursor(CursorPagination):
+class ReceivedCursor(ProviderCursor):
     ordering = "-id"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
 
 
 def provider_dossiers(client):
@@ -78,7 +77,7 @@ SUPPLEMENT_EXAMPLE = {
 }
 SUPPLEMENT_REFUSAL_EXAMPLE = {
     "type": "https://baohiemxahoi.gov.vn/problems/supplement-not-awaited",
-    "title": "Hồ sơ bị từ chối",
+    "title": "Hồ sơ bị từ chối.",
     "status": 422,
     "code": "SUPPLEMENT_NOT_AWAITED",
     "detail": "Hồ sơ 20261122-9F3A1C07B2 không ở trạng thái chờ bổ sung (trạng thái: Đã bổ sung).",
@@ -93,14 +92,14 @@ SUPPLEMENT_REFUSAL_EXAMPLE = {
 }
 REFUSAL_EXAMPLE = {
     "type": "https://baohiemxahoi.gov.vn/problems/row-bhxh-format",
-    "title": "Hồ sơ bị từ chối",
+    "title": "Hồ sơ bị từ chối.",
     "status": 422,
     "code": "ROW_BHXH_FORMAT",
-    "detail": "Mã số BHXH phải gồm 10 chữ số.",
+    "detail": "Mã số BHXH 79000001 phải gồm đúng 10 chữ số.",
     "errors": [
         {
             "code": "ROW_BHXH_FORMAT",
-            "message": "Mã số BHXH phải gồm 10 chữ số.",
+            "message": "Mã số BHXH 79000001 phải gồm đúng 10 chữ số.",
             "location": "D02-LT, row 3, MasoBHXH",
         }
     ],
@@ -109,14 +108,47 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="A key you choose per dossier (≤ 200 characters). A repeat with the same "
-    "key and body answers the first receipt; the same key with another body is refused (422).",
+    description=bilingual(
+        "Khóa do bạn chọn cho mỗi hồ sơ (≤ 200 ký tự). Gửi lại cùng khóa và cùng nội dung "
+        "nhận lại thông báo tiếp nhận đầu tiên; cùng khóa với nội dung khác bị từ chối (422 "
+        "`IVAN_IDEMPOTENCY_CONFLICT`).",
+        "A key you choose per dossier (≤ 200 characters). A repeat with the same key and body "
+        "answers the first receipt; the same key with another body is refused (422 "
+        "`IVAN_IDEMPOTENCY_CONFLICT`).",
+    ),
 )
-TRANSACTION_CODE = OpenApiParameter(
+TRANSACTION_CODE_PATH = OpenApiParameter(
     "transaction_code",
     {"type": "string", "pattern": "^[A-Za-z0-9-]{1,32}$"},
     OpenApiParameter.PATH,
-    description="Transaction code (mã giao dịch) from the receipt",
+    description=TRANSACTION_CODE,
+)
+IDEMPOTENCY_CONFLICT_EXAMPLE = OpenApiExample(
+    "IVAN_IDEMPOTENCY_CONFLICT",
+    value={
+        "type": "https://baohiemxahoi.gov.vn/problems/ivan-idempotency-conflict",
+        "title": "Khóa Idempotency-Key đã được dùng cho một nội dung khác.",
+        "status": 422,
+        "code": "IVAN_IDEMPOTENCY_CONFLICT",
+        "detail": "Khóa Idempotency-Key đã được dùng cho một nội dung khác.",
+    },
+)
+CHANNEL_FORBIDDEN_EXAMPLE = OpenApiExample(
+    "CHANNEL_FORBIDDEN",
+    value={
+        "type": "https://baohiemxahoi.gov.vn/problems/channel-forbidden",
+        "title": "Hồ sơ bị từ chối.",
+        "status": 403,
+        "code": "CHANNEL_FORBIDDEN",
+        "detail": "Bạn không được nộp hồ sơ cho đơn vị này qua kênh này.",
+        "errors": [
+            {
+                "code": "CHANNEL_FORBIDDEN",
+                "message": "Bạn không được nộp hồ sơ cho đơn vị này qua kênh này.",
+                "location": "body",
+            }
+        ],
+    },
 )
 ENVELOPE_BODY = {
     "application/xml": OpenApiTypes.BINARY,
@@ -230,13 +262,40 @@ class DossierViewSet(ProviderViewSet):
     @extend_schema(
         operation_id="dossiers_submit",
         tags=["dossiers"],
-        summary="Submit a signed dossier envelope",
+        summary=title("Nộp hồ sơ điện tử đã ký", "Submit a signed dossier envelope"),
+        description=bilingual(
+            "Hồ sơ (Hoso) đã được đơn vị ký số, gửi nguyên văn (`application/xml`) hoặc dạng "
+            "tệp (`multipart/form-data`, trường `file`). Hồ sơ đi qua cùng quy trình tiếp nhận "
+            "như trên cổng (kiểm tra XML, lược đồ, chữ ký, chứng thư, quy tắc nghiệp vụ): 201 "
+            "kèm thông báo tiếp nhận; 200 khi là hồ sơ đã nhận trước đó (`duplicate`); 422 "
+            "liệt kê mọi lỗi tìm thấy trong `errors` (mã lỗi: docs/errors.md); 403 "
+            "`CHANNEL_FORBIDDEN` khi đơn vị không giao dịch qua nhà cung cấp này. Nên gửi "
+            "`Idempotency-Key` để gửi lại an toàn.",
+            "The envelope (Hoso) signed by the employer, sent as is (`application/xml`) or as a "
+            "file (`multipart/form-data`, field `file`). It goes through the same intake as the "
+            "portal (XML, schema, signature, certificate, business rules): 201 with the receipt; "
+            "200 when the dossier was received before (`duplicate`); 422 lists every problem "
+            "found in `errors` (codes: docs/errors.md); 403 `CHANNEL_FORBIDDEN` when the "
+            "employer does not transact through this provider. Send an `Idempotency-Key` to "
+            "retry safely.",
+        ),
         parameters=[IDEMPOTENCY_KEY],
         request=ENVELOPE_BODY,
         responses={
             201: SubmitAnswerSerializer,
             200: SubmitAnswerSerializer,
-            **problems(400, 413, 422),
+            **problems(
+                400,
+                413,
+                422,
+                examples={
+                    403: [CHANNEL_FORBIDDEN_EXAMPLE],
+                    422: [
+                        OpenApiExample("ROW_BHXH_FORMAT", value=REFUSAL_EXAMPLE),
+                        IDEMPOTENCY_CONFLICT_EXAMPLE,
+                    ],
+                },
+            ),
         },
         examples=[
             ENVELOPE_EXAMPLE,
@@ -247,7 +306,10 @@ class DossierViewSet(ProviderViewSet):
                 status_codes=["201"],
             ),
             OpenApiExample(
-                "refused", value=REFUSAL_EXAMPLE, response_only=True, status_codes=["422"]
+                "duplicate",
+                value={**RECEIPT_EXAMPLE, "duplicate": True},
+                response_only=True,
+                status_codes=["200"],
             ),
         ],
     )
@@ -257,21 +319,67 @@ class DossierViewSet(ProviderViewSet):
     @extend_schema(
         operation_id="dossiers_supplement",
         tags=["dossiers"],
-        summary="Submit a signed supplement to a dossier awaiting one",
-        description="The unit's answer to a supplement request (yêu cầu bổ sung; the "
-        "dossier's status is `supplement_requested`): a new signed envelope, the same body as "
-        "`POST /dossiers`, for the same unit and procedure, through the same checks. It gets "
-        "its own receipt and transaction code (status `supplement`, `supplement_of` naming "
-        "the dossier) and is not decided by itself: the dossier moves to `supplemented` and "
-        "its legal time limit runs again. Refusals besides the intake's: "
-        "`SUPPLEMENT_NOT_AWAITED`, `SUPPLEMENT_OTHER_UNIT`, `SUPPLEMENT_OTHER_PROCEDURE`, "
-        "`SUPPLEMENT_DUPLICATE` (422); a dossier of a unit you do not carry: 404.",
-        parameters=[TRANSACTION_CODE, IDEMPOTENCY_KEY],
+        summary=title(
+            "Nộp hồ sơ bổ sung đã ký cho hồ sơ đang chờ bổ sung",
+            "Submit a signed supplement to a dossier awaiting one",
+        ),
+        description=bilingual(
+            "Trả lời yêu cầu bổ sung của cơ quan BHXH (hồ sơ ở trạng thái "
+            "`supplement_requested`): một hồ sơ mới đã ký, cùng dạng với `POST /dossiers`, "
+            "cùng đơn vị và thủ tục, qua cùng các bước kiểm tra. Hồ sơ bổ sung có thông báo "
+            "tiếp nhận và mã giao dịch riêng (status `supplement`, `supplement_of` ghi hồ sơ "
+            "được bổ sung) và không được quyết định riêng: hồ sơ gốc chuyển sang `supplemented` "
+            "và thời hạn giải quyết tính tiếp. Từ chối ngoài các mã của bước tiếp nhận: "
+            "`SUPPLEMENT_NOT_AWAITED`, `SUPPLEMENT_OTHER_UNIT`, `SUPPLEMENT_OTHER_PROCEDURE`, "
+            "`SUPPLEMENT_DUPLICATE` (422); hồ sơ của đơn vị bạn không phục vụ: 404.",
+            "The unit's answer to a supplement request (yêu cầu bổ sung; the dossier's status "
+            "is `supplement_requested`): a new signed envelope, the same body as "
+            "`POST /dossiers`, for the same unit and procedure, through the same checks. It "
+            "gets its own receipt and transaction code (status `supplement`, `supplement_of` "
+            "naming the dossier) and is not decided by itself: the dossier moves to "
+            "`supplemented` and its legal time limit runs again. Refusals besides the "
+            "intake's: `SUPPLEMENT_NOT_AWAITED`, `SUPPLEMENT_OTHER_UNIT`, "
+            "`SUPPLEMENT_OTHER_PROCEDURE`, `SUPPLEMENT_DUPLICATE` (422); a dossier of a unit "
+            "you do not carry: 404.",
+        ),
+        parameters=[TRANSACTION_CODE_PATH, IDEMPOTENCY_KEY],
         request=ENVELOPE_BODY,
         responses={
             201: SubmitAnswerSerializer,
             200: SubmitAnswerSerializer,
-            **problems(400, 404, 413, 422),
+            **problems(
+                400,
+                404,
+                413,
+                422,
+                examples={
+                    422: [
+                        OpenApiExample("SUPPLEMENT_NOT_AWAITED", value=SUPPLEMENT_REFUSAL_EXAMPLE),
+                        refusal_example(
+                            "SUPPLEMENT_OTHER_UNIT",
+                            422,
+                            "Hồ sơ 20261122-9F3A1C07B2 do đơn vị khác nộp; hồ sơ bổ sung phải do "
+                            "chính đơn vị đã nộp hồ sơ gửi.",
+                            title="Hồ sơ bị từ chối.",
+                        ),
+                        refusal_example(
+                            "SUPPLEMENT_OTHER_PROCEDURE",
+                            422,
+                            "Hồ sơ 20261122-9F3A1C07B2 thuộc thủ tục 600; hồ sơ bổ sung không thể "
+                            "thuộc thủ tục 601.",
+                            title="Hồ sơ bị từ chối.",
+                        ),
+                        refusal_example(
+                            "SUPPLEMENT_DUPLICATE",
+                            422,
+                            "Tệp hồ sơ này đã được tiếp nhận với mã giao dịch "
+                            "20261127-4C81D0E5A3; hãy ký hồ sơ bổ sung thành một tệp mới.",
+                            title="Hồ sơ bị từ chối.",
+                        ),
+                        IDEMPOTENCY_CONFLICT_EXAMPLE,
+                    ]
+                },
+            ),
         },
         examples=[
             ENVELOPE_EXAMPLE,
@@ -279,10 +387,10 @@ class DossierViewSet(ProviderViewSet):
                 "receipt", value=SUPPLEMENT_EXAMPLE, response_only=True, status_codes=["201"]
             ),
             OpenApiExample(
-                "refused",
-                value=SUPPLEMENT_REFUSAL_EXAMPLE,
+                "duplicate",
+                value={**SUPPLEMENT_EXAMPLE, "duplicate": True},
                 response_only=True,
-                status_codes=["422"],
+                status_codes=["200"],
             ),
         ],
     )
@@ -345,21 +453,42 @@ class DossierViewSet(ProviderViewSet):
     @extend_schema(
         operation_id="dossiers_list",
         tags=["dossiers"],
+        summary=title("Danh sách hồ sơ", "List dossiers"),
+        description=bilingual(
+            "Hồ sơ của các đơn vị nhà cung cấp đang phục vụ, mới nhất trước (client sandbox "
+            "chỉ thấy hồ sơ sandbox), lọc theo trạng thái, thủ tục, đơn vị, ngày tiếp nhận; "
+            "phân trang bằng con trỏ (`cursor`, `page_size` 1–200).",
+            "Dossiers of the employers the provider carries, newest first (a sandbox client "
+            "sees sandbox dossiers only), filtered by status, procedure, unit and receipt "
+            "date; cursor pagination (`cursor`, `page_size` 1–200).",
+        ),
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, description="e.g. received, accepted"),
-            OpenApiParameter("procedure", OpenApiTypes.STR, description="Procedure code, e.g. 600"),
-            OpenApiParameter("unit_code", OpenApiTypes.STR, description="Unit code (mã đơn vị)"),
-            OpenApiParameter("received_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-            OpenApiParameter("received_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+            OpenApiParameter(
+                "status",
+                {"type": "string", "enum": list(DossierStatus.values)},
+                description=bilingual(
+                    "Chỉ hồ sơ ở trạng thái này.", "Only dossiers in this status."
+                ),
+            ),
+            OpenApiParameter("procedure", OpenApiTypes.STR, description=PROCEDURE),
+            OpenApiParameter("unit_code", OpenApiTypes.STR, description=UNIT_CODE),
+            OpenApiParameter(
+                "received_from",
+                OpenApiTypes.DATE,
+                description=bilingual(
+                    "Tiếp nhận từ ngày (YYYY-MM-DD).", "Received from (YYYY-MM-DD)."
+                ),
+            ),
+            OpenApiParameter(
+                "received_to",
+                OpenApiTypes.DATE,
+                description=bilingual(
+                    "Tiếp nhận đến ngày (YYYY-MM-DD).", "Received up to (YYYY-MM-DD)."
+                ),
+            ),
         ],
         responses={200: DossierSerializer(many=True), **problems(400, 404)},
-        examples=[
-            OpenApiExample(
-                "page",
-                value={"next": None, "previous": None, "results": [RECEIPT_EXAMPLE]},
-                response_only=True,
-            )
-        ],
+        examples=[OpenApiExample("page", value=RECEIPT_EXAMPLE, response_only=True)],
     )
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
@@ -368,7 +497,14 @@ class DossierViewSet(ProviderViewSet):
     @extend_schema(
         operation_id="dossiers_retrieve",
         tags=["dossiers"],
-        parameters=[TRANSACTION_CODE],
+        summary=title("Trạng thái một hồ sơ", "One dossier's status"),
+        description=bilingual(
+            "Hồ sơ theo mã giao dịch, với trạng thái và thông báo tiếp nhận; 404 "
+            "`IVAN_NOT_FOUND` khi hồ sơ không thuộc đơn vị nhà cung cấp phục vụ.",
+            "The dossier by transaction code, with its status and receipt; 404 "
+            "`IVAN_NOT_FOUND` when it is not of a unit the provider carries.",
+        ),
+        parameters=[TRANSACTION_CODE_PATH],
         responses={200: DossierSerializer, **problems(404)},
         examples=[OpenApiExample("dossier", value=RECEIPT_EXAMPLE, response_only=True)],
     )
@@ -420,19 +556,38 @@ class NoticeView(ProviderApiView):
     @extend_schema(
         operation_id="notices_list",
         tags=["notices"],
+        summary=title("Lấy thông báo mới", "Pull new notices"),
+        description=bilingual(
+            "Thông báo tiếp nhận và thông báo kết quả của các đơn vị nhà cung cấp phục vụ, "
+            "theo id tăng dần. Gửi lại `after` của trang trước: lần lấy sau chỉ trả phần mới; "
+            "`has_more` cho biết còn trang tiếp.",
+            "Receipts and result notices of the provider's employers, in id order. Send back "
+            "the previous page's `after`: a later pull returns only what is new; `has_more` "
+            "says another page is waiting.",
+        ),
         parameters=[
             OpenApiParameter(
                 "after",
                 {"type": "integer", "minimum": 0, "maximum": 2**62},
-                description="Return notices with an id greater than this (the `after` of "
-                "your previous page); 0 or absent: from the start.",
+                description=bilingual(
+                    "Chỉ thông báo có id lớn hơn giá trị này (`after` của trang trước); 0 hoặc "
+                    "bỏ trống: từ đầu.",
+                    "Return notices with an id greater than this (the `after` of your previous "
+                    "page); 0 or absent: from the start.",
+                ),
             ),
             OpenApiParameter(
                 "page_size",
                 {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
-                description="Notices per page (1–500)",
+                description=bilingual(
+                    "Số thông báo mỗi trang (1–500).", "Notices per page (1–500)."
+                ),
             ),
-            OpenApiParameter("kind", OpenApiTypes.STR, description="e.g. receipt"),
+            OpenApiParameter(
+                "kind",
+                {"type": "string", "enum": list(NoticeKind.values)},
+                description=bilingual("Chỉ loại thông báo này.", "Only notices of this kind."),
+            ),
         ],
         responses={200: NoticePageSerializer, **problems(400)},
         examples=[

@@ -13,7 +13,6 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -24,6 +23,7 @@ from declarations.employers.registration_form import FORM as FORM_04
 from ivan import services
 from ivan.api.base import ProviderApiView, ProviderViewSet
 from ivan.api.errors import ApiProblem, problem_response
+from ivan.api.pagination import ProviderCursor
 from ivan.api.serializers import (
     EmployerChangeSerializer,
     EmployerSerializer,
@@ -35,16 +35,15 @@ from ivan.api.serializers import (
     WebhookRequestSerializer,
     WebhookSerializer,
     problems,
+    refusal_example,
 )
+from ivan.api.texts import UNIT_CODE, bilingual, title
 from ivan.models import Contract
 from ivan.selectors import provider_stats
 
 
-class IdCursorPagination(CursorPagination):
+class IdCursorPagination(ProviderCursor):
     ordering = "-id"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
 
 
 class MeView(ProviderApiView):
@@ -54,6 +53,13 @@ class MeView(ProviderApiView):
 
     @extend_schema(
         operation_id="me",
+        summary=title("Client đang gọi", "The calling client"),
+        description=bilingual(
+            "Nhà cung cấp, hợp đồng đang có hiệu lực, các quyền (scope) của mã truy cập và "
+            "client là sandbox hay live. Dùng để kiểm tra cấu hình sau khi nhận client.",
+            "The provider, the contract in force, the token's scopes and whether the client "
+            "is a sandbox or live one. Use it to check the set-up after receiving a client.",
+        ),
         responses={200: MeSerializer, **problems()},
         tags=["provider"],
         examples=[
@@ -86,11 +92,11 @@ class MeView(ProviderApiView):
         return Response(MeSerializer(data).data)
 
 
-UNIT_CODE = OpenApiParameter(
+UNIT_CODE_PATH = OpenApiParameter(
     "unit_code",
     {"type": "string", "pattern": "^[A-Za-z0-9]{1,12}$"},
     OpenApiParameter.PATH,
-    description="Unit code (mã đơn vị), e.g. TZH490L",
+    description=UNIT_CODE,
 )
 
 EMPLOYER_EXAMPLE = {
@@ -103,6 +109,61 @@ EMPLOYER_EXAMPLE = {
     "e_status": "active",
     "e_registered_on": "2026-01-05",
 }
+
+
+POP_EXAMPLE = OpenApiExample(
+    "POP_WRONG_KEY",
+    value={
+        "type": "https://baohiemxahoi.gov.vn/problems/pop-wrong-key",
+        "title": "POP_WRONG_KEY",  # a message with parameters is summed up by its code
+        "status": 422,
+        "code": "POP_WRONG_KEY",
+        "detail": "Tờ khai 04/ĐK-IVAN được ký bằng chứng thư số khác (số sê-ri 5F1C0A2B), không "
+        "phải chứng thư số đang đăng ký.",
+        "errors": [
+            {
+                "code": "POP_WRONG_KEY",
+                "message": "Tờ khai 04/ĐK-IVAN được ký bằng chứng thư số khác (số sê-ri "
+                "5F1C0A2B), không phải chứng thư số đang đăng ký.",
+                "location": "signed_form",
+            }
+        ],
+    },
+)
+POP_EXAMPLES = [
+    POP_EXAMPLE,
+    refusal_example(
+        "POP_MISSING",
+        422,
+        "Thiếu tờ khai 04/ĐK-IVAN ký bằng chứng thư số đang đăng ký.",
+        "signed_form",
+    ),
+    refusal_example(
+        "POP_MISMATCH",
+        422,
+        "Tờ khai 04/ĐK-IVAN đã ký ghi MST là 0101300843, khác với nội dung đăng ký (0101300842).",
+        "signed_form",
+        title="POP_MISMATCH",
+    ),
+    refusal_example(
+        "POP_STALE",
+        422,
+        "Tờ khai 04/ĐK-IVAN lập ngày 01/09/2026: phải lập trong vòng 30 ngày gần đây và không "
+        "sau hôm nay.",
+        "signed_form",
+        title="POP_STALE",
+    ),
+]
+NOT_CARRIED_EXAMPLE = OpenApiExample(
+    "IVAN_EMPLOYER_NOT_CARRIED",
+    value={
+        "type": "https://baohiemxahoi.gov.vn/problems/ivan-employer-not-carried",
+        "title": "Đơn vị không giao dịch qua nhà cung cấp này.",
+        "status": 403,
+        "code": "IVAN_EMPLOYER_NOT_CARRIED",
+        "detail": "Đơn vị không giao dịch qua nhà cung cấp này.",
+    },
+)
 
 
 class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProviderViewSet):
@@ -129,29 +190,28 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
     @extend_schema(
         operation_id="employers_list",
         tags=["employers"],
+        summary=title("Các đơn vị nhà cung cấp phục vụ", "Employers the provider carries"),
+        description=bilingual(
+            "Các đơn vị có kênh giao dịch điện tử hiện tại là nhà cung cấp đang gọi, phân trang "
+            "bằng con trỏ (`cursor`, `page_size` 1–200).",
+            "Employers whose current e-transaction channel is the calling provider, with "
+            "cursor pagination (`cursor`, `page_size` 1–200).",
+        ),
         responses={200: EmployerSerializer(many=True), **problems(404)},
-        examples=[
-            OpenApiExample(
-                "page",
-                response_only=True,
-                value={"next": None, "previous": None, "results": [EMPLOYER_EXAMPLE]},
-            )
-        ],
+        examples=[OpenApiExample("page", response_only=True, value=EMPLOYER_EXAMPLE)],
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "unit_code",
-                str,
-                OpenApiParameter.PATH,
-                description="Unit code (mã đơn vị), e.g. TZH490L",
-            )
-        ],
+        parameters=[UNIT_CODE_PATH],
         operation_id="employers_retrieve",
         tags=["employers"],
+        summary=title("Một đơn vị nhà cung cấp phục vụ", "One employer the provider carries"),
+        description=bilingual(
+            "Thông tin đơn vị; 404 `IVAN_NOT_FOUND` khi đơn vị không do nhà cung cấp phục vụ.",
+            "The employer's record; 404 `IVAN_NOT_FOUND` when the provider does not carry it.",
+        ),
         responses={200: EmployerSerializer, **problems(404)},
         examples=[OpenApiExample("employer", response_only=True, value=EMPLOYER_EXAMPLE)],
     )
@@ -162,15 +222,27 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
     @extend_schema(
         operation_id="employers_register",
         tags=["employers"],
-        summary="File 04/ĐK-IVAN for an employer",
-        description="The office approves the registration; on approval the employer's "
-        "channel becomes the calling provider. Refused (403) when another provider carries "
-        "the employer: it must stop there first (06/NG-IVAN). `signed_form` proves the "
-        "employer holds the certificate's key: the 04/ĐK-IVAN signed with that certificate "
-        "(422 `POP_MISSING`, `POP_WRONG_KEY` when signed by another key, `POP_MISMATCH` when "
-        "it names another unit, MST or certificate, `POP_STALE`, or the signature's `SIG_*`).",
+        summary=title("Nộp tờ khai 04/ĐK-IVAN cho một đơn vị", "File 04/ĐK-IVAN for an employer"),
+        description=bilingual(
+            "Cơ quan BHXH xét duyệt đăng ký; khi được duyệt, kênh giao dịch của đơn vị là nhà "
+            "cung cấp đang gọi. Bị từ chối (403 `IVAN_EMPLOYER_NOT_CARRIED`) khi nhà cung cấp "
+            "khác đang phục vụ đơn vị: đơn vị phải ngừng ở đó trước (06/NG-IVAN). `signed_form` "
+            "chứng minh đơn vị nắm giữ khóa của chứng thư: tờ khai 04/ĐK-IVAN ký bằng chứng thư "
+            "đó (422 `POP_MISSING`, `POP_WRONG_KEY` khi ký bằng khóa khác, `POP_MISMATCH` khi "
+            "ghi đơn vị, MST hoặc chứng thư khác, `POP_STALE`, hoặc các mã `SIG_*` của chữ ký).",
+            "The office approves the registration; on approval the employer's channel becomes "
+            "the calling provider. Refused (403 `IVAN_EMPLOYER_NOT_CARRIED`) when another "
+            "provider carries the employer: it must stop there first (06/NG-IVAN). "
+            "`signed_form` proves the employer holds the certificate's key: the 04/ĐK-IVAN "
+            "signed with that certificate (422 `POP_MISSING`, `POP_WRONG_KEY` when signed by "
+            "another key, `POP_MISMATCH` when it names another unit, MST or certificate, "
+            "`POP_STALE`, or the signature's `SIG_*`).",
+        ),
         request=RegistrationRequestSerializer,
-        responses={202: RegistrationSerializer, **problems(400, 404, 422)},
+        responses={
+            202: RegistrationSerializer,
+            **problems(400, 404, 422, examples={422: POP_EXAMPLES, 403: [NOT_CARRIED_EXAMPLE]}),
+        },
         examples=[
             OpenApiExample(
                 "04/ĐK-IVAN",
@@ -234,13 +306,24 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
     @extend_schema(
         operation_id="employers_change",
         tags=["employers"],
-        summary="File 05/SD-IVAN (change) for a carried employer",
-        description="Only the fields sent change. A new `certificate` needs `signed_form`: "
-        "the 04/ĐK-IVAN for it, signed with it (proof of possession, the same checks and "
-        "codes as a registration).",
+        summary=title(
+            "Nộp tờ khai 05/SD-IVAN (thay đổi) cho đơn vị",
+            "File 05/SD-IVAN (change) for a carried employer",
+        ),
+        description=bilingual(
+            "Chỉ các trường được gửi mới thay đổi. Chứng thư mới (`certificate`) cần kèm "
+            "`signed_form`: tờ khai 04/ĐK-IVAN cho chứng thư đó, ký bằng chính nó (cùng các "
+            "kiểm tra và mã lỗi như khi đăng ký).",
+            "Only the fields sent change. A new `certificate` needs `signed_form`: the "
+            "04/ĐK-IVAN for it, signed with it (proof of possession, the same checks and "
+            "codes as a registration).",
+        ),
         request=EmployerChangeSerializer,
-        responses={200: EmployerSerializer, **problems(400, 404, 422)},
-        parameters=[UNIT_CODE],
+        responses={
+            200: EmployerSerializer,
+            **problems(400, 404, 422, examples={422: POP_EXAMPLES, 403: [NOT_CARRIED_EXAMPLE]}),
+        },
+        parameters=[UNIT_CODE_PATH],
         examples=[
             OpenApiExample(
                 "05/SD-IVAN",
@@ -279,10 +362,22 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Provider
     @extend_schema(
         operation_id="employers_stop",
         tags=["employers"],
-        summary="File 06/NG-IVAN (stop) for a carried employer",
+        summary=title(
+            "Nộp tờ khai 06/NG-IVAN (ngừng) cho đơn vị",
+            "File 06/NG-IVAN (stop) for a carried employer",
+        ),
+        description=bilingual(
+            "Đơn vị ngừng giao dịch qua nhà cung cấp: kênh bị gỡ, trạng thái giao dịch điện tử "
+            "thành `stopped`; đơn vị có thể đăng ký lại qua nhà cung cấp này hoặc khác.",
+            "The employer stops transacting through the provider: its channel is removed and "
+            "its e-status becomes `stopped`; it may register again, here or elsewhere.",
+        ),
         request=EmployerStopSerializer,
-        responses={200: EmployerSerializer, **problems(400, 404)},
-        parameters=[UNIT_CODE],
+        responses={
+            200: EmployerSerializer,
+            **problems(400, 404, examples={403: [NOT_CARRIED_EXAMPLE]}),
+        },
+        parameters=[UNIT_CODE_PATH],
         examples=[
             OpenApiExample(
                 "06/NG-IVAN", request_only=True, value={"reason": "Đơn vị chuyển nhà cung cấp"}
@@ -360,6 +455,15 @@ class WebhookView(ProviderApiView):
     @extend_schema(
         operation_id="webhook_register",
         tags=["webhooks"],
+        summary=title("Đăng ký địa chỉ nhận webhook", "Register the webhook URL"),
+        description=bilingual(
+            "Đăng ký (hoặc thay) địa chỉ HTTPS nhận sự kiện của nhà cung cấp. Câu trả lời chứa "
+            "khóa ký `secret` một lần duy nhất; các sự kiện và cách kiểm tra chữ ký: xem mục "
+            "`webhooks` của tài liệu này.",
+            "Register (or replace) the provider's HTTPS URL for events. The answer carries the "
+            "signing `secret` once; the events and how to verify their signature: see this "
+            "document's `webhooks`.",
+        ),
         request=WebhookRequestSerializer,
         responses={201: WebhookSerializer, **problems(400)},
         examples=[
@@ -397,6 +501,13 @@ class StatsView(ProviderApiView):
     @extend_schema(
         operation_id="stats",
         tags=["provider"],
+        summary=title("Thống kê của nhà cung cấp", "The provider's statistics"),
+        description=bilingual(
+            "Số lần gọi, số lần bị từ chối theo mã lỗi và độ trễ trong `days` ngày gần nhất "
+            "(mọi client của nhà cung cấp).",
+            "Calls, refusals by error code and latency over the last `days` days (all the "
+            "provider's clients).",
+        ),
         responses={200: StatsSerializer, **problems(400)},
         examples=[
             OpenApiExample(
@@ -419,7 +530,7 @@ class StatsView(ProviderApiView):
             OpenApiParameter(
                 "days",
                 {"type": "integer", "minimum": 1, "maximum": 365, "default": 30},
-                description="Window in days (1–365)",
+                description=bilingual("Số ngày (1–365).", "Window in days (1–365)."),
             )
         ],
     )

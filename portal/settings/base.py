@@ -69,7 +69,12 @@ DEBUG = _env_bool("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address users reach the portal at, for the absolute links of e-mails (welcome,
+# password reset, difficulties). Unset: the development server on this machine, at the
+# PORT scripts/dev.sh starts it on (8000 unless told).
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://127.0.0.1:{_env_int('PORT', 8000, minimum=1)}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -182,6 +187,15 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Argon2id (Django's recommended hasher, argon2-cffi): a few times cheaper per login than
+# PBKDF2's 1,000,000 rounds for a memory-hard hash (benchmarks/login.py). A PBKDF2 hash
+# still verifies and is rewritten as Argon2 at the account's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -210,6 +224,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Sign-ins and sign-outs are in the audit log (accounts.signals, with address and browser);
+# axes's own access log was a second row written on every login.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- i18n and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -276,9 +293,11 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng BHXH <no-reply@localhost>")
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# Without a broker every task runs in-process, right where it is queued.
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == ""
+_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Without a broker every task runs in-process, right where it is queued; Celery still opens
+# a broker connection for it, an in-memory one (not a default "localhost" it warns about).
+CELERY_TASK_ALWAYS_EAGER = _BROKER_URL == ""
+CELERY_BROKER_URL = _BROKER_URL or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
@@ -370,6 +389,7 @@ IVAN_SCOPES = {
     "employers:read": "Read the employers the provider carries",
     "webhooks:manage": "Register webhook endpoints",
     "stats:read": "Read the provider's own statistics",
+    "people:read": "Read the workforce and health cards of the units the provider carries",
 }
 OAUTH2_PROVIDER = {
     "SCOPES": IVAN_SCOPES,
@@ -401,12 +421,48 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BHXH I-VAN API",
+    # Vietnamese, then English, in one document (ivan/api/texts.py says why).
     "DESCRIPTION": (
+        "API để các nhà cung cấp I-VAN có hợp đồng nộp và theo dõi hồ sơ giao dịch điện tử "
+        "cho các đơn vị đã chọn họ, và đọc lại lao động, thẻ BHYT của các đơn vị đó. Xác thực "
+        "OAuth2 client credentials; lỗi trả về application/problem+json (RFC 9457) với cùng "
+        "mã lỗi như khi nộp trên cổng. Hướng dẫn tích hợp: docs/ivan-integration.md.\n\n"
         "API through which contracted I-VAN providers submit and follow e-transaction "
-        "dossiers for the employers who chose them. OAuth2 client credentials; errors are "
-        "application/problem+json (RFC 9457) with the same codes as the portal's intake."
+        "dossiers for the employers who chose them, and read back those units' workforce and "
+        "health cards. OAuth2 client credentials; errors are application/problem+json "
+        "(RFC 9457) with the same codes as the portal's intake. Integration guide (in "
+        "Vietnamese): docs/ivan-integration.md."
     ),
     "VERSION": "1.0.0",
+    # 3.1 for the webhooks the portal sends (OpenAPI `webhooks`).
+    "OAS_VERSION": "3.1.0",
+    "SERVERS": [
+        {
+            "url": "https://dichvucong.baohiemxahoi.gov.vn",
+            "description": "Môi trường chính thức (client live và sandbox) — Production (live "
+            "and sandbox clients: the client's kind decides)",
+        },
+        {
+            "url": "/",
+            "description": "Máy chủ đã phục vụ tài liệu này — The server that served this document",
+        },
+    ],
+    "WEBHOOKS": [
+        "ivan.api.webhook_docs.RECEIPT_ISSUED",
+        "ivan.api.webhook_docs.STATUS_CHANGED",
+        "ivan.api.webhook_docs.NOTICE_ISSUED",
+        "ivan.api.webhook_docs.RESULT_RELEASED",
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ivan.api.schema.error_codes_enum",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStatusEnum": "declarations.dossiers.models.DossierStatus",
+        "NoticeKindEnum": "declarations.dossiers.models.NoticeKind",
+        "CardStatusEnum": "declarations.people.models.CardStatus",
+        "RegistrationStatusEnum": "declarations.employers.models.registrations.RegistrationStatus",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/ivan/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -445,6 +501,9 @@ ACCOUNTS_OTP_ROLES = env.list(
     "ACCOUNTS_OTP_ROLES", default=["provincial_admin", "central_leader", "central_it", "it_staff"]
 )
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="BHXH")
+# Wrong codes are counted and throttled by accounts.second_factor (a few free tries first);
+# django-otp's own throttle refused the right code after a single wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
 # OIDC single sign-on with official e-mail accounts (mozilla-django-oidc); off by default.
 OIDC_ENABLED = _env_bool("OIDC_ENABLED", False)
 OIDC_ALLOWED_EMAIL_DOMAINS = [d.lower() for d in env.list("OIDC_ALLOWED_EMAIL_DOMAINS", default=[])]
@@ -515,8 +574,14 @@ TRUST_OCSP_TIMEOUT_SECONDS = _env_int("TRUST_OCSP_TIMEOUT_SECONDS", 3, minimum=1
 TRUST_STORE_RECHECK_SECONDS = _env_int("TRUST_STORE_RECHECK_SECONDS", 60, minimum=1)
 # Where seed_demo keeps the demo CA and the demo units' keys and certificates.
 DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=BASE_DIR / "var" / "demo-pki")
-# A TrueType font with Vietnamese glyphs for the PDF notices (Debian: fonts-dejavu-core).
+# A TrueType font with Vietnamese glyphs for the PDF notices (Debian: fonts-dejavu-core);
+# `manage.py check` fails when it is missing or cannot draw Vietnamese (core.pdf).
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# What /healthz checks (names in portal.health.CHECKS). The central store's own deployment
+# has neither the portal's tables nor its broker: it checks its database and migrations.
+HEALTH_CHECKS = env.list(
+    "HEALTH_CHECKS", default=["database", "migrations", "broker", "central_database"]
+)
 
 # --- closure sync (chốt sổ → central store) ---------------------------------------------------
 # The portal's client side: where the central store's API is and the credential file the

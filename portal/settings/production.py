@@ -15,6 +15,11 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
         "SECRET_KEY must be set to a random value of at least 50 characters in production"
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# E-mailed links name the portal's public address: the first allowed host over HTTPS
+# unless SITE_URL says otherwise (never the development default).
+SITE_URL = env.str(
+    "SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else ""
+).rstrip("/")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -121,7 +121,20 @@ def test_a_broken_chain_is_shown_with_the_broken_entry(entries, people, client):
     assert f"#{th.pk}" in body and 'role="alert"' in body
 
 
-def test_only_central_roles_run_the_whole_check(people, client):
+def test_a_provincial_admin_runs_the_check_from_the_page_audited(entries, people, client):
     client.force_login(people.hn_admin)
-    client.post(reverse("accounts:audit_verify"))
+    page = client.get(reverse("accounts:audit")).content.decode()
+    assert 'data-testid="verify-now"' in page
+    response = client.post(reverse("accounts:audit_verify"), follow=True)
+    status = AuditVerification.objects.get()
+    assert status.ok
+    ran = AuditEntry.objects.get(action="audit.chain_checked")
+    assert ran.actor == people.hn_admin and ran.data["ok"] is True
+    body = response.content.decode()
+    assert f"#{status.last_verified_id}" in body and 'role="alert"' not in body
+
+
+def test_people_without_the_audit_right_cannot_run_the_check(people, client):
+    client.force_login(people.officer)
+    assert client.post(reverse("accounts:audit_verify")).status_code == 403
     assert not AuditVerification.objects.exists()

@@ -33,7 +33,7 @@ def sleepers(people):
 
 def test_list_shows_accounts_without_login_for_90_days_in_the_province(sleepers, people, client):
     client.force_login(people.hn_admin)
-    names = {u.username for u in client.get(reverse("accounts:dormant")).context["users"]}
+    names = {u.username for u in client.get(reverse("accounts:dormant")).context["page"]}
     assert names == {"ngu.dong", "chua.vao"}
 
 

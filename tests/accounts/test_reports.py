@@ -139,6 +139,7 @@ def test_first_report_figures_against_the_hand_made_history(history):
     assert existing == {
         "a.nguyen": (["lookup", "receiving"], False),
         "b.tran": (["collection"], False),
+        "qt_hanoi": ([], True),  # an account with a role and no application rights
     }
     actions = {w["username"]: w["actions"] for w in report.figures["applications"][0]["changed"]}
     assert actions == {
@@ -249,7 +250,8 @@ def test_report_files_xlsx_and_pdf(history, people, client):
     wb = load_workbook(io.BytesIO(response.content))
     rows = {r[1]: r[2:] for r in wb.worksheets[0].iter_rows(min_row=4, values_only=True)}
     assert rows["receiving"] == (1, 2) and rows["lookup"] == (1, 1) and rows["collection"] == (1, 0)
-    assert [s.title for s in wb.worksheets][2:] and wb.worksheets[2].max_row == 3  # header + A, B
+    # header + A, B and the provincial admin
+    assert [s.title for s in wb.worksheets][2:] and wb.worksheets[2].max_row == 4
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert AuditEntry.objects.filter(action="report.downloaded").count() == 2
 

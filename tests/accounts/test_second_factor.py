@@ -121,3 +121,50 @@ def test_a_superuser_needs_it_too(db, client):
     client.force_login(root)
     assert client.get(reverse("admin:index")).status_code == 302
     assert timedelta(0) == timedelta(0)
+
+
+def test_the_right_code_is_taken_at_once_after_one_wrong_code(reference_data, client):
+    """No wait after a single mistake (the clock does not move between the two codes)."""
+    admin = UserFactory()
+    grant(admin, "provincial_admin", office_resolve("01"))
+    device = TOTPDevice.objects.create(user=admin, name="x", confirmed=True)
+    with time_machine.travel(vn(soon(), 9, 0), tick=False):
+        sign_in(client, admin)
+        wrong = client.post(reverse("accounts:otp_verify"), {"token": "000000"})
+        assert "ACC-OTP-CODE" in wrong.content.decode()
+        ok = client.post(reverse("accounts:otp_verify"), {"token": code_for(device), "next": "/"})
+        assert ok.status_code == 302
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_enrolment_takes_the_right_code_at_once_after_one_wrong_code(reference_data, client):
+    admin = UserFactory()
+    grant(admin, "central_it", office_resolve("00"))
+    with time_machine.travel(vn(soon(), 9, 0), tick=False):
+        sign_in(client, admin)
+        client.get(reverse("accounts:otp_enrol"))
+        device = TOTPDevice.objects.get(user=admin, confirmed=False)
+        client.post(reverse("accounts:otp_enrol"), {"token": "000000"})
+        done = client.post(reverse("accounts:otp_enrol"), {"token": code_for(device), "next": "/"})
+        assert done.status_code == 302
+        device.refresh_from_db()
+        assert device.confirmed
+
+
+def test_after_three_wrong_codes_the_next_waits_and_says_so(reference_data, client):
+    admin = UserFactory()
+    grant(admin, "provincial_admin", office_resolve("01"))
+    device = TOTPDevice.objects.create(user=admin, name="x", confirmed=True)
+    day = soon()
+    with time_machine.travel(vn(day, 9, 0), tick=False) as clock:
+        sign_in(client, admin)
+        for _ in range(3):
+            page = client.post(reverse("accounts:otp_verify"), {"token": "000000"})
+            assert "ACC-OTP-CODE" in page.content.decode()
+        held = client.post(reverse("accounts:otp_verify"), {"token": code_for(device)})
+        assert held.status_code == 200 and "ACC-OTP-WAIT" in held.content.decode()
+        clock.move_to(vn(day, 9, 0, 2))
+        ok = client.post(reverse("accounts:otp_verify"), {"token": code_for(device), "next": "/"})
+        assert ok.status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0

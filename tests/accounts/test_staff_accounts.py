@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_list_is_scoped_and_searchable(people, client):
     client.force_login(people.hn_admin)
-    names = {u.username for u in client.get(reverse("accounts:staff")).context["users"]}
+    names = {u.username for u in client.get(reverse("accounts:staff")).context["page"]}
     assert "tiepnhan" in names and "qt_thanhhoa" not in names
-    found = client.get(reverse("accounts:staff"), {"q": "tiep"}).context["users"]
+    found = client.get(reverse("accounts:staff"), {"q": "tiep"}).context["page"]
     assert [u.username for u in found] == ["tiepnhan"]
 
 

@@ -68,12 +68,19 @@ def test_compliance_page_shares_and_overdue_list(client, reference_data, office)
     ClosureRecord.objects.filter(pk__in=[r.pk for r in on_time[:2]]).update(
         push_state=PushState.PUSHED, pushed_at=start + timedelta(hours=1)
     )
-    ClosureRecord.objects.filter(pk=on_time[2].pk).update(push_error="ConnectError: refused")
+    ClosureRecord.objects.filter(pk=on_time[2].pk).update(
+        push_error="ConnectError: [Errno 111] Connection refused",
+        push_error_code="closure.central_unavailable",
+    )
     client.force_login(user)
     page = client.get(reverse("closure_sync:compliance"))
     [row] = page.context["stats"]
     assert (row["total"], row["on_time"], row["share"]) == (3, 2, 66.7)
     assert [r.pk for r in page.context["overdue"]] == [on_time[2].pk]
-    assert "<svg" in page.content.decode() and "ConnectError" in page.content.decode()
+    html = page.content.decode()
+    assert "<svg" in html
+    # The code's message, never the technical detail (an exception name, English text).
+    assert "[closure.central_unavailable] Hiện không kết nối được kho trung ương" in html
+    assert "ConnectError" not in html and "Errno" not in html
     client.force_login(UserFactory())
     assert client.get(reverse("closure_sync:compliance")).status_code == 403

@@ -57,3 +57,18 @@ def test_the_migration_graph_is_loaded_once_per_process(client, monkeypatch):
     assert client.get("/healthz").status_code == 200
     assert client.get("/healthz").status_code == 200
     assert len(plans) == 1
+
+
+def test_the_central_store_deployment_checks_only_its_own_database(client, settings, monkeypatch):
+    """HEALTH_CHECKS: the central store has no portal tables and no broker; an unapplied
+    portal migration or a dead broker must not mark it unhealthy."""
+    from portal import health
+
+    monkeypatch.setattr(health, "check_broker", lambda: 1 / 0)
+    monkeypatch.setitem(health.CHECKS, "broker", health.check_broker)
+    settings.HEALTH_CHECKS = ["central_database", "central_migrations"]
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"central_database": "ok", "central_migrations": "ok"}
+    settings.HEALTH_CHECKS = ["central_database", "broker"]
+    assert client.get("/healthz").status_code == 503

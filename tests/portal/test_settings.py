@@ -58,6 +58,7 @@ def test_nothing_set_means_sqlite_in_process_tasks_and_console_mail():
     s = probe()
     assert s["engine"] == "django.db.backends.sqlite3"
     assert s["eager"] is True
+    assert s["broker"] == "memory://"  # in-process tasks open no connection to localhost
     assert s["email"] == "django.core.mail.backends.console.EmailBackend"
     assert s["debug"] is False
     assert (s["tz"], s["lang"]) == ("Asia/Ho_Chi_Minh", "vi")

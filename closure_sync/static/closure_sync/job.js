@@ -24,10 +24,15 @@
           list.innerHTML = "";
           s.failures.forEach(function (f) {
             var li = document.createElement("li");
-            li.textContent = f.reference + ": " + f.reason;
+            li.textContent = f.reference + ": " + f.message;
             list.appendChild(li);
           });
           document.getElementById("job-summary").hidden = false;
+          var error = document.getElementById("job-error");
+          if (error && s.error) {
+            error.textContent = s.error;
+            error.hidden = false;
+          }
         } else {
           setTimeout(tick, 500);
         }
