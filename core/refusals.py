@@ -29,6 +29,8 @@ from django.utils import translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
+from core import xml_messages
+
 
 class Entry(NamedTuple):
     group: str
@@ -281,8 +283,15 @@ class Location:
         return ", ".join(parts)
 
 
-def _render(template, values: dict) -> str:
+# Codes whose ``{detail}`` is libxml2's own English message (parse or XML Schema error).
+PARSER_DETAIL = frozenset({"XML_MALFORMED", "XSD_ENVELOPE", "XSD_FORM"})
+
+
+def _render(template, values: dict, code: str = "") -> str:
     text = str(template)
+    vietnamese = (translation.get_language() or "vi").startswith("vi")
+    if code in PARSER_DETAIL and "detail" in values and vietnamese:
+        values = {**values, "detail": xml_messages.vietnamese(str(values["detail"]))}
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):
@@ -309,7 +318,7 @@ class Problem:
         """The message, rendered in the language active when it is turned into text."""
         values = {"form": self.location.form or "", "field": self.location.field or ""}
         values.update(self.params)
-        return _render_lazy(CATALOGUE[self.code].message, values)
+        return _render_lazy(CATALOGUE[self.code].message, values, self.code)
 
     def text(self, language: str | None = None) -> str:
         """The message as text in ``language`` (default: the active language)."""

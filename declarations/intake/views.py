@@ -17,7 +17,7 @@ from core.refusals import Refused
 from core.uploads import upload_limit
 from declarations.dossiers.selectors import dossier_by_code
 from declarations.dossiers.supplements import supplement_request
-from declarations.employers.procedures import procedure_get
+from declarations.employers.procedures import REGISTRY, procedure_get
 from declarations.employers.selectors import employer_or_403
 from declarations.intake.compose import (
     composable_procedures,
@@ -37,6 +37,20 @@ from declarations.intake.workbooks import d02lt_template, tk1ts_template
 
 
 # --- employer: upload, compose, certificate ----------------------------------------------------
+def _procedure_forms() -> list[dict]:
+    """Each procedure's code, name and forms, for the upload page's help."""
+    language = get_language() or "vi"
+    return [
+        {
+            "code": p.code,
+            "name": p.name(language),
+            "required": [f.code for f in p.forms if f.required],
+            "optional": [f.code for f in p.forms if not f.required] + ["CT-DK"],
+        }
+        for p in sorted(REGISTRY.values(), key=lambda p: p.code)
+    ]
+
+
 @login_required
 @upload_limit(lambda: settings.INTAKE_MAX_BYTES)
 def upload(request):
@@ -89,6 +103,8 @@ def upload(request):
             "employer": employer,
             "original": original,
             "awaited": supplement_request(original) if original else None,
+            "procedures": [] if original else _procedure_forms(),
+            "max_mb": settings.INTAKE_MAX_BYTES // (1024 * 1024),
         },
         status=status,
     )

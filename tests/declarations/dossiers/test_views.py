@@ -38,6 +38,22 @@ def test_upload_signed_file_gives_receipt(member_client, signed):
     assert dossier.transaction_code in response.content.decode()
 
 
+def test_the_upload_page_says_what_to_send_and_each_procedures_forms(member_client):
+    from lxml import html
+
+    page = html.fromstring(member_client.get(reverse("declarations:upload")).content.decode())
+    (help_,) = page.xpath('//section[@data-testid="upload-help"]')
+    text = help_.text_content()
+    assert "Một tệp XML" in text and "chứng thư số" in text and "Tối đa 7 MB" in text
+    assert help_.xpath(".//a/@href") == [reverse("declarations:compose")]
+    rows = {
+        tr.xpath("td[1]/code/text()")[0]: [td.text_content() for td in tr.xpath("td")]
+        for tr in help_.xpath(".//tbody/tr")
+    }
+    assert rows["600"][1] == "D02-LT" and "TK1-TS" in rows["600"][2] and "D01-TS" in rows["600"][2]
+    assert rows["604"][1] == "TK3-TS"
+
+
 def test_upload_shows_the_trusted_time_the_claim_and_its_warning(member_client, signed):
     from datetime import UTC, datetime
 
