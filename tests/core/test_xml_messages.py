@@ -45,7 +45,9 @@ def test_schema_errors_in_vietnamese():
 
 
 def test_an_unknown_message_is_still_vietnamese():
-    assert vietnamese("Some future libxml2 wording, line 3, column 9") == "cấu trúc XML không hợp lệ"
+    assert (
+        vietnamese("Some future libxml2 wording, line 3, column 9") == "cấu trúc XML không hợp lệ"
+    )
 
 
 def test_the_refusal_is_vietnamese_for_vietnamese_readers_and_as_written_for_english():
