@@ -73,6 +73,10 @@ def _unit_for(request) -> Employer:
 def workforce_page(request):
     unit = _unit_for(request)
     page = Paginator(workforce(employer=unit), 50).get_page(request.GET.get("page"))
+    # The cards to return are paged on their own (``?the=``), never cut.
+    to_return = Paginator(cards_to_return(user=request.user, employer=unit), 50)
+    keep = request.GET.copy()
+    keep.pop("the", None)
     return render(
         request,
         "declarations/people/workforce.html",
@@ -80,7 +84,8 @@ def workforce_page(request):
             "unit": unit,
             "page": page,
             "is_staff_view": bool(request.GET.get("don-vi")),
-            "to_return": cards_to_return(user=request.user, employer=unit)[:200],
+            "to_return": to_return.get_page(request.GET.get("the")),
+            "to_return_query": keep.urlencode(),
         },
     )
 

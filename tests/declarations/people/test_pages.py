@@ -96,6 +96,28 @@ def test_decreased_worker_leaves_the_workforce_and_the_card_is_listed(client, ac
     assert 'data-testid="to-return"' in html
 
 
+def test_the_cards_to_return_are_paged_never_cut(client, accepted, employer):
+    from datetime import date
+
+    from declarations.people.models import Person
+
+    people = Person.objects.bulk_create(Person(number=f"795{n:07d}") for n in range(1, 56))
+    HealthCard.objects.bulk_create(
+        HealthCard(
+            person=p, employer=employer, number=f"DN479{p.number}", object_code="DN",
+            benefit_level="4", province_code="79", valid_from=date(2026, 1, 1),
+            covered_to=date(2026, 11, 30), status=CardStatus.TO_RETURN, return_asked_by=accepted,
+        )
+        for p in people
+    )  # fmt: skip
+    client.force_login(employer_user(employer))
+    first = client.get(reverse("declarations:workforce")).content.decode()
+    assert first.count("DN4797950") == 50 and "(55)" in first
+    assert "the=2" in first
+    second = client.get(reverse("declarations:workforce"), {"the": 2}).content.decode()
+    assert second.count("DN4797950") == 5
+
+
 def test_office_records_a_returned_card_with_one_audit_entry(client, accepted, employer):
     accepted.run([worker(1, PA="GH", TuThang="12/2026", TyleDong="")], procedure="600a")
     card = HealthCard.objects.get(person__number="7900000001")
