@@ -47,7 +47,7 @@ def _report(request, code, year, quarter):
 @needs(MANAGE_STAFF, VIEW_REPORTS)
 def report_list(request):
     year, quarter = reports.previous_quarter(timezone.localdate())
-    provinces = list(_provinces(request.user, reports.quarter_bounds(year, quarter)[1])[:100])
+    provinces = list(_provinces(request.user, reports.quarter_bounds(year, quarter)[1]))
     rows = []
     for province in provinces:
         report = reports.AccountReport.objects.filter(
