@@ -283,15 +283,22 @@ class Location:
         return ", ".join(parts)
 
 
-# Codes whose ``{detail}`` is libxml2's own English message (parse or XML Schema error).
+# Codes whose ``{detail}`` is libxml2's own English message (parse or XML Schema error), and
+# those whose detail comes from the signature checks (a phrase, a name, a library's text).
 PARSER_DETAIL = frozenset({"XML_MALFORMED", "XSD_ENVELOPE", "XSD_FORM"})
+SIGNATURE_DETAIL = frozenset(
+    {"SIG_MALFORMED", "SIG_REFERENCE", "SIG_TIMESTAMP_INVALID", "TSA_UNTRUSTED"}
+)
 
 
 def _render(template, values: dict, code: str = "") -> str:
     text = str(template)
     vietnamese = (translation.get_language() or "vi").startswith("vi")
-    if code in PARSER_DETAIL and "detail" in values and vietnamese:
-        values = {**values, "detail": xml_messages.vietnamese(str(values["detail"]))}
+    if vietnamese and "detail" in values:
+        if code in PARSER_DETAIL:
+            values = {**values, "detail": xml_messages.vietnamese(str(values["detail"]))}
+        elif code in SIGNATURE_DETAIL:
+            values = {**values, "detail": xml_messages.signature_detail(str(values["detail"]))}
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):

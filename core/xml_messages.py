@@ -1,4 +1,5 @@
-"""libxml2's messages (lxml's parse and XML Schema errors) in Vietnamese.
+"""libxml2's messages (lxml's parse and XML Schema errors), and the signature checks' details,
+in Vietnamese.
 
 A refusal's ``{detail}`` carries the parser's own English words ("Premature end of data in
 tag …"); a Vietnamese reader gets them translated here, an English one as the parser wrote
@@ -73,6 +74,41 @@ _SCHEMA = [
 ]  # fmt: skip
 
 _COMPILED = [(re.compile(p, re.S), vi) for p, vi in _PARSE + _SCHEMA]
+
+
+# The signature checks' own details (declarations.employers.pki), said again in Vietnamese.
+_SIGNATURE = {
+    "timestamps": "dấu thời gian",
+    "signed data is not XML": "dữ liệu được ký không phải XML",
+    "not an RFC 3161 token": "không phải dấu thời gian RFC 3161",
+    "signer": "người ký dấu thời gian",
+    "hash algorithm": "thuật toán băm",
+    "not over this signature": "không được cấp cho chữ ký này",
+    "the TSA's certificate is not in the token": "dấu thời gian không kèm chứng thư của nơi cấp",
+    "not a time-stamping certificate": "không phải chứng thư cấp dấu thời gian",
+}
+_REFERENCES = re.compile(r"(\d+) references")
+# What names a thing rather than says something: an element's name or tag, a URI, a
+# distinguished name. Shown as it is.
+_NAME = re.compile(r"<[^>]+>|[A-Za-z][\w:.-]*|URI=.*|(?:[A-Za-z.0-9]+=[^,]*,?)+")
+
+
+def signature_detail(detail: str) -> str:
+    """A signature check's ``detail`` in Vietnamese: its own phrases translated, a name kept,
+    anything else (a library's exception text or name) a plain Vietnamese phrase."""
+    text = (detail or "").strip()
+    if text in _SIGNATURE:
+        return _SIGNATURE[text]
+    found = _REFERENCES.fullmatch(text)
+    if found:
+        return f"có {found.group(1)} tham chiếu"
+    if _NAME.fullmatch(text) and not _LIBRARY_NAME.fullmatch(text):
+        return text
+    return "cấu trúc chữ ký không đọc được"
+
+
+# An exception's class name (``ValueError``, ``InvalidInput``…): never shown to a reader.
+_LIBRARY_NAME = re.compile(r"[A-Z]\w*(?:Error|Exception|Input|Warning)")
 
 
 def vietnamese(message: str) -> str:

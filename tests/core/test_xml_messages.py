@@ -4,7 +4,7 @@ import pytest
 from lxml import etree
 
 from core.refusals import err
-from core.xml_messages import vietnamese
+from core.xml_messages import signature_detail, vietnamese
 
 MALFORMED = [
     (b"<a><b>x</b>", "tệp kết thúc khi thẻ <a> (dòng 1) chưa đóng"),
@@ -58,3 +58,24 @@ def test_the_refusal_is_vietnamese_for_vietnamese_readers_and_as_written_for_eng
     assert "Premature end of data in tag NoiDung" in problem.text("en")
     form = err("XSD_FORM", form="D02-LT", detail="Element 'Foo': This element is not expected.")
     assert form.text("vi").endswith("thẻ <Foo> không có trong mẫu hoặc không đúng chỗ")
+
+
+@pytest.mark.parametrize(
+    ("detail", "expected"),
+    [
+        ("signed data is not XML", "dữ liệu được ký không phải XML"),
+        ("3 references", "có 3 tham chiếu"),
+        ("SignedInfo", "SignedInfo"),  # a name is shown as it is
+        ("URI='#obj'", "URI='#obj'"),
+        ("CN=TSA thử,O=BHXH", "CN=TSA thử,O=BHXH"),
+        ("KeyError", "cấu trúc chữ ký không đọc được"),  # an exception's name, never
+        ("Expected to find XML element Signature in None", "cấu trúc chữ ký không đọc được"),
+    ],
+)
+def test_signature_details_in_vietnamese(detail, expected):
+    assert signature_detail(detail) == expected
+
+
+def test_a_signature_refusal_carries_no_library_text_in_vietnamese():
+    problem = err("SIG_MALFORMED", form="D02-LT", detail="InvalidInput")
+    assert "InvalidInput" not in problem.text("vi") and "InvalidInput" in problem.text("en")
