@@ -107,7 +107,8 @@ class AnyOf(In):
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
-        values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
+        # ``rhs`` is already prepared, value by value (``In.get_prep_lookup``).
+        values = [field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs]
         return f"{lhs} = ANY(%s::{field.rel_db_type(connection)}[])", (*lhs_params, values)
 
 

@@ -88,6 +88,8 @@ _SIGNATURE = {
     "not a time-stamping certificate": "không phải chứng thư cấp dấu thời gian",
 }
 _REFERENCES = re.compile(r"(\d+) references")
+# An exception's class name (``ValueError``, ``InvalidInput``…): never shown to a reader.
+_LIBRARY_NAME = re.compile(r"[A-Z]\w*(?:Error|Exception|Input|Warning)")
 # What names a thing rather than says something: an element's name or tag, a URI, a
 # distinguished name. Shown as it is.
 _NAME = re.compile(r"<[^>]+>|[A-Za-z][\w:.-]*|URI=.*|(?:[A-Za-z.0-9]+=[^,]*,?)+")
@@ -105,10 +107,6 @@ def signature_detail(detail: str) -> str:
     if _NAME.fullmatch(text) and not _LIBRARY_NAME.fullmatch(text):
         return text
     return "cấu trúc chữ ký không đọc được"
-
-
-# An exception's class name (``ValueError``, ``InvalidInput``…): never shown to a reader.
-_LIBRARY_NAME = re.compile(r"[A-Z]\w*(?:Error|Exception|Input|Warning)")
 
 
 def vietnamese(message: str) -> str:

@@ -228,13 +228,24 @@ def d02lt_build(rows: list[dict]) -> bytes:
     root = etree.Element("D02-LT")
     noi_dung = etree.SubElement(root, "NoiDung")
     for index, row in enumerate(rows, start=1):
-        node = etree.SubElement(noi_dung, "LaoDong")
-        for name in D02_FIELDS:
-            value = str(index) if name == "STT" else row.get(name, "")
-            etree.SubElement(node, name).text = "" if value is None else str(value)
+        node = _numbered_row(noi_dung, "LaoDong", index, row, D02_FIELDS)
         for name in D02_OPTIONAL:
             if row.get(name):
                 etree.SubElement(node, name).text = str(row[name])
+    return _form_bytes(root)
+
+
+def _numbered_row(parent, tag: str, index: int, row: dict, fields) -> etree._Element:
+    """One row of a list form: a cell per name of ``fields``, ``STT`` its number."""
+    node = etree.SubElement(parent, tag)
+    for name in fields:
+        value = str(index) if name == "STT" else row.get(name, "")
+        etree.SubElement(node, name).text = "" if value is None else str(value)
+    return node
+
+
+def _form_bytes(root: etree._Element) -> bytes:
+    """An unsigned form: its signature's place (``Cky``) left empty, as UTF-8 XML."""
     etree.SubElement(root, "Cky")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
@@ -269,10 +280,7 @@ def tk1ts_build(people: list[dict]) -> bytes:
     root = etree.Element("TK1-TS")
     noi_dung = etree.SubElement(root, "NoiDung")
     for index, person in enumerate(people, start=1):
-        node = etree.SubElement(noi_dung, "LaoDong")
-        for name in TK1_FIELDS:
-            value = str(index) if name == "STT" else person.get(name, "")
-            etree.SubElement(node, name).text = "" if value is None else str(value)
+        node = _numbered_row(noi_dung, "LaoDong", index, person, TK1_FIELDS)
         members = person.get("household") or []
         if members:
             household = etree.SubElement(node, "ThanhVienHoGiaDinh")
@@ -280,8 +288,7 @@ def tk1ts_build(people: list[dict]) -> bytes:
                 item = etree.SubElement(household, "ThanhVien")
                 for name in HOUSEHOLD_FIELDS:
                     etree.SubElement(item, name).text = str(member.get(name, "") or "")
-    etree.SubElement(root, "Cky")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    return _form_bytes(root)
 
 
 # The columns of D01-TS (bảng kê thông tin), in the order of the paper form.
@@ -307,12 +314,8 @@ def d01ts_build(documents: list[dict]) -> bytes:
     root = etree.Element("D01-TS")
     noi_dung = etree.SubElement(root, "NoiDung")
     for index, document in enumerate(documents, start=1):
-        node = etree.SubElement(noi_dung, "VanBan")
-        for name in D01_FIELDS:
-            value = str(index) if name == "STT" else document.get(name, "")
-            etree.SubElement(node, name).text = "" if value is None else str(value)
-    etree.SubElement(root, "Cky")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+        _numbered_row(noi_dung, "VanBan", index, document, D01_FIELDS)
+    return _form_bytes(root)
 
 
 # The cells of TK3-TS (procedure 604), in the order of the paper form.
@@ -343,5 +346,4 @@ def tk3ts_build(fields: dict) -> bytes:
         value = fields.get(name)
         if value not in (None, ""):
             etree.SubElement(unit, name).text = str(value)
-    etree.SubElement(root, "Cky")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    return _form_bytes(root)

@@ -34,7 +34,7 @@ def person_timeline(person: Person) -> dict:
         "identities": identities,
         "spells": list(
             EmploymentSpell.objects.filter(person=person)
-            .select_related("employer", "opened_by", "closed_by")
+            .select_related("employer__managing_office", "opened_by", "closed_by")
             .order_by("from_month", "id")
         ),
         "book": InsuranceBook.objects.filter(person=person).select_related("employer").first(),
