@@ -76,6 +76,10 @@ class Waker:
                 )
                 ids, self._ids = self._ids[:MAX_BATCH], self._ids[MAX_BATCH:]
                 self._hurry = bool(self._ids) and self._hurry
+                # The linger's wait lets go of the lock: another sender (a forked child's
+                # inherited waker) may have taken the ids meanwhile.
+                if not ids:
+                    continue
                 self._busy = True
             try:
                 self._send(ids)
