@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import orjson
 from django.db import connections, models, router, transaction
 from django.db.models.lookups import In
 
@@ -133,12 +134,13 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict], *, keys: bo
         objs = [model(**row) for row in rows]
         model.objects.using(using).bulk_create(objs)
         return [obj.pk for obj in objs] if keys else []
-    order, tuples = _row_tuples(_columns(model), rows, connection)
+    copying = len(rows) >= COPY_FROM
+    order, tuples = _row_tuples(_columns(model), rows, connection, copying=copying)
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     names = ", ".join(quote(f.column) for f in order)
     with connection.cursor() as cursor:
-        if len(rows) < COPY_FROM:
+        if not copying:
             arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in order)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING {pk}",  # noqa: S608  (names from the model's metadata, values as parameters)
@@ -163,11 +165,14 @@ def rows_insert_columns(model: type[models.Model], rows: list[dict], *, keys: bo
         return drawn
 
 
-def _row_tuples(fields: list, rows: list[dict], connection) -> tuple[list, list[tuple]]:
+def _row_tuples(
+    fields: list, rows: list[dict], connection, *, copying: bool = False
+) -> tuple[list, list[tuple]]:
     """``rows`` as tuples of database values, and the fields in the tuples' order. Values of
     the plain types go to psycopg as they are (the caller passes aware datetimes, dates,
     Decimals, ints, str); the others through their field; a field no row names takes its
-    default."""
+    default. ``copying``: JSON values go as their text (COPY reads every column as text),
+    written by orjson instead of one psycopg JSON adapter per value."""
     first = rows[0].keys()
     if any(row.keys() != first for row in rows):
         # Rows with different keys: each value on its own (a field's default where absent).
@@ -188,12 +193,22 @@ def _row_tuples(fields: list, rows: list[dict], connection) -> tuple[list, list[
     generated = [f for f in absent if f.has_default() and callable(f.default)]
     fixed_fields = [f for f in absent if f not in generated]
     names = [f.attname for f in plain]
+
+    as_text = {
+        f for f in prepared if copying and f.get_internal_type() == "JSONField" and not f.encoder
+    }
+
+    def prep(f, value):
+        if f in as_text and value is not None:
+            return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        return f.get_db_prep_save(value, connection)
+
     tuples = []
     for row in rows:
         tuples.append(
             (
                 *map(row.__getitem__, names),
-                *(f.get_db_prep_save(row[f.attname], connection) for f in prepared),
+                *(prep(f, row[f.attname]) for f in prepared),
                 *(f.get_db_prep_save(f.default(), connection) for f in generated),
                 *fixed,
             )

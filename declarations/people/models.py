@@ -22,6 +22,13 @@ from declarations.people.plans import SPELL_STATUS_LABELS
 # acceptance checked the same dossier 5,000 times at COMMIT.
 PROVENANCE = {"db_index": False, "db_constraint": False}
 
+# The person and the unit a registry row is about: no database constraint either. People and
+# units are never deleted (the ORM refuses, PROTECT), the rows are appended in batches of up
+# to thousands, and the constraints' checks at COMMIT were a fifth of a 1,000-row acceptance
+# (benchmarks/README.md, issue 20). ``selectors.registry_orphans`` checks them instead, every
+# night (``people.tasks.registry_integrity_check``) and on demand (``manage.py people_check``).
+REGISTRY = {"db_index": False, "db_constraint": False}
+
 
 class Person(models.Model):
     """Người tham gia: one per social-insurance number (mã số BHXH), also their book number."""
@@ -49,7 +56,7 @@ class Person(models.Model):
 class PersonIdentity(models.Model):
     """A person's identity as one dossier declared it (TK1-TS or D02-LT); the latest counts."""
 
-    person = models.ForeignKey(Person, models.CASCADE, related_name="identities", db_index=False)
+    person = models.ForeignKey(Person, models.CASCADE, related_name="identities", **REGISTRY)
     dossier = models.ForeignKey(
         Dossier, models.PROTECT, null=True, blank=True, related_name="+", **PROVENANCE
     )
@@ -102,8 +109,8 @@ class EmploymentSpell(models.Model):
     (maternity, sickness, unpaid leave) keeps the unit and the terms it paused with.
     """
 
-    person = models.ForeignKey(Person, models.PROTECT, related_name="spells", db_index=False)
-    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", db_index=False)
+    person = models.ForeignKey(Person, models.PROTECT, related_name="spells", **REGISTRY)
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", **REGISTRY)
     status = models.CharField(_("status"), max_length=12, choices=list(SPELL_STATUS_LABELS.items()))
     from_month = models.DateField(_("from month"))
     to_month = models.DateField(_("to month"), null=True, blank=True)
@@ -149,8 +156,10 @@ class EmploymentSpell(models.Model):
 class ContributionAdjustment(models.Model):
     """An amount declared for past months without new terms (AD, SB, TT, TU, GN)."""
 
-    person = models.ForeignKey(Person, models.PROTECT, related_name="adjustments")
-    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", db_index=False)
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="adjustments", db_constraint=False
+    )
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", **REGISTRY)
     plan = models.CharField(max_length=2)
     direction = models.CharField(max_length=8)
     from_month = models.DateField()
@@ -170,12 +179,12 @@ class ContributionAdjustment(models.Model):
 class InsuranceBook(models.Model):
     """Sổ BHXH: one per person, its number the person's social-insurance number."""
 
-    person = models.OneToOneField(Person, models.PROTECT, related_name="book")
+    person = models.OneToOneField(Person, models.PROTECT, related_name="book", db_constraint=False)
     issued_at = models.DateTimeField(default=timezone.now)
     issued_by = models.ForeignKey(
         Dossier, models.PROTECT, null=True, blank=True, related_name="+", **PROVENANCE
     )
-    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", db_index=False)
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", **REGISTRY)
     copies = models.PositiveSmallIntegerField(_("issues"), default=1)  # re-issues add one
 
     class Scope:
@@ -205,8 +214,8 @@ class HealthCard(models.Model):
     ``covered_to`` the last day the person is covered once a decrease ended it.
     """
 
-    person = models.ForeignKey(Person, models.PROTECT, related_name="cards", db_index=False)
-    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", db_index=False)
+    person = models.ForeignKey(Person, models.PROTECT, related_name="cards", **REGISTRY)
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", **REGISTRY)
     number = models.CharField(_("card number"), max_length=15)
     object_code = models.CharField(_("beneficiary group"), max_length=2)
     benefit_level = models.CharField(_("benefit level"), max_length=1)

@@ -9,6 +9,7 @@ so accepting a 1,000-row list costs about as much as taking it in.
 from __future__ import annotations
 
 import calendar
+import functools
 import gc
 from collections import defaultdict
 from contextlib import contextmanager
@@ -55,7 +56,8 @@ ALLOWANCES = ("PhuCapCV", "PhuCapTNVK", "PhuCapTNNghe", "PhuCapLuong", "PhuCapBo
 
 @dataclass
 class Declared:
-    """One D02-LT row as acceptance reads it, with the person's TK1-TS when there is one."""
+    """One D02-LT row as acceptance reads it, with the person's TK1-TS when there is one.
+    Values are stripped text, as the declaration's parser gives them."""
 
     stt: int
     row: dict
@@ -63,6 +65,7 @@ class Declared:
     household: list[dict] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=1024)
 def month_of(text: str) -> date | None:
     try:
         month, year = (text or "").strip().split("/")
@@ -79,14 +82,17 @@ def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
+@functools.lru_cache(maxsize=4096)
 def _amount(text: str) -> int:
-    digits = (text or "").replace(".", "").replace(",", "").strip()
+    # Cached: a list repeats its salaries and allowances from row to row.
+    digits = text.replace(".", "").replace(",", "")
     return int(digits) if digits.isdigit() else 0
 
 
+@functools.lru_cache(maxsize=1024)
 def _decimal(text: str) -> Decimal | None:
     try:
-        return Decimal((text or "").replace(",", ".").strip()) if (text or "").strip() else None
+        return Decimal(text.replace(",", ".")) if text else None
     except InvalidOperation:
         return None
 
@@ -134,17 +140,17 @@ def numbers_assign(province: str, count: int) -> list[str]:
 def _identity_from(declared: Declared) -> dict:
     row, tk1 = declared.row, declared.tk1 or {}
     return {
-        "full_name": (tk1.get("HoTen") or row.get("HoTen") or "").strip()[:200],
-        "birth_date": (tk1.get("NgaySinh") or row.get("NgaySinh") or "").strip()[:10],
-        "sex": (tk1.get("GioiTinh") or row.get("GioiTinh") or "").strip()[:1],
-        "citizen_id": (tk1.get("CMND") or row.get("CMND") or "").strip()[:20],
-        "nationality": (tk1.get("QuocTich") or "").strip()[:60],
-        "ethnicity": (tk1.get("DanToc") or "").strip()[:60],
-        "birth_place": (tk1.get("Diachi_KS") or "").strip()[:300],
-        "contact_address": (tk1.get("Diachi_NN") or "").strip()[:300],
-        "phone": (tk1.get("Dienthoai_LH") or "").strip()[:20],
-        "email": (tk1.get("Email_LH") or "").strip()[:200],
-        "household_code": (tk1.get("Maho_Giadinh") or "").strip()[:20],
+        "full_name": (tk1.get("HoTen") or row.get("HoTen") or "")[:200],
+        "birth_date": (tk1.get("NgaySinh") or row.get("NgaySinh") or "")[:10],
+        "sex": (tk1.get("GioiTinh") or row.get("GioiTinh") or "")[:1],
+        "citizen_id": (tk1.get("CMND") or row.get("CMND") or "")[:20],
+        "nationality": tk1.get("QuocTich", "")[:60],
+        "ethnicity": tk1.get("DanToc", "")[:60],
+        "birth_place": tk1.get("Diachi_KS", "")[:300],
+        "contact_address": tk1.get("Diachi_NN", "")[:300],
+        "phone": tk1.get("Dienthoai_LH", "")[:20],
+        "email": tk1.get("Email_LH", "")[:200],
+        "household_code": tk1.get("Maho_Giadinh", "")[:20],
     }
 
 
@@ -154,15 +160,15 @@ def _terms(row: dict) -> dict:
         "workplace": (row.get("NoiLamViec") or "")[:200],
         "salary": _amount(row.get("TienLuong", "")),
         "coefficient": _decimal(row.get("HeSo", "")),
-        "allowances": {k: _amount(row[k]) for k in ALLOWANCES if _amount(row.get(k, ""))},
+        "allowances": {k: v for k in ALLOWANCES if (v := _amount(row.get(k, "")))},
         "rate": _decimal(row.get("TyleDong", "")),
     }
 
 
 def _hospital(declared: Declared) -> str:
     tk1 = declared.tk1 or {}
-    code = (tk1.get("MaBenhVien") or declared.row.get("MaBenhVien") or "").strip()
-    province = (tk1.get("MaTinhBenhVien") or "").strip()
+    code = tk1.get("MaBenhVien") or declared.row.get("MaBenhVien") or ""
+    province = tk1.get("MaTinhBenhVien", "")
     if code and province and not code.startswith(province):
         code = f"{province}{code}"
     return code[:20]
@@ -213,12 +219,12 @@ class _Batch:
     # -- loading ------------------------------------------------------------------------------
     def people_resolve(self) -> dict[int, Person]:
         """The person of every row, by STT; new people get numbers (TM without one)."""
-        numbers = {d.row.get("MasoBHXH", "").strip() for d in self.declared} - {""}
+        numbers = {d.row.get("MasoBHXH", "") for d in self.declared} - {""}
         known = {
             p.number: p for p in Person.objects.filter(number__any_of=list(numbers)).only("number")
         }
         # A first increase without a number: the same citizen ID may already be registered.
-        wanting = [d for d in self.declared if not d.row.get("MasoBHXH", "").strip()]
+        wanting = [d for d in self.declared if not d.row.get("MasoBHXH")]
         ids = {_identity_from(d)["citizen_id"] for d in wanting} - {""}
         by_id = {}
         if ids:
@@ -232,7 +238,7 @@ class _Batch:
         unknown: list[str] = []
         people: dict[int, Person] = {}
         for d in self.declared:
-            number = d.row.get("MasoBHXH", "").strip()
+            number = d.row.get("MasoBHXH", "")
             if number:
                 if number not in known:
                     known[number] = _New(number=number)
@@ -438,7 +444,7 @@ class _Batch:
         self.open_spells.pop(spell.person_id, None)
 
     def _card_issue(self, person, d: Declared, start, end, previous) -> dict:
-        level = (d.row.get("MucHuong") or "").strip()
+        level = d.row.get("MucHuong", "")
         level = level if level in {"1", "2", "3", "4", "5"} else DEFAULT_BENEFIT_LEVEL
         card = _New(
             person_id=person.pk,

@@ -346,6 +346,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.audit_seal",
         "schedule": env.float("AUDIT_SEAL_SECONDS", default=5.0),
     },
+    # The people registry's references kept without database constraints, checked instead.
+    "people-registry-integrity": {
+        "task": "declarations.people.tasks.registry_integrity_check",
+        "schedule": crontab(hour=3, minute=10),
+    },
     "accounts-audit-chain-check": {
         "task": "accounts.tasks.audit_chain_check",
         "schedule": crontab(hour=2, minute=30),
