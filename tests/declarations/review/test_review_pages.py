@@ -323,3 +323,21 @@ def test_the_report_is_scoped_and_refused_to_office_staff(client, world):
     client.force_login(national)
     response = client.get(REPORT + f"?from={today}&to={today}")
     assert response.context["data"].totals.received == 2
+
+
+def test_dashboard_counts_decisions_of_its_window_and_every_open_dossier(client, world):
+    """The page reads only open dossiers and the window's decisions: an old decision leaves
+    the by-state table, an old open dossier stays in it."""
+    today = timezone.localdate()
+    old_open = dossier_make(world.unit_a, deadline=today - timedelta(days=400))
+    recent = dossier_make(world.unit_a, status="in_review")
+    dossier_transition(actor=world.officer_a, dossier=recent, to="accepted")
+    old = dossier_make(world.unit_a, status="in_review")
+    dossier_transition(actor=world.officer_a, dossier=old, to="accepted")
+    Dossier.objects.filter(pk=old.pk).update(decided_at=timezone.now() - timedelta(weeks=30))
+    client.force_login(world.officer_a)
+    response = client.get("/quan-ly/bang-dieu-khien/", HTTP_ACCEPT_LANGUAGE="vi")
+    by_status = {v: n for v, _l, n in response.context["data"].by_status}
+    assert by_status["accepted"] == 1
+    assert by_status[old_open.status] == 1
+    assert "trong 12 tuần qua" in response.content.decode()
