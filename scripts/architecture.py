@@ -37,6 +37,7 @@ APPS = [
     "declarations.employers",
     "declarations.dossiers",
     "declarations.people",
+    "declarations.signing",
     "declarations.intake",
     "declarations.review",
     "declarations.adoption",

@@ -15,8 +15,9 @@ say() { printf '\n==> %s\n' "$*"; }
 
 say "Python environment"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-if [ ! -f .venv/.installed-test ] || [ pyproject.toml -nt .venv/.installed-test ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v -e 'WARNING: Location' -e BuildBackendWarning -e '^ *!!' -e '^ *\*\*\*' -e 'Please be careful' -e 'name as your package' -e 'WheelFile' -e '^ *$' || true
+# signer/: the employer's local signer, a package of its own (its tests run it, lint-imports reads it).
+if [ ! -f .venv/.installed-test ] || [ pyproject.toml -nt .venv/.installed-test ] || [ signer/pyproject.toml -nt .venv/.installed-test ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" -e ./signer 2>&1 | grep -v -e 'WARNING: Location' -e BuildBackendWarning -e '^ *!!' -e '^ *\*\*\*' -e 'Please be careful' -e 'name as your package' -e 'WheelFile' -e '^ *$' || true
   touch .venv/.installed-test
 fi
 
@@ -26,6 +27,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# A real PKCS#11 token for the local signer's tests: SoftHSM2, and pkcs11-tool to load it.
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
 # Vietnamese glyphs in the PDF notices and reports.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -18,7 +18,7 @@ SOURCE = [
     if "migrations" not in p.parts and p.name != "refusals.py"
 ]
 USE = re.compile(r"""(?:err|Refused|Problem|ApiProblem)\(\s*["']([A-Za-z0-9_.\-]+)["']""")
-CODE = re.compile(r"[A-Z][A-Z0-9_]+|closure\.[a-z_]+|ACC-[A-Z-]+")
+CODE = re.compile(r"[A-Z][A-Z0-9_]+|[a-z][a-z_]*\.[a-z_]+|ACC-[A-Z-]+")
 
 
 def test_docs_errors_md_is_generated_from_the_catalogue():

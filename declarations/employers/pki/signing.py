@@ -26,12 +26,17 @@ SP_NS = "http://example.org/#signatureProperties"
 def sign_element(
     root: etree._Element,
     *,
-    key_pem: bytes,
     cert_pem: bytes,
     container: str,
+    key_pem: bytes | None = None,
+    key=None,
     signing_time: datetime | None = None,
 ) -> etree._Element:
-    """Sign ``root`` with the signature placed in ``<root>/<container>``; returns a new tree."""
+    """Sign ``root`` with the signature placed in ``<root>/<container>``; returns a new tree.
+
+    ``key``: instead of ``key_pem``, any object with an RSA private key's ``sign(data,
+    padding, algorithm)`` — hash-then-sign (declarations.signing) passes one that hands the
+    SignedInfo to the employer's own signer, so both paths build the same layout."""
     for old in root.findall(container):
         root.remove(old)
     holder = etree.SubElement(root, container)
@@ -40,7 +45,10 @@ def sign_element(
     signer.namespaces = {None: DS}
     signer.excise_empty_xmlns_declarations = True
     signed = signer.sign(
-        root, key=key_pem, cert=cert_pem.decode(), exclude_c14n_transform_element=True
+        root,
+        key=key if key is not None else key_pem,
+        cert=cert_pem.decode(),
+        exclude_c14n_transform_element=True,
     )
     signature = signed.find(f"{container}/{{{DS}}}Signature")
     signature.set("Id", "sigid")
@@ -61,26 +69,53 @@ def sign_form(data: bytes, **kwargs) -> bytes:
 
 
 def sign_dossier(
-    data: bytes, *, key_pem: bytes, cert_pem: bytes, signing_time=None, tsa_url: str | None = None
+    data: bytes,
+    *,
+    cert_pem: bytes,
+    key_pem: bytes | None = None,
+    key=None,
+    signing_time=None,
+    tsa_url: str | None = None,
 ) -> bytes:
     """Sign every embedded XML form, update its length, then sign the envelope (and have its
-    signature timestamped by the TSA at ``tsa_url``, if given)."""
+    signature timestamped by the TSA at ``tsa_url``, if given). ``key``: see
+    :func:`sign_element`; the forms are signed first, in document order, then the envelope."""
     root = etree.fromstring(strip_bom(data), hardened_parser())
-    for node in root.iterfind("NoiDung/ThongTinHoSo/ToKhais/FileToKhai"):
-        if (node.findtext("LoaiFile") or "").strip().lower() != "xml":
-            continue
-        content = base64.b64decode("".join((node.findtext("NoiDungFile") or "").split()))
-        signed = sign_form(content, key_pem=key_pem, cert_pem=cert_pem, signing_time=signing_time)
-        node.find("NoiDungFile").text = base64.b64encode(signed).decode()
-        node.find("DoDaiFile").text = str(len(signed))
+    dossier_forms_sign(root, key_pem=key_pem, key=key, cert_pem=cert_pem, signing_time=signing_time)
     signed_root = sign_element(
-        root, key_pem=key_pem, cert_pem=cert_pem, container="CKy_Dvi", signing_time=signing_time
+        root,
+        key_pem=key_pem,
+        key=key,
+        cert_pem=cert_pem,
+        container="CKy_Dvi",
+        signing_time=signing_time,
     )
     if tsa_url:
         # signxml's tree holds the signature's parts in no namespace until serialized.
         signed_root = etree.fromstring(etree.tostring(signed_root), hardened_parser())
         timestamp_attach(signed_root, container="CKy_Dvi", tsa_url=tsa_url)
     return etree.tostring(signed_root, xml_declaration=True, encoding="utf-8")
+
+
+def dossier_forms_sign(
+    root: etree._Element,
+    *,
+    cert_pem: bytes,
+    key_pem: bytes | None = None,
+    key=None,
+    signing_time=None,
+) -> None:
+    """Sign, in place, every embedded XML form of the envelope ``root`` (in document
+    order) and update its length: the first half of :func:`sign_dossier`."""
+    for node in root.iterfind("NoiDung/ThongTinHoSo/ToKhais/FileToKhai"):
+        if (node.findtext("LoaiFile") or "").strip().lower() != "xml":
+            continue
+        content = base64.b64decode("".join((node.findtext("NoiDungFile") or "").split()))
+        signed = sign_form(
+            content, key_pem=key_pem, key=key, cert_pem=cert_pem, signing_time=signing_time
+        )
+        node.find("NoiDungFile").text = base64.b64encode(signed).decode()
+        node.find("DoDaiFile").text = str(len(signed))
 
 
 def timestamp_fetch(tsa_url: str, data: bytes, *, timeout: float = 10.0) -> bytes:

@@ -1,0 +1,202 @@
+"""Benchmark: the portal's signing round trip for a 50-row dossier against intake alone.
+
+    .venv/bin/python benchmarks/signing_round_trip.py [--rows 50] [--runs 10]
+
+Throwaway PostgreSQL database (PG_HOST/PG_PORT, default 127.0.0.1:5432), dropped at the end.
+The unit's key is put on a SoftHSM2 token and the local signer (``signer/``) serves it on a
+free port; every confirmation is answered at once through its console (the PIN once), so
+the time is the machine's, not a person's.
+
+* round trip: ``signing_prepare`` (the unsigned dossier kept) → ``signing_start`` (the
+  certificate checked, round 1's digests) → the signer's ``/v1/sign`` over HTTP → round 1
+  accepted (values verified, the envelope's digest) → ``/v1/sign`` → round 2 accepted
+  (verified, assembled) → ``intake_submit``;
+* intake alone: ``intake_submit`` of the same kind of dossier signed with the key file.
+
+Target: round trip ≤ 1.5 × intake alone (medians over ``--runs``, alternating).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)
+sys.path.insert(1, str(ROOT / "benchmarks"))
+
+import intake as bench_intake  # noqa: E402  (the intake benchmark's set-up and lists)
+
+ORIGIN = "http://portal.bench"
+PIN = "246810"
+
+
+def unsigned(employer, n_rows: int, salt: str) -> bytes:
+    from declarations.employers.procedures import procedure_get
+    from declarations.intake.envelope import d02lt_build, envelope_build
+
+    rows = bench_intake.rows(n_rows, salt)
+    return envelope_build(
+        employer=employer,
+        procedure=procedure_get("600"),
+        period="10/2026",
+        files=[("D02-LT", "D02-LT.xml", "xml", d02lt_build(rows))],
+    )
+
+
+def token_signer(folder: Path):
+    """The unit's key on a SoftHSM token and the local signer serving it."""
+    from tests.signer.process import SignerProcess
+    from tests.signer.softhsm import softhsm_token_create
+
+    token = softhsm_token_create(folder / "softhsm", label="BENCH1A", pin=PIN)
+    token.key_import(
+        key_pem=(folder / "BENCH1A.key.pem").read_bytes(),
+        cert_pem=(folder / "BENCH1A.cert.pem").read_bytes(),
+        key_id="01",
+        label="BENCH1A",
+    )
+    return SignerProcess(module=token.module, env=token.env, origins=[ORIGIN])
+
+
+class Console:
+    """Answers the signer's prompts as they come: "y" to each request, the PIN once."""
+
+    def __init__(self, signer):
+        from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT
+
+        self.signer, self.confirm, self.pin = signer, CONFIRM_PROMPT, PIN_PROMPT
+        self.asked = 0
+
+    def answer(self) -> threading.Thread:
+        self.asked += 1
+        count, first = self.asked, self.asked == 1
+
+        def run():
+            self.signer.type("y", after=self.confirm, count=count)
+            if first:
+                self.signer.type(PIN, after=self.pin)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+
+def round_trip(user, employer, data: bytes, signer, console, der: bytes) -> tuple[float, float]:
+    """(the whole round trip, the part spent in the signer's ``/v1/sign``) in seconds."""
+    from declarations.signing import services
+
+    in_signer = 0.0
+    t0 = time.perf_counter()
+    session = services.signing_prepare(user=user, employer=employer, data=data)
+    step = services.signing_start(
+        user=user, session_id=session.pk, method="token", certificate_der=der
+    )
+    while True:
+        answering = console.answer()
+        t1 = time.perf_counter()
+        status, _headers, body = signer.request(
+            "POST",
+            "/v1/sign",
+            origin=ORIGIN,
+            body={
+                "certificate_id": "01",
+                "algorithm": "rsa-pkcs1-sha256",
+                "digests": step.digests,
+                "summary": "benchmark",
+            },
+        )
+        answering.join()
+        in_signer += time.perf_counter() - t1
+        assert status == 200, body
+        step = services.signing_round(
+            user=user,
+            session_id=session.pk,
+            round_no=step.session.round,
+            signatures=body["signatures"],
+        )
+        if step.dossier_id is not None or step.errors:
+            break
+    elapsed = time.perf_counter() - t0
+    assert step.dossier_id is not None, step.errors[:3]
+    return elapsed, in_signer
+
+
+def intake_alone(data: bytes) -> float:
+    from declarations.intake.pipeline import intake_submit
+
+    t0 = time.perf_counter()
+    result = intake_submit(data=data, channel="cli")
+    elapsed = time.perf_counter() - t0
+    assert result.ok, result.errors[:3]
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    bench_intake.drop_database()
+    bench_intake.create_database()
+    signer = None
+    try:
+        employer = bench_intake.setup()
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding
+        from django.test.utils import setup_test_environment
+
+        from declarations.employers.pki.signing import sign_dossier
+        from declarations.intake.money_tables import money_tables_seed
+        from tests.factories import employer_user
+
+        setup_test_environment()
+        money_tables_seed()
+        folder = bench_intake.WORK / "pki"
+        key = (folder / "BENCH1A.key.pem").read_bytes()
+        cert = (folder / "BENCH1A.cert.pem").read_bytes()
+        der = x509.load_pem_x509_certificate(cert).public_bytes(Encoding.DER)
+        user = employer_user(employer, username="bench_signing")
+        signer = token_signer(folder)
+        console = Console(signer)
+        trips, portal, intakes = [], [], []
+        # A warm-up of each (imports, caches, the token's login), then alternating runs.
+        round_trip(user, employer, unsigned(employer, args.rows, "warm"), signer, console, der)
+        intake_alone(
+            sign_dossier(unsigned(employer, args.rows, "warm2"), key_pem=key, cert_pem=cert)
+        )
+        for k in range(args.runs):
+            data = unsigned(employer, args.rows, f"trip-{k}")
+            total, in_signer = round_trip(user, employer, data, signer, console, der)
+            trips.append(total)
+            portal.append(total - in_signer)
+            signed = sign_dossier(
+                unsigned(employer, args.rows, f"alone-{k}"), key_pem=key, cert_pem=cert
+            )
+            intakes.append(intake_alone(signed))
+        trip, alone = statistics.median(trips), statistics.median(intakes)
+        own = statistics.median(portal)
+        print(
+            f"{args.rows}-row 600, {args.runs} runs: round trip {trip * 1000:.1f} ms "
+            f"(prepare → token via the local signer → assemble → intake), intake alone "
+            f"{alone * 1000:.1f} ms: {trip / alone:.2f} × (target ≤ 1.5)\n"
+            f"  of which the portal's part (all but the two /v1/sign calls): "
+            f"{own * 1000:.1f} ms = {own / alone:.2f} × intake alone",
+            flush=True,
+        )
+    finally:
+        if signer is not None:
+            signer.stop()
+        from django.db import connections
+
+        connections.close_all()
+        bench_intake.drop_database()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

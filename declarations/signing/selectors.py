@@ -1,0 +1,47 @@
+"""What the signing page shows: the unit's registered signing methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from declarations.employers.models import RegisteredCertificate
+from declarations.signing.models import RemoteSigningAccount
+
+
+@dataclass
+class SigningMethods:
+    """The methods the unit registered: its certificates in force (signed with a USB token
+    through the local signer), its remote signing accounts, and whether a trial credential
+    in force lets it send without a signature."""
+
+    certificates: list[RegisteredCertificate] = field(default_factory=list)
+    remote: list[RemoteSigningAccount] = field(default_factory=list)
+    trial: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.certificates or self.remote or self.trial)
+
+
+def signing_methods(employer, *, supplement: bool = False) -> SigningMethods:
+    now = timezone.now()
+    certificates = list(
+        RegisteredCertificate.objects.filter(
+            employer=employer, replaced_at__isnull=True, not_before__lte=now, not_after__gte=now
+        ).order_by("-registered_at")
+    )
+    in_force = {c.pk for c in certificates}
+    remote = [
+        r
+        for r in RemoteSigningAccount.objects.filter(employer=employer).select_related(
+            "certificate"
+        )
+        if r.certificate_id in in_force
+    ]
+    trial = (
+        not supplement
+        and employer.trial_credentials.filter(expires_on__gte=timezone.localdate()).exists()
+    )
+    return SigningMethods(certificates=certificates, remote=remote, trial=trial)

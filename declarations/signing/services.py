@@ -1,0 +1,646 @@
+"""Signing sessions: prepare, start (certificate checked, round 1 handed out), accept each
+round's values (verified over the session's digests), assemble and run the one intake.
+
+A session is bound to its user and to the unsigned document's SHA-256, and signs once: it
+moves prepared → round1 → round2 → submitting → done, or to failed (it may then be started
+again, with a new signing time, until the prepared document expires). A value that does not
+verify over the digest the session handed out is refused and nothing is stored; the dossier
+row is written only by intake, once every value verified.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.scope import may_reach
+from core.refusals import Problem, Refused, err
+from declarations.employers.models import Provider, RegisteredCertificate
+from declarations.employers.registration_form import (
+    registration_form_build,
+    registration_form_of_employer,
+)
+from declarations.employers.services import certificate_check as new_certificate_check
+from declarations.employers.services import certificate_register, registration_submit
+from declarations.intake.pipeline import intake_submit
+from declarations.signing import layout
+from declarations.signing.errors import SigningRefused
+from declarations.signing.models import (
+    Kind,
+    Method,
+    RemoteSigningAccount,
+    SigningSession,
+    State,
+)
+
+log = structlog.get_logger(__name__)
+
+RESTARTABLE = frozenset({State.PREPARED, State.ROUND1, State.ROUND2, State.FAILED})
+# What a start writes (not the document, kept from the preparation).
+STARTED_FIELDS = [
+    "method",
+    "certificate",
+    "certificate_der",
+    "remote",
+    "remote_request",
+    "signing_time",
+    "forms",
+    "forms_signed",
+    "form_values",
+    "error_code",
+    "expires_at",
+    "state",
+    "expected",
+]
+FORM_PART = "04-DK-IVAN"
+SINGLE_FORM = frozenset({Kind.RENEWAL, Kind.REGISTRATION})
+
+
+@dataclass(frozen=True)
+class Browser:
+    """Who owns a registration's session on the public page: the browser, by the SHA-256 of
+    its session key (there is no user yet)."""
+
+    key: str
+    is_authenticated = False
+
+    @classmethod
+    def of(cls, session_key: str) -> Browser:
+        return cls(hashlib.sha256(session_key.encode()).hexdigest())
+
+
+@dataclass
+class Step:
+    """What the page does next: sign ``digests`` (round 1 or 2) with the signer, wait for
+    the remote approval (``pending``), or go to the receipt (``dossier_id``); or show the
+    intake's ``errors``."""
+
+    session: SigningSession
+    digests: list[dict] = field(default_factory=list)
+    pending: bool = False
+    dossier_id: int | None = None
+    transaction_code: str = ""
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    renewed: bool = False
+    registration_id: int | None = None
+
+
+def _now() -> datetime:
+    return timezone.now().astimezone(UTC)
+
+
+def signing_prepare(*, user, employer, data: bytes, supplement_of: str = "") -> SigningSession:
+    """Keep the unsigned dossier for ``user`` to sign: an envelope of their own unit."""
+    if not may_reach(user, employer, permission="accounts.submit_dossiers"):
+        raise SigningRefused("CHANNEL_FORBIDDEN")
+    document = layout.document_read(data)
+    if document.facts["unit_code"] != employer.unit_code:
+        raise SigningRefused("signing.document_foreign", value=document.facts["unit_code"] or "—")
+    now = _now()
+    return SigningSession.objects.create(
+        user=user,
+        employer=employer,
+        document=data,
+        document_sha256=hashlib.sha256(data).hexdigest(),
+        supplement_of=supplement_of,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS),
+    )
+
+
+def signing_prepare_renewal(*, user, employer) -> SigningSession:
+    """A session to register a new certificate from the token: its 04/ĐK-IVAN, built once
+    the certificate is chosen, signed with it is the proof of possession."""
+    if not may_reach(user, employer, permission="accounts.submit_dossiers"):
+        raise SigningRefused("CHANNEL_FORBIDDEN")
+    now = _now()
+    return SigningSession.objects.create(
+        user=user,
+        employer=employer,
+        kind=Kind.RENEWAL,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS),
+    )
+
+
+def signing_prepare_registration(*, owner, employer, fields: dict) -> SigningSession:
+    """A session to sign a registration's 04/ĐK-IVAN with the certificate on the token:
+    ``fields`` are the registration's (``provider`` as its id), checked by the page's form;
+    ``owner`` the browser (a :class:`Browser`) or the signed-in user."""
+    now = _now()
+    return SigningSession.objects.create(
+        user=None if isinstance(owner, Browser) else owner,
+        browser=owner.key if isinstance(owner, Browser) else "",
+        employer=employer,
+        kind=Kind.REGISTRATION,
+        payload=fields,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS),
+    )
+
+
+def session_get(*, user, session_id, lock: bool = False) -> SigningSession:
+    """The user's (or, for a registration, the browser's) own session; another's is as
+    unknown as a made-up id."""
+    if isinstance(user, Browser):
+        found = SigningSession.objects.filter(pk=session_id, user=None, browser=user.key)
+    elif getattr(user, "is_authenticated", False):
+        found = SigningSession.objects.filter(pk=session_id, user=user)
+    else:
+        raise SigningRefused("signing.session_unknown")
+    if lock:
+        found = found.select_for_update(of=("self",))
+    session = found.select_related("employer").first()
+    if session is None:
+        raise SigningRefused("signing.session_unknown")
+    return session
+
+
+def _document(session: SigningSession) -> bytes:
+    data = bytes(session.document)
+    if hashlib.sha256(data).hexdigest() != session.document_sha256:
+        raise SigningRefused("signing.document_changed")
+    return data
+
+
+def certificate_check(*, employer, der: bytes, at: datetime) -> RegisteredCertificate:
+    """The employer's registered certificate with these DER bytes, in force and valid at
+    ``at``: checked before any digest is handed out."""
+    record = (
+        RegisteredCertificate.objects.filter(
+            employer=employer, fingerprint=RegisteredCertificate.fingerprint_of(der)
+        )
+        .order_by("replaced_at")
+        .first()
+    )
+    if record is None:
+        raise SigningRefused("signing.certificate_unregistered")
+    if record.replaced_at is not None and record.replaced_at <= at:
+        raise SigningRefused(
+            "signing.certificate_replaced",
+            date=timezone.localtime(record.replaced_at).strftime("%d/%m/%Y"),
+        )
+    if not (record.not_before <= at <= record.not_after):
+        raise SigningRefused(
+            "signing.certificate_invalid",
+            start=timezone.localtime(record.not_before).strftime("%d/%m/%Y"),
+            end=timezone.localtime(record.not_after).strftime("%d/%m/%Y"),
+        )
+    return record
+
+
+def _digest_list(ids: list[str], digests: list[bytes]) -> list[dict]:
+    return [{"id": i, "sha256": layout.b64(d)} for i, d in zip(ids, digests, strict=True)]
+
+
+def signing_start(
+    *, user, session_id, method: str, certificate_der: bytes = b"", remote_id: int | None = None
+) -> Step:
+    """Start (or start again) signing the session's document with ``method``: the
+    certificate checked first, then the signing time fixed and round 1's digests (the
+    forms'; the envelope's at once when it carries no XML form) handed out."""
+    now = _now()
+    with transaction.atomic():
+        session = session_get(user=user, session_id=session_id, lock=True)
+        if session.state not in RESTARTABLE:
+            raise SigningRefused("signing.session_used")
+        if session.created_at + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS) <= now:
+            raise SigningRefused("signing.session_expired")
+        if session.kind in SINGLE_FORM:
+            return _form_start(session, method=method, der=certificate_der, now=now)
+        remote = None
+        if method == Method.REMOTE:
+            remote = RemoteSigningAccount.objects.filter(
+                pk=remote_id, employer=session.employer
+            ).first()
+            if remote is None:
+                raise SigningRefused("signing.method_unavailable", value=str(remote_id or "—"))
+            certificate_der = bytes(remote.certificate.der)
+        elif method != Method.TOKEN:
+            raise SigningRefused("signing.method_unavailable", value=method[:20] or "—")
+        record = certificate_check(employer=session.employer, der=certificate_der, at=now)
+        data = _document(session)
+        document = layout.document_read(data)
+        signing_time = now.replace(microsecond=0)
+        cert_pem = layout.cert_pem_of(certificate_der)
+        forms = layout.form_digests(data, cert_pem=cert_pem, signing_time=signing_time)
+        session.method = method
+        session.certificate = record
+        session.certificate_der = certificate_der
+        session.remote = remote
+        session.remote_request = ""
+        session.signing_time = signing_time
+        session.forms = [layout.b64(d) for d in forms]
+        session.form_values = []
+        session.error_code = ""
+        session.expires_at = now + timedelta(seconds=settings.SIGNING_SESSION_SECONDS)
+        if forms:
+            session.state = State.ROUND1
+            session.expected = _digest_list([p.id for p in document.parts], forms)
+            session.forms_signed = b""
+        else:
+            # No XML form: the envelope as it is, at once.
+            session.state = State.ROUND2
+            session.forms_signed = layout.forms_signed(
+                data, cert_pem=cert_pem, signing_time=signing_time, forms=[], form_values=[]
+            )
+            envelope = layout.envelope_digest(
+                session.forms_signed, cert_pem=cert_pem, signing_time=signing_time
+            )
+            session.expected = _digest_list(["envelope"], [envelope])
+        session.save(update_fields=STARTED_FIELDS)
+    log.info("signing_started", session_id=str(session.pk), method=method, forms=len(forms))
+    step = Step(session, digests=session.expected)
+    if method == Method.REMOTE:
+        return _remote_authorize(session)
+    return step
+
+
+def _registration_fields(session: SigningSession) -> dict:
+    fields = dict(session.payload)
+    provider = fields.pop("provider", None)
+    fields["provider"] = Provider.objects.filter(pk=provider).first() if provider else None
+    return fields
+
+
+def _form_start(session: SigningSession, *, method: str, der: bytes, now) -> Step:
+    """A renewal or a registration signs one form, the 04 for the chosen (new) certificate,
+    checked first as an upload is (valid, chained, not revoked, for signing, the unit's
+    MST)."""
+    if method != Method.TOKEN:
+        raise SigningRefused("signing.method_unavailable", value=method[:20] or "—")
+    certificate = new_certificate_check(data=der, tax_code=session.employer.tax_code, at=now)
+    if session.kind == Kind.RENEWAL:
+        data = registration_form_of_employer(employer=session.employer, certificate=certificate)
+    else:
+        data = registration_form_build(
+            unit_code=session.employer.unit_code,
+            certificate=certificate,
+            **_registration_fields(session),
+        )
+    signing_time = now.replace(microsecond=0)
+    digest = layout.single_form_digest(
+        data, cert_pem=layout.cert_pem_of(der), signing_time=signing_time
+    )
+    session.method = method
+    session.certificate = None
+    session.certificate_der = der
+    session.document = data
+    session.document_sha256 = hashlib.sha256(data).hexdigest()
+    session.signing_time = signing_time
+    session.forms = []
+    session.form_values = []
+    session.error_code = ""
+    session.expires_at = now + timedelta(seconds=settings.SIGNING_SESSION_SECONDS)
+    session.state = State.ROUND2
+    session.expected = _digest_list([FORM_PART], [digest])
+    session.save()
+    log.info("signing_started", session_id=str(session.pk), method=method, kind=session.kind)
+    return Step(session, digests=session.expected)
+
+
+def _fail(session: SigningSession, code: str) -> None:
+    """Record why the session stopped (in its own write: the refusal rolls the step back)."""
+    SigningSession.objects.filter(pk=session.pk, state__in=RESTARTABLE).update(
+        state=State.FAILED, error_code=code[:60]
+    )
+    log.info("signing_failed", session_id=str(session.pk), code=code)
+
+
+def _values_check(session: SigningSession, signatures: list[dict]) -> list[bytes]:
+    """The values for the round's digests, in their order, each verified with the session's
+    certificate over the digest the session handed out."""
+    given: dict[str, str] = {}
+    for item in signatures if isinstance(signatures, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            given[item["id"]] = item.get("value")
+    wanted = [e["id"] for e in session.expected]
+    if set(given) != set(wanted):
+        missing = sorted(set(wanted) ^ set(given))
+        raise SigningRefused(err("signing.signature_missing", detail=", ".join(missing)[:200]))
+    certificate = layout.x509.load_der_x509_certificate(bytes(session.certificate_der))
+    values = []
+    for expected in session.expected:
+        try:
+            value = base64.b64decode(given[expected["id"]] or "", validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise SigningRefused("signing.signature_invalid") from None
+        digest = base64.b64decode(expected["sha256"])
+        if not layout.value_verify(certificate, digest=digest, value=value):
+            raise SigningRefused("signing.signature_invalid")
+        values.append(value)
+    return values
+
+
+def signing_round_complete(*, user, session_id, round_no: int, signatures: list[dict]) -> Step:
+    """Take the signer's values for round ``round_no``: round 1 gives the envelope's digest
+    to sign next; round 2 assembles the signed dossier and runs intake."""
+    session = None
+    try:
+        with transaction.atomic():
+            session = session_get(user=user, session_id=session_id, lock=True)
+            if session.method != Method.TOKEN:
+                raise SigningRefused("signing.session_state")
+            return _round_accept(session, round_no=round_no, values=signatures)
+    except Refused as refusal:
+        if session is not None and refusal.code.startswith("signing.signature"):
+            _fail(session, refusal.code)
+        raise
+
+
+def _round_accept(session: SigningSession, *, round_no: int, values) -> Step:
+    """One round's values into a locked ``session`` (see signing_round_complete); a list of
+    raw values (the remote signer's answer) is taken in the order of the digests."""
+    if session.state in (State.SUBMITTING, State.DONE):
+        raise SigningRefused("signing.session_used")
+    if session.round == 0 or session.round != round_no:
+        raise SigningRefused("signing.session_state")
+    if session.expires_at <= _now():
+        raise SigningRefused("signing.session_expired")
+    if values and isinstance(values[0], bytes | bytearray):
+        values = [
+            {"id": e["id"], "value": layout.b64(v)}
+            for e, v in zip(session.expected, values, strict=False)
+        ]
+    checked = _values_check(session, values)
+    cert_pem = layout.cert_pem_of(bytes(session.certificate_der))
+    if session.kind in SINGLE_FORM:
+        signed = layout.single_form_assemble(
+            _document(session),
+            cert_pem=cert_pem,
+            signing_time=session.signing_time,
+            digest=base64.b64decode(session.expected[0]["sha256"]),
+            value=checked[0],
+        )
+        return _claimed(session, signed)
+    if session.state == State.ROUND1:
+        session.forms_signed = layout.forms_signed(
+            _document(session),
+            cert_pem=cert_pem,
+            signing_time=session.signing_time,
+            forms=[base64.b64decode(d) for d in session.forms],
+            form_values=checked,
+        )
+        envelope = layout.envelope_digest(
+            session.forms_signed, cert_pem=cert_pem, signing_time=session.signing_time
+        )
+        session.form_values = [layout.b64(v) for v in checked]
+        session.expected = _digest_list(["envelope"], [envelope])
+        session.state = State.ROUND2
+        session.remote_request = ""
+        session.save(
+            update_fields=["forms_signed", "form_values", "expected", "state", "remote_request"]
+        )
+        return Step(session, digests=session.expected)
+    signed = layout.envelope_assemble(
+        bytes(session.forms_signed),
+        cert_pem=cert_pem,
+        signing_time=session.signing_time,
+        digest=base64.b64decode(session.expected[0]["sha256"]),
+        value=checked[0],
+    )
+    return _claimed(session, signed)
+
+
+def _claimed(session: SigningSession, signed: bytes) -> Step:
+    """Claimed under the lock: a second post of the same values finds the session used."""
+    session.state = State.SUBMITTING
+    session.used_at = _now()
+    session.save(update_fields=["state", "used_at"])
+    session.signed = signed
+    return Step(session)
+
+
+def signing_submit(step: Step) -> Step:
+    """Run the assembled dossier through intake (channel portal), after the claim is
+    committed; the session ends done (with its dossier) or failed (with intake's errors)."""
+    session = step.session
+    signed = getattr(session, "signed", None)
+    if signed is None:
+        return step
+    if session.kind == Kind.RENEWAL:
+        return _renewal_submit(session, signed)
+    if session.kind == Kind.REGISTRATION:
+        return _registration_submit(session, signed)
+    result = intake_submit(
+        data=signed,
+        channel="portal",
+        actor=session.user,
+        supplement_of=session.supplement_of or None,
+    )
+    if not result.ok:
+        SigningSession.objects.filter(pk=session.pk).update(
+            state=State.FAILED, error_code=result.errors[0].code[:60]
+        )
+        log.info("signing_intake_refused", session_id=str(session.pk))
+        return Step(session, errors=result.errors)
+    SigningSession.objects.filter(pk=session.pk).update(
+        state=State.DONE, dossier_id=result.dossier.pk
+    )
+    log.info("signing_done", session_id=str(session.pk), dossier_id=result.dossier.pk)
+    return Step(
+        session,
+        dossier_id=result.dossier.pk,
+        transaction_code=result.dossier.transaction_code,
+        warnings=result.warnings,
+    )
+
+
+def _renewal_submit(session: SigningSession, signed: bytes) -> Step:
+    """Register the new certificate with the signed 04 as its proof of possession."""
+    try:
+        certificate_register(
+            actor=session.user,
+            employer=session.employer,
+            data=bytes(session.certificate_der),
+            signed_form=signed,
+        )
+    except Refused as refusal:
+        SigningSession.objects.filter(pk=session.pk).update(
+            state=State.FAILED, error_code=refusal.code[:60]
+        )
+        return Step(session, errors=refusal.errors)
+    SigningSession.objects.filter(pk=session.pk).update(state=State.DONE)
+    log.info("signing_done", session_id=str(session.pk), kind=session.kind)
+    return Step(session, renewed=True)
+
+
+def _registration_submit(session: SigningSession, signed: bytes) -> Step:
+    """Submit the registration with the signed 04 as its proof of possession."""
+    try:
+        with transaction.atomic():
+            registration = registration_submit(
+                employer=session.employer,
+                data={**_registration_fields(session)},
+                cert_data=bytes(session.certificate_der),
+                signed_form=signed,
+            )
+    except Refused as refusal:
+        SigningSession.objects.filter(pk=session.pk).update(
+            state=State.FAILED, error_code=refusal.code[:60]
+        )
+        return Step(session, errors=refusal.errors)
+    SigningSession.objects.filter(pk=session.pk).update(state=State.DONE, registration=registration)
+    log.info("signing_done", session_id=str(session.pk), kind=session.kind)
+    return Step(session, registration_id=registration.pk)
+
+
+def signing_round(*, user, session_id, round_no: int, signatures: list[dict]) -> Step:
+    """:func:`signing_round_complete`, then intake when the round was the last."""
+    return signing_submit(
+        signing_round_complete(
+            user=user, session_id=session_id, round_no=round_no, signatures=signatures
+        )
+    )
+
+
+# --- remote signing (CSC API; the client is declarations.signing.csc_client) ----------------
+def _csc():
+    from declarations.signing import csc_client  # the CSC client, its own module
+
+    return csc_client
+
+
+def _provider(session: SigningSession):
+    providers = _csc().csc_providers()
+    provider = providers.get(session.remote.provider)
+    if provider is None:
+        raise SigningRefused("signing.method_unavailable", value=session.remote.provider)
+    return provider
+
+
+def _credential_id(session: SigningSession, provider) -> str:
+    remote = session.remote
+    if remote.credential_id:
+        return remote.credential_id
+    der = bytes(remote.certificate.der)
+    for credential in _csc().csc_credentials_list(provider, user_ref=remote.user_ref):
+        if bytes(getattr(credential, "certificate", b"") or b"") == der:
+            RemoteSigningAccount.objects.filter(pk=remote.pk).update(credential_id=credential.id)
+            remote.credential_id = credential.id
+            return credential.id
+    raise SigningRefused("signing.certificate_unregistered")
+
+
+def _remote_authorize(session: SigningSession) -> Step:
+    """Ask the CA's service for the user's approval of this round's digests."""
+    try:
+        provider = _provider(session)
+        document = layout.document_read(_document(session))
+        request_id = _csc().csc_authorize_start(
+            provider,
+            credential_id=_credential_id(session, provider),
+            user_ref=session.remote.user_ref,
+            hashes=[base64.b64decode(e["sha256"]) for e in session.expected],
+            description=document.summary(),
+        )
+    except Refused as refusal:
+        _fail(session, refusal.code)
+        raise
+    SigningSession.objects.filter(pk=session.pk).update(remote_request=request_id)
+    session.remote_request = request_id
+    return Step(session, pending=True)
+
+
+def signing_remote_poll(*, user, session_id) -> Step:
+    """Where the remote approval stands: still pending, or approved (the digests signed at
+    the service, verified here like a token's, and the next round asked or intake run)."""
+    session = session_get(user=user, session_id=session_id)
+    if session.method != Method.REMOTE or session.round == 0 or not session.remote_request:
+        if session.state == State.DONE:
+            return Step(session, dossier_id=session.dossier_id)
+        raise SigningRefused("signing.session_used" if session.used_at else "signing.session_state")
+    if session.expires_at <= _now():
+        _fail(session, "signing.session_expired")
+        raise SigningRefused("signing.session_expired")
+    csc = _csc()
+    provider = _provider(session)
+    try:
+        answer = csc.csc_authorize_check(provider, request_id=session.remote_request)
+        if answer.state == "pending":
+            return Step(session, pending=True)
+        if answer.state != "approved":
+            code = "signing.csc_refused" if answer.state == "refused" else "signing.csc_timeout"
+            raise SigningRefused(code)
+        hashes = [base64.b64decode(e["sha256"]) for e in session.expected]
+        values = csc.csc_sign_hash(
+            provider,
+            credential_id=_credential_id(session, provider),
+            sad=answer.sad,
+            hashes=hashes,
+        )
+        with transaction.atomic():
+            locked = session_get(user=user, session_id=session_id, lock=True)
+            if locked.remote_request != session.remote_request:
+                raise SigningRefused("signing.session_state")
+            step = _round_accept(locked, round_no=locked.round, values=list(values))
+    except Refused as refusal:
+        _fail(session, refusal.code)
+        raise
+    if getattr(step.session, "signed", None) is not None:
+        return signing_submit(step)
+    return _remote_authorize(step.session)
+
+
+def signing_trial(*, user, session_id, secret: str) -> Step:
+    """Send the prepared dossier with the unit's trial credential instead of a signature."""
+    with transaction.atomic():
+        session = session_get(user=user, session_id=session_id, lock=True)
+        if session.state not in RESTARTABLE:
+            raise SigningRefused("signing.session_used")
+        if session.supplement_of:
+            raise SigningRefused("SUPPLEMENT_UNSIGNED")
+        data = _document(session)
+        session.state = State.SUBMITTING
+        session.used_at = _now()
+        session.save(update_fields=["state", "used_at"])
+    result = intake_submit(data=data, channel="portal", actor=user, trial_secret=secret)
+    if not result.ok:
+        # The credential may be mistyped: the prepared document can be sent again.
+        SigningSession.objects.filter(pk=session.pk).update(
+            state=State.FAILED, used_at=None, error_code=result.errors[0].code[:60]
+        )
+        return Step(session, errors=result.errors)
+    SigningSession.objects.filter(pk=session.pk).update(
+        state=State.DONE, dossier_id=result.dossier.pk
+    )
+    return Step(
+        session,
+        dossier_id=result.dossier.pk,
+        transaction_code=result.dossier.transaction_code,
+        warnings=result.warnings,
+    )
+
+
+def session_id_parse(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def remote_account_register(
+    *, employer, certificate: RegisteredCertificate, provider: str, user_ref: str, credential_id=""
+) -> RemoteSigningAccount:
+    """Record that ``certificate``'s key is held at the remote signing ``provider`` (a key
+    of ``SIGNING_CSC_PROVIDERS``) under the account ``user_ref``: the signing page then
+    offers it. Recording it twice changes nothing."""
+    if certificate.employer_id != employer.pk:
+        raise SigningRefused("signing.certificate_unregistered")
+    account, _created = RemoteSigningAccount.objects.get_or_create(
+        certificate=certificate,
+        provider=provider,
+        user_ref=user_ref,
+        defaults={"employer": employer, "credential_id": credential_id},
+    )
+    return account

@@ -1,0 +1,3 @@
+from bhxh_signer.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""Headless Chromium, a real USB token (SoftHSM2) and the real local signer: the employer
+composes a dossier, signs it with the token through the signer (confirming on its console,
+typing the PIN once) and gets the receipt; nothing else signs it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from declarations.dossiers.models import Dossier
+from declarations.employers.models import EStatus
+from tests.browser.test_declarations_flow import ROW, fill_row, sign_in
+from tests.declarations.conftest import MST, register_cert
+from tests.factories import TEST_PASSWORD, EmployerFactory, employer_user
+from tests.signer.conftest import softhsm_required
+from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT, SignerProcess
+from tests.signer.softhsm import softhsm_token_create
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def token_signer(unit_pki, live_server, tmp_path):
+    """The unit's key and certificate on a SoftHSM token, and the local signer serving it
+    to the live portal's origin on the port the portal's page calls (its CSP allows it)."""
+    softhsm_required()
+    _, pki = unit_pki
+    token = softhsm_token_create(tmp_path / "softhsm", label="DV0777T", pin="135790")
+    token.key_import(
+        key_pem=pki.good.key_pem, cert_pem=pki.good.cert_pem, key_id="77", label="DV0777T"
+    )
+    signer = SignerProcess(
+        module=token.module,
+        env=token.env,
+        origins=[live_server.url],
+        port=urlsplit(settings.SIGNING_LOCAL_SIGNER_URL).port,
+    )
+    yield token, signer, pki
+    signer.stop()
+
+
+def test_compose_sign_with_the_usb_token_receipt(
+    reference_data_tx, page, token_signer, artifacts_dir
+):
+    token, signer, pki = token_signer
+    unit = EmployerFactory(
+        unit_code="DV0777T", tax_code=MST, wage_zone="I", e_status=EStatus.ACTIVE
+    )
+    register_cert(unit, pki.good)
+    member = employer_user(unit, username="donvi_token")
+    sign_in(page, member.username, TEST_PASSWORD)
+
+    page.goto("/giao-dich/lap/")
+    page.fill("#period", "10/2026")
+    fill_row(page, 0, ROW)
+    page.wait_for_function("() => !document.querySelector('[data-testid=live] li')")
+    page.click("#sign-in-portal")
+
+    # The page finds the token's certificate through the signer, the registered one chosen.
+    page.wait_for_function("() => !document.getElementById('sign-token').disabled")
+    assert page.locator("#certificate").input_value() == "77"
+    page.screenshot(path=str(artifacts_dir / "token-signing.png"), full_page=True)
+    page.click("#sign-token")
+
+    # Round 1 (the forms): confirmed, PIN typed; round 2 (the envelope): confirmed only.
+    signer.type("y", after=CONFIRM_PROMPT)
+    signer.type(token.pin, after=PIN_PROMPT)
+    signer.type("y", after=CONFIRM_PROMPT, count=2)
+
+    code = page.get_by_test_id("transaction-code").inner_text()
+    dossier = Dossier.objects.get(transaction_code=code)
+    assert dossier.employer_id == unit.pk and dossier.worker_count == 1
+    assert signer.output.count(PIN_PROMPT) == 1
+    assert signer.output.count("Đã ký") == 2
+    page.screenshot(path=str(artifacts_dir / "token-signing-receipt.png"), full_page=True)
