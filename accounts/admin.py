@@ -14,9 +14,11 @@ from . import audit, services
 from .models import (
     AccountKind,
     AccountReport,
+    ApplicationConnector,
     ApplicationGrant,
     AuditEntry,
     BusinessApplication,
+    ConnectorChange,
     DataRequest,
     Membership,
     Office,
@@ -205,6 +207,21 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 @admin.register(BusinessApplication)
 class BusinessApplicationAdmin(admin.ModelAdmin):
     list_display = ["code", "name_vi", "name_en", "internal", "position"]
+
+
+@admin.register(ApplicationConnector)
+class ApplicationConnectorAdmin(admin.ModelAdmin):
+    """How an application is told of locks: its SCIM endpoint and token reference (the
+    token itself stays in the environment), or its administrators for manual tasks."""
+
+    list_display = ["application", "kind", "base_url", "token_ref", "enabled"]
+    filter_horizontal = ["administrators"]
+
+
+@admin.register(ConnectorChange)
+class ConnectorChangeAdmin(ReadOnlyAdmin):
+    list_display = ["application", "user", "operation", "effective_at", "state", "attempts"]
+    list_filter = ["application", "state", "kind"]
 
 
 @admin.register(ApplicationGrant)

@@ -15,7 +15,9 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Imported here: models load only once the app registry is ready.
 
-        from . import audit, signals  # noqa: F401  (signals: login audit receivers)
+        # signals: the login audit receivers; sso_provider: the SSO refusal codes;
+        # connectors: the SCIM outbox handler and the manual tasks' refusal codes.
+        from . import audit, connectors, signals, sso_provider  # noqa: F401
 
         core_audit.recorder_install(audit.record)
 
@@ -37,6 +39,12 @@ class AccountsConfig(AppConfig):
                 "accounts:dormant",
                 "accounts.manage_staff",
                 _("Accounts with no login for 90 days; lock them in one click."),
+            ),
+            NavItem(
+                _("Account changes in the applications"),
+                "accounts:connector_tasks",
+                "accounts.manage_staff",
+                _("Accounts to disable or move by hand in applications without a connector."),
             ),
             NavItem(
                 _("Outside accounts"),
@@ -61,6 +69,12 @@ class AccountsConfig(AppConfig):
                 "accounts:reports_missing",
                 "accounts.view_account_reports",
                 _("Provinces whose quarterly account report is missing."),
+            ),
+            NavItem(
+                _("Consolidated account reports"),
+                "accounts:reports_national",
+                "accounts.view_account_reports",
+                _("National summary of the provinces' quarterly reports: .xlsx and PDF."),
             ),
             NavItem(
                 _("Data extraction requests"),

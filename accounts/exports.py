@@ -80,6 +80,23 @@ def report_xlsx(report: AccountReport) -> bytes:
         [_("Application"), _("Change"), _("Username"), _("Name"), _("Events")],
         detail,
     )
+    if f.get("connectors"):  # reports submitted before connectors existed have none
+        _sheet(
+            wb,
+            _("Accounts in the other applications"),
+            [_("Application"), _("Username"), _("Change"), _("From"), _("State"), _("At")],
+            [
+                (
+                    r["application"],
+                    r["username"],
+                    r["operation"],
+                    r["effective_at"],
+                    r["state"],
+                    r["confirmed_at"] or r["due_at"],
+                )
+                for r in f["connectors"]
+            ],
+        )
     if f.get("first"):
         _sheet(
             wb,

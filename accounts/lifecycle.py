@@ -19,13 +19,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import audit, hooks, scope, services
+from . import audit, connectors, hooks, scope, services
 from .models import (
     LOCKING_KINDS,
     STATUS_KINDS,
     AccountKind,
     ApplicationGrant,
     BusinessApplication,
+    ChangeOperation,
     DecisionKind,
     DecisionStatus,
     LoginSession,
@@ -165,20 +166,30 @@ def account_lock(
     sessions = sessions_end(user=user)
     tokens = hooks.tokens_revoke(user=user, actor=actor, reason=reason)
     work = hooks.work_hand_back(user=user, actor=actor, reason=reason)
+    office, applications = user_office(user), user_applications(user)
     audit.record(
         actor,
         "account.locked",
         user,
-        user_office(user),
+        office,
         {
             "username": user.username,
             "reason": reason,
             "decision": decision.pk if decision else None,
-            "applications": user_applications(user),
+            "applications": applications,
             "sessions_ended": sessions,
             "tokens_revoked": tokens,
             "work_handed_back": work,
         },
+    )
+    # The other applications are told too: active=false, now (the effective time).
+    connectors.changes_queue(
+        user=user,
+        applications=applications,
+        operation=ChangeOperation.DEACTIVATE,
+        reason=reason,
+        office=office,
+        decision=decision,
     )
     log.info("account_locked", user_id=user.pk, reason=reason)
     return user
@@ -200,17 +211,26 @@ def account_reactivate(
     user.locked_at = None
     user.locked_reason = ""
     user.save(update_fields=["is_active", "locked_at", "locked_reason"])
+    office, applications = user_office(user), user_applications(user)
     audit.record(
         actor,
         "account.reactivated",
         user,
-        user_office(user),
+        office,
         {
             "username": user.username,
             "reason": reason,
             "decision": decision.pk if decision else None,
-            "applications": user_applications(user),
+            "applications": applications,
         },
+    )
+    connectors.changes_queue(
+        user=user,
+        applications=applications,
+        operation=ChangeOperation.REACTIVATE,
+        reason=reason,
+        office=office,
+        decision=decision,
     )
     return user
 
@@ -252,11 +272,32 @@ def application_grant(
 
 @transaction.atomic
 def application_end(
-    *, actor: User | None, grant: ApplicationGrant, on: date | None = None
+    *,
+    actor: User | None,
+    grant: ApplicationGrant,
+    on: date | None = None,
+    tell_application: bool = True,
 ) -> ApplicationGrant:
-    """End a right: it no longer applies after ``on`` (today by default)."""
+    """End a right: it no longer applies after ``on`` (today by default). The application
+    disables the account the day after, unless another right there carries on (a transfer
+    moves the account instead and says so with ``tell_application=False``)."""
     grant.valid_to = on or timezone.localdate()
     grant.save(update_fields=["valid_to"])
+    next_day = grant.valid_to + timedelta(days=1)
+    if tell_application and not (
+        ApplicationGrant.objects.active(next_day)
+        .filter(user_id=grant.user_id, application_id=grant.application_id)
+        .exclude(pk=grant.pk)
+        .exists()
+    ):
+        connectors.changes_queue(
+            user=grant.user,
+            applications=[grant.application_id],
+            operation=ChangeOperation.DEACTIVATE,
+            reason=f"rights in {grant.application_id} ended",
+            office=grant.office,
+            effective_at=connectors.local_midnight(next_day),
+        )
     audit.record(
         actor,
         "application.ended",
@@ -302,6 +343,7 @@ def rights_transfer(
     the old ones end the day before (điều động); rights that start later move as they are."""
     last_day = on - timedelta(days=1)
     moved_roles, moved_apps, old_offices = [], [], set()
+    accounts_to_move = set()  # applications the person already works in
     open_from_on = Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     for membership in (
         Membership.objects.filter(open_from_on, user=user, office__isnull=False)
@@ -345,7 +387,8 @@ def rights_transfer(
             grant.office = new_office
             grant.save(update_fields=["office"])
         else:
-            application_end(actor=actor, grant=grant, on=last_day)
+            application_end(actor=actor, grant=grant, on=last_day, tell_application=False)
+            accounts_to_move.add(grant.application_id)
             application_grant(
                 actor=actor,
                 user=user,
@@ -366,6 +409,16 @@ def rights_transfer(
         "decision": decision.pk if decision else None,
     }
     audit.record(actor, "rights.transferred", user, old or new_office, facts)
+    connectors.changes_queue(
+        user=user,
+        applications=accounts_to_move,
+        operation=ChangeOperation.MOVE,
+        values={"department": new_office.code},
+        reason=f"moved to {new_office.code}",
+        office=old or new_office,
+        decision=decision,
+        effective_at=connectors.local_midnight(on),
+    )
     user.__dict__.pop("_scope_memberships", None)
     return facts
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.outbox.services import outbox_enqueue
 
-from . import audit, scope
+from . import audit, connectors, scope
 from .models import (
     AccountKind,
     AccountReport,
@@ -162,6 +162,9 @@ def report_compute(*, province: Office, year: int, quarter: int) -> dict:
             "changed": sum(len(a["changed"]) for a in applications),
         },
         "existing": _existing_accounts(ids, end) if first else [],
+        # Each application's account of each person locked or changed, as its connector
+        # confirmed it (frozen with the rest when the report is submitted).
+        "connectors": connectors.report_rows(office_ids=ids, start=start, end=end),
     }
     return figures
 

@@ -2,7 +2,17 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api, views
-from .views import audit, data_requests, lifecycle, outside, passwords, reports, second_factor
+from .views import (
+    audit,
+    connectors,
+    consolidated,
+    data_requests,
+    lifecycle,
+    outside,
+    passwords,
+    reports,
+    second_factor,
+)
 
 app_name = "accounts"
 
@@ -35,6 +45,12 @@ urlpatterns = [
         name="grant_end",
     ),
     path("khong-hoat-dong/", lifecycle.dormant, name="dormant"),
+    path("ung-dung/viec-can-lam/", connectors.task_list, name="connector_tasks"),
+    path(
+        "ung-dung/viec-can-lam/<int:pk>/xong/",
+        connectors.task_done,
+        name="connector_task_done",
+    ),
     path("khong-hoat-dong/<int:pk>/khoa/", lifecycle.dormant_lock, name="dormant_lock"),
     path("ben-ngoai/", outside.request_list, name="outside"),
     path("ben-ngoai/phe-duyet/", outside.request_list, name="outside_approvals"),
@@ -47,6 +63,12 @@ urlpatterns = [
     ),
     path("bao-cao-quy/", reports.report_list, name="reports"),
     path("bao-cao-quy/chua-nop/", reports.not_submitted, name="reports_missing"),
+    path("bao-cao-quy/tong-hop/", consolidated.national_report, name="reports_national"),
+    path(
+        "bao-cao-quy/tong-hop/tai.<str:fmt>",
+        consolidated.national_file,
+        name="reports_national_file",
+    ),
     path(
         "bao-cao-quy/<str:code>/<int:year>/<int:quarter>/",
         reports.report_detail,

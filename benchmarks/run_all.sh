@@ -13,13 +13,13 @@ if [ "${QUICK:-0}" = 1 ]; then
   audit=(--seconds 2 --writers 1,4,16) queue=(--sizes 10000 100000 --repeat 10)
   adoption=(--sizes 10000 100000 --repeat 5) closure=(--records 20000 --lookup-rows 200000 --lookups 100)
   mixed=(--levels 2,8 --seconds 4 --closures 5000 --dossiers 300)
-  people=(--sizes 10000 50000 --repeat 10)
+  people=(--sizes 10000 50000 --repeat 10) closure_import=(--lines 100000)
 else
   intake=(--docs 200 --big-docs 10 --http-docs 600) ivan=(--duration 15 --dossiers 3000)
   audit=(--seconds 4 --writers 1,4,16) queue=(--sizes 10000 1000000 --repeat 40)
   adoption=(--sizes 10000 1000000 --repeat 20) closure=(--records 1000000 --lookup-rows 10000000 --lookups 1000)
   mixed=(--levels 2,4,8,16,32 --seconds 8 --closures 20000 --dossiers 1500)
-  people=(--sizes 10000 1000000 --repeat 40)
+  people=(--sizes 10000 1000000 --repeat 40) closure_import=(--lines 1000000)
 fi
 run() {
   local name=$1; shift
@@ -40,6 +40,7 @@ run review_queue $py benchmarks/review_queue.py "${queue[@]}"
 run accounts_report env DATABASE_URL="postgres://postgres@${PG_HOST:-127.0.0.1}:${PG_PORT:-5432}/bhxh_bench_accounts" $py benchmarks/accounts_report.py
 run mixed_load $py benchmarks/mixed_load.py "${mixed[@]}"
 run closure_push $py benchmarks/closure_push.py "${closure[@]}"
+run closure_import $py benchmarks/closure_import.py "${closure_import[@]}"
 run adoption $py benchmarks/adoption.py "${adoption[@]}"
 run people $py benchmarks/people.py "${people[@]}"
 echo "finished $(date -u '+%Y-%m-%d %H:%M UTC')" | tee -a "$out"

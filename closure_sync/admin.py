@@ -1,10 +1,10 @@
-"""Read-only admin views of closures and push jobs (changes go through the pages)."""
+"""Read-only admin views of closures, push jobs and imports (changes go through the pages)."""
 
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from .models import ClosurePeriod, ClosureRecord, PushJob
+from .models import ClosureImport, ClosurePeriod, ClosureRecord, PushJob
 
 
 class PeriodInline(admin.TabularInline):
@@ -41,3 +41,21 @@ class ClosureRecordAdmin(ReadOnlyAdmin):
 class PushJobAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "office", "state", "total", "pushed", "already", "failed")
     list_filter = ("kind", "state")
+
+
+@admin.register(ClosureImport)
+class ClosureImportAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "file_name",
+        "office",
+        "state",
+        "lines",
+        "new_lines",
+        "already_lines",
+        "refused_lines",
+        "created_at",
+    )
+    list_filter = ("state",)
+    search_fields = ("file_name", "sha256")
+    exclude = ("file",)  # the file is not served from the admin

@@ -15,6 +15,7 @@ class ClosureSyncConfig(AppConfig):
         # These import models, so they load once the app registry is ready.
         from . import (
             audit_witness,  # noqa: F401  (registers the central store as witness)
+            imports,  # noqa: F401  (registers the import's refusal codes)
             services,  # noqa: F401  (registers the closure refusal codes)
             tasks,  # noqa: F401  (dispatch sends these tasks by name)
         )
@@ -26,6 +27,13 @@ class ClosureSyncConfig(AppConfig):
                 "closure_sync:list",
                 "closure_sync.confirm_closure",
                 _("Enter and confirm closure records (chốt sổ)."),
+            ),
+            NavItem(
+                _("Import closures"),
+                "closure_sync:import",
+                # As the page: those who watch an office's closures and may receive some.
+                ("closure_sync.receive_closure", "closure_sync.monitor_closure"),
+                _("Import closures from the collection system's export (.xlsx, CSV)."),
             ),
             NavItem(
                 _("Push closures"),

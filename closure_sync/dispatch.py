@@ -18,3 +18,17 @@ def push_records_send(ids: list[int], *, countdown: float | None = None) -> None
 def job_run_send(job_id: int) -> None:
     """Queue the run of a push job."""
     current_app.tasks[JOB_RUN].apply_async((job_id,))
+
+
+IMPORT_CHECK = "closure_sync.tasks.closure_import_check"
+IMPORT_STORE = "closure_sync.tasks.closure_import_store"
+
+
+def import_check_send(import_id: int) -> None:
+    """Queue the check of an uploaded closure import."""
+    current_app.tasks[IMPORT_CHECK].apply_async((import_id,))
+
+
+def import_store_send(import_id: int) -> None:
+    """Queue the store of a confirmed closure import."""
+    current_app.tasks[IMPORT_STORE].apply_async((import_id,))

@@ -45,6 +45,17 @@ def periods_parse(text: str) -> list[Period]:
     return periods
 
 
+def periods_render(periods) -> str:
+    """Stored periods as the lines :func:`periods_parse` reads: a correction starts from
+    what the closure holds, not from an empty box."""
+    return "\n".join(
+        f"{p.from_month:%m/%Y}-{p.to_month:%m/%Y} {p.salary:,.0f} {p.rate.normalize():f}".replace(
+            ",", "."
+        )
+        for p in periods
+    )
+
+
 def date_widget() -> forms.DateInput:
     """``<input type=date>``: its value must be ISO (YYYY-MM-DD) whatever the language's
     date format, or the browser shows the field empty and refuses to submit it."""
@@ -188,3 +199,18 @@ class ReceiveForm(forms.Form):
 
 class CredentialUploadForm(forms.Form):
     credential_file = forms.FileField(label=_("New credential file (INI)"))
+
+
+class ImportForm(forms.Form):
+    """The collection system's export to import (docs/closure-import.md)."""
+
+    office = OfficeChoiceField(label=_("Office"), queryset=None)
+    file = forms.FileField(
+        label=_("Export file (.xlsx or .csv)"),
+        help_text=_("One line per contribution period; the columns are described in the guide."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        office_field_set(self, offices)

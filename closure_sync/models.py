@@ -93,6 +93,15 @@ class ClosureRecord(models.Model):
         verbose_name=_("confirming officer"),
     )
     received_from = models.CharField(_("received from"), max_length=60, blank=True)
+    # The collection-system file it came from (imports only): lists an import's records.
+    source_import = models.ForeignKey(
+        "closure_sync.ClosureImport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name=_("imported from"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     # Push state (trạng thái chuyển): lives on the record, changed by conditional UPDATEs.
@@ -184,7 +193,12 @@ class ClosurePeriod(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(to_month__gte=models.F("from_month")), name="closure_period_order"
-            )
+            ),
+            # The natural key of a period (periods of a record never overlap): what makes a
+            # re-import of the same lines store nothing new.
+            models.UniqueConstraint(
+                fields=["record", "from_month"], name="closure_period_start_uniq"
+            ),
         ]
 
     def __str__(self):
@@ -252,3 +266,67 @@ class PushJob(models.Model):
         if not self.total:
             return 0
         return min(100, int(self.processed * 100 / self.total))
+
+
+class ImportState(models.TextChoices):
+    CHECKING = "checking", _("Being checked")
+    PREVIEWED = "previewed", _("Checked, waiting for confirmation")
+    REFUSED = "refused", _("Refused: lines to correct")
+    STORING = "storing", _("Being stored")
+    STORED = "stored", _("Stored")
+
+
+class ClosureImport(models.Model):
+    """One file of the collection system's export (.xlsx or CSV): its preview counts and
+    refused lines, then, once confirmed, the closures stored from it (``records``)."""
+
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+    )
+    file = models.FileField(_("file"), upload_to="closure_imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_format = models.CharField(_("format"), max_length=4)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ImportState.choices, default=ImportState.CHECKING
+    )
+    # When its check or store was last sent to the worker: the sweep sends it again when
+    # the worker lost it (closure_sync.imports.tasks).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # Why the confirmation stored nothing (a code of closure_sync.imports.codes).
+    error = models.CharField(_("error"), max_length=60, blank=True)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    new_lines = models.PositiveIntegerField(_("new"), default=0)
+    already_lines = models.PositiveIntegerField(_("already there"), default=0)
+    refused_lines = models.PositiveIntegerField(_("refused"), default=0)
+    new_closures = models.PositiveIntegerField(_("new closures"), default=0)
+    # The first refused lines: {line, column, code, params}; messages rendered when shown.
+    problems = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    stored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stored_at = models.DateTimeField(_("stored at"), null=True, blank=True)
+
+    class Scope:
+        office = "office"
+
+    class Meta:
+        verbose_name = _("closure import")
+        verbose_name_plural = _("closure imports")
+        ordering = ["-id"]
+        constraints = [
+            # A file is stored once per office (its hash); the periods' natural key covers
+            # the same lines arriving in another file.
+            models.UniqueConstraint(
+                fields=["office", "sha256"],
+                condition=Q(state="stored"),
+                name="closure_import_file_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} #{self.pk}"

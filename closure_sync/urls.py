@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "closure_sync"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("tra-cuu/", views.lookup, name="lookup"),
     path("nhan/", views.receive, name="receive"),
     path("tuan-thu/", views.compliance, name="compliance"),
+    path("nhap-tep/", import_views.import_upload, name="import"),
+    path("nhap-tep/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("nhap-tep/<int:pk>/luu/", import_views.import_store, name="import-store"),
 ]

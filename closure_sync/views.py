@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scope import may, offices_in_force, scoped
+from core.db_routing import replica_reads
 from core.refusals import Refused
 
 from . import client, errors, jobs, selectors, services
@@ -27,6 +28,7 @@ from .forms import (
     LookupForm,
     ManualPushForm,
     ReceiveForm,
+    periods_render,
 )
 from .models import ClosureRecord, ClosureStatus, JobKind, PushJob
 
@@ -119,7 +121,9 @@ def closure_detail(request, pk):
             "record": record,
             "periods": record.periods.all(),
             "versions": versions,
-            "correction_form": CorrectionForm(),
+            "correction_form": CorrectionForm(
+                initial={"periods": periods_render(record.periods.all())}
+            ),
         },
     )
 
@@ -270,6 +274,7 @@ def job_status(request, pk):
 
 
 @login_required
+@replica_reads
 def lookup(request):
     """Tra cứu: search the central store, within the offices the user may look at."""
     _require(request, LOOKUP)

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 class NavItem:
     label: str
     url_name: str
-    permission: str | None = None  # "app_label.codename"; None: any signed-in user
+    # "app_label.codename", or a tuple of them that must all be held; None: any signed-in user
+    permission: str | tuple[str, ...] | None = None
     description: str = ""
     staff_only: bool = False
 
@@ -43,7 +44,8 @@ def items_for(user) -> list[dict]:
     for item in _ITEMS:
         if item.staff_only and not user.is_staff:
             continue
-        if item.permission and not user.has_perm(item.permission):
+        needed = (item.permission,) if isinstance(item.permission, str) else item.permission
+        if needed and not user.has_perms(needed):
             continue
         url = item.url()
         if url:

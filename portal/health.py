@@ -1,4 +1,4 @@
-"""Readiness checks for /healthz: database, broker and migrations."""
+"""Readiness checks for /healthz: database, broker, migrations and the read replica."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from core.db_routing import replica_configured, replica_status
 from portal.celery import app
 
 
@@ -43,12 +44,22 @@ def check_broker() -> str:
     return "ok"
 
 
+def check_replica() -> dict | str:
+    """The replica's lag and where marked reads go now. Never a failure: a replica behind or
+    down sends its reads to the primary and the portal keeps serving, so taking this
+    instance out of the load balancer would only make things worse."""
+    if not replica_configured():
+        return "not configured"
+    return replica_status(fresh=True).as_dict()
+
+
 CHECKS = {
     "database": check_database,
     "migrations": check_migrations,
     "broker": check_broker,
     "central_database": lambda: check_database("central"),
     "central_migrations": lambda: check_migrations("central"),
+    "replica": check_replica,
 }
 
 

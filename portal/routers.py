@@ -18,4 +18,5 @@ class CentralStoreRouter:
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         if app_label in CENTRAL_APPS:
             return db == "central"
-        return db != "central"
+        # Other aliases (the read replica) are the other routers' call.
+        return False if db == "central" else None

@@ -1,6 +1,15 @@
 """Accounts models, one module per part of the domain, all importable from here."""
 
 from .applications import ApplicationGrant, BusinessApplication
+from .connectors import (
+    ApplicationConnector,
+    AttemptOutcome,
+    ChangeOperation,
+    ChangeState,
+    ConnectorAttempt,
+    ConnectorChange,
+    ConnectorKind,
+)
 from .core import (
     AccountKind,
     AuditChainHead,
@@ -31,12 +40,19 @@ __all__ = [
     "STATUS_KINDS",
     "AccountKind",
     "AccountReport",
+    "ApplicationConnector",
     "ApplicationGrant",
+    "AttemptOutcome",
     "AuditChainHead",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditVerification",
     "BusinessApplication",
+    "ChangeOperation",
+    "ChangeState",
+    "ConnectorAttempt",
+    "ConnectorChange",
+    "ConnectorKind",
     "DataRequest",
     "DataRequestStatus",
     "DecisionKind",

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.db_routing import replica_reads
+
 from .. import audit, exports, reports, scope
 from ..models import OfficeLevel
 from .common import needs, service_error
@@ -45,6 +47,7 @@ def _report(request, code, year, quarter):
 
 
 @needs(MANAGE_STAFF, VIEW_REPORTS)
+@replica_reads
 def report_list(request):
     year, quarter = reports.previous_quarter(timezone.localdate())
     provinces = list(_provinces(request.user, reports.quarter_bounds(year, quarter)[1]))
@@ -121,6 +124,7 @@ def report_file(request, code, year, quarter, fmt):
 
 
 @needs(VIEW_REPORTS)
+@replica_reads
 def not_submitted(request):
     default = reports.previous_quarter(timezone.localdate())
     try:

@@ -9,6 +9,7 @@ from declarations.adoption.models import (
     EmployerAssignment,
     PortalRelease,
     ReleaseDeployment,
+    ReleaseResult,
 )
 
 
@@ -40,10 +41,24 @@ class ReleaseDeploymentInline(admin.TabularInline):
         return False
 
 
+class ReleaseResultInline(admin.TabularInline):
+    """Results are reported (and audited) by the provinces on the results page."""
+
+    model = ReleaseResult
+    extra = 0
+    fields = readonly_fields = ["province", "outcome", "submitted_at", "submitted_by", "revised_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PortalRelease)
 class PortalReleaseAdmin(admin.ModelAdmin):
-    list_display = ["version", "released_on", "deploy_by"]
-    inlines = [ReleaseDeploymentInline]
+    list_display = ["version", "released_on", "deploy_by", "report_by"]
+    inlines = [ReleaseDeploymentInline, ReleaseResultInline]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -52,5 +67,10 @@ class PortalReleaseAdmin(admin.ModelAdmin):
             "release.changed" if change else "release.added",
             obj,
             None,
-            {"version": obj.version, "released_on": obj.released_on, "deploy_by": obj.deploy_by},
+            {
+                "version": obj.version,
+                "released_on": obj.released_on,
+                "deploy_by": obj.deploy_by,
+                "report_by": obj.report_by,
+            },
         )

@@ -13,5 +13,6 @@ class AdoptionConfig(AppConfig):
         # Imported here: these modules use the models, loaded once the registry is ready.
         from declarations.adoption import (
             navigation,  # noqa: F401  (registers its pages)
+            results,  # noqa: F401  (registers its refusal codes)
             services,  # noqa: F401  (registers its refusal codes)
         )

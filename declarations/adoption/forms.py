@@ -23,3 +23,10 @@ class AssignForm(forms.Form):
 class DeploymentForm(forms.Form):
     province = forms.IntegerField(label=_("Province"))
     deployed_on = forms.DateField(label=_("Deployed on"), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+
+class ReleaseResultForm(forms.Form):
+    province = forms.IntegerField(label=_("Province"))
+    outcome = forms.CharField(label=_("Result"), max_length=20)
+    text = forms.CharField(label=_("Report"), max_length=5000, widget=forms.Textarea)
+    attachment = forms.FileField(label=_("Attachment (optional)"), required=False)

@@ -121,6 +121,8 @@ class PortalRelease(models.Model):
     version = models.CharField(_("version"), max_length=30, unique=True)
     released_on = models.DateField(_("released on"))
     deploy_by = models.DateField(_("deploy by"))
+    # "báo cáo kết quả … trước ngày …": empty means the results are due with the deployment.
+    report_by = models.DateField(_("report results by"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -132,6 +134,11 @@ class PortalRelease(models.Model):
 
     def __str__(self):
         return self.version
+
+    @property
+    def results_due(self):
+        """The day provinces must report their deployment result by (inclusive)."""
+        return self.report_by or self.deploy_by
 
 
 class ReleaseDeployment(models.Model):
@@ -162,6 +169,81 @@ class ReleaseDeployment(models.Model):
 
     def __str__(self):
         return f"{self.release} @ {self.province.code} {self.deployed_on:%d/%m/%Y}"
+
+
+def _result_path(instance, filename):
+    return f"release-results/{instance.release_id}/{instance.province_id}/{filename}"
+
+
+class ReleaseResult(models.Model):
+    """A province's report of its deployment of a release (báo cáo kết quả triển khai),
+    due by the release's ``results_due``. A province may correct it; ``submitted_at`` stays
+    the first submission (what the due date is judged on)."""
+
+    class Outcome(models.TextChoices):
+        DEPLOYED = "deployed", _("Deployed in every office")
+        PARTIAL = "partial", _("Deployed in part")
+        FAILED = "failed", _("Not deployed")
+
+    release = models.ForeignKey(
+        PortalRelease, models.CASCADE, related_name="results", verbose_name=_("release")
+    )
+    province = models.ForeignKey(
+        Office, models.PROTECT, related_name="+", verbose_name=_("province")
+    )
+    outcome = models.CharField(_("result"), max_length=20, choices=Outcome.choices)
+    text = models.TextField(_("report"))
+    attachment = models.FileField(_("attachment"), upload_to=_result_path, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    revised_at = models.DateTimeField(_("last corrected at"), null=True, blank=True)
+
+    class Scope:
+        office = "province"
+
+    class Meta:
+        verbose_name = _("release deployment result")
+        verbose_name_plural = _("release deployment results")
+        ordering = ["release", "province__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "province"], name="release_result_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.release} @ {self.province.code}: {self.outcome}"
+
+
+class ReleaseResultReminder(models.Model):
+    """A reminder sent to a province that has not reported its result: at most one a day
+    (the row is the day's lock; its e-mail goes through the outbox)."""
+
+    release = models.ForeignKey(PortalRelease, models.CASCADE, related_name="+")
+    province = models.ForeignKey(Office, models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    recipients = models.PositiveSmallIntegerField(_("recipients"), default=0)
+
+    class Scope:
+        office = "province"
+
+    class Meta:
+        verbose_name = _("release result reminder")
+        verbose_name_plural = _("release result reminders")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "province", "day"], name="release_result_reminder_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.release} @ {self.province_id} {self.day:%d/%m/%Y}"
 
 
 class AdoptionSnapshotRun(models.Model):

@@ -24,5 +24,11 @@ for item in (
         "adoption.view_adoption",
         _("Provinces' deployment of the current portal release."),
     ),
+    NavItem(
+        _("Release deployment results"),
+        "district:release_results",
+        "adoption.record_deployment",
+        _("Each province's report of its deployment, by the due date; who is overdue."),
+    ),
 ):
     navigation.register(item)

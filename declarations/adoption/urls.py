@@ -15,4 +15,11 @@ urlpatterns = [
         views.deployment_record,
         name="deployment_record",
     ),
+    path("phien-ban/ket-qua/", views.release_results, name="release_results"),
+    path(
+        "phien-ban/<int:pk>/bao-cao-ket-qua",
+        views.release_result_submit,
+        name="release_result_submit",
+    ),
+    path("phien-ban/ket-qua/<int:pk>/tep", views.release_result_file, name="release_result_file"),
 ]

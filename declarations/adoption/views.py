@@ -5,12 +5,14 @@ Thin: every list goes through accounts.scope, every write through services_adopt
 
 from __future__ import annotations
 
+import os
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -22,10 +24,18 @@ from django.views.decorators.http import require_POST
 from accounts import scope
 from accounts.models import Membership, Office, OfficeLevel, User
 from core import charts
+from core.db_routing import replica_reads
 from core.refusals import Refused
+from core.uploads import upload_limit
+from declarations.adoption import results
 from declarations.adoption.exports import adoption_workbook
-from declarations.adoption.forms import AssignForm, DeploymentForm, TargetForm
-from declarations.adoption.models import PortalRelease
+from declarations.adoption.forms import (
+    AssignForm,
+    DeploymentForm,
+    ReleaseResultForm,
+    TargetForm,
+)
+from declarations.adoption.models import PortalRelease, ReleaseResult
 from declarations.adoption.selectors import (
     OfficeIndex,
     adoption_dashboard,
@@ -77,6 +87,7 @@ def _months(request) -> int:
 
 
 @login_required
+@replica_reads
 def dashboard(request):
     """Tỷ lệ đơn vị giao dịch điện tử: rate over time, target and gap, leaderboard."""
     office, offices = _chosen_office(request, VIEW)
@@ -120,6 +131,7 @@ def dashboard(request):
 
 
 @login_required
+@replica_reads
 def export_xlsx(request):
     office, _offices = _chosen_office(request, VIEW)
     data = adoption_dashboard(office=office, months=_months(request))
@@ -308,3 +320,110 @@ def deployment_record(request, pk):
     else:
         messages.success(request, _("Deployment recorded."))
     return redirect(back)
+
+
+def _release_from(request) -> PortalRelease | None:
+    wanted = request.GET.get("release", "")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404
+        return get_object_or_404(PortalRelease, pk=int(wanted))
+    return current_release() or PortalRelease.objects.first()
+
+
+def _office_ids_any(user, permissions) -> set[int] | None:
+    """Offices reached through any of ``permissions`` (None: every office)."""
+    ids: set[int] = set()
+    for permission in permissions:
+        found = scope.office_ids_for(user, permission=permission)
+        if found is None:
+            return None
+        ids |= found
+    return ids
+
+
+@login_required
+def release_results(request):
+    """Báo cáo kết quả triển khai: each province's reported result, who is late or overdue;
+    a province reports its own, central IT sees every province."""
+    if not (request.user.has_perm(VIEW) or request.user.has_perm(DEPLOY)):
+        raise PermissionDenied
+    release = _release_from(request)
+    report = None
+    reportable = []
+    chart = ""
+    if release:
+        report = results.release_results(
+            release=release, office_ids=_office_ids_any(request.user, (VIEW, DEPLOY))
+        )
+        deploy_ids = scope.office_ids_for(request.user, permission=DEPLOY)
+        reportable = [
+            r.province for r in report.rows if deploy_ids is None or r.province.pk in deploy_ids
+        ]
+        chart = charts.bar_chart(
+            [
+                (_("Reported"), len(report.submitted)),
+                (_("On time"), len(report.on_time)),
+                (_("Late"), len(report.late)),
+                (_("Overdue, not reported"), len(report.overdue)),
+                (_("Not yet due"), len(report.pending)),
+            ],
+            title=_("Deployment results of release %(v)s") % {"v": release.version},
+        )
+    return render(
+        request,
+        "declarations/adoption/release_results.html",
+        {
+            "release": release,
+            "releases": PortalRelease.objects.all()[:20],
+            "report": report,
+            "reportable": reportable,
+            "outcomes": ReleaseResult.Outcome.choices,
+            "chart": chart,
+        },
+    )
+
+
+@require_POST
+@login_required
+@upload_limit(results.MAX_ATTACHMENT_BYTES + 64 * 1024)
+def release_result_submit(request, pk):
+    release = get_object_or_404(PortalRelease, pk=pk)
+    back = reverse("district:release_results") + "?" + urlencode({"release": release.pk})
+    form = ReleaseResultForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, str(Refused("RESULT_TEXT")))
+        return redirect(back)
+    province = Office.objects.filter(pk=form.cleaned_data["province"]).first()
+    if province is None or not scope.may(request.user, DEPLOY, province):
+        raise PermissionDenied
+    try:
+        results.release_result_submit(
+            actor=request.user,
+            release=release,
+            province=province,
+            outcome=form.cleaned_data["outcome"],
+            text=form.cleaned_data["text"],
+            attachment=form.cleaned_data["attachment"],
+        )
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Deployment result reported."))
+    return redirect(back)
+
+
+@login_required
+def release_result_file(request, pk):
+    """A result's attachment, for those who may see the province."""
+    result = get_object_or_404(ReleaseResult, pk=pk)
+    ids = _office_ids_any(request.user, (VIEW, DEPLOY))
+    if ids is not None and result.province_id not in ids:
+        raise Http404
+    if not result.attachment:
+        raise Http404
+    return FileResponse(
+        result.attachment.open("rb"),
+        as_attachment=True,
+        filename=os.path.basename(result.attachment.name),
+    )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scope import scoped
+from core.db_routing import replica_reads
 from core.refusals import Refused
 from declarations.employers.models import Employer
 from declarations.employers.selectors import employer_of, staff_require
@@ -29,6 +30,7 @@ RECORD_RETURN = "people.record_card_return"
 
 
 @login_required
+@replica_reads
 def person_detail(request, number: str):
     staff_require(request.user, VIEW_PERSON)
     person = person_get(user=request.user, number=number)
@@ -70,6 +72,7 @@ def _unit_for(request) -> Employer:
 
 
 @login_required
+@replica_reads
 def workforce_page(request):
     unit = _unit_for(request)
     page = Paginator(workforce(employer=unit), 50).get_page(request.GET.get("page"))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scope import may_reach, office_ids_for, scoped
 from core import charts
+from core.db_routing import replica_reads
 from core.refusals import Refused
 from declarations.dossiers.content import dossier_content
 from declarations.dossiers.models import (
@@ -193,6 +194,7 @@ def assign(request, pk: int):
 
 # --- dashboard -----------------------------------------------------------------------------------
 @login_required
+@replica_reads
 def dashboard(request):
     _require(request.user, review.PERMISSION)
     data = review.office_dashboard(user=request.user)
@@ -268,6 +270,7 @@ def _period(request) -> tuple[date, date]:
 
 
 @login_required
+@replica_reads
 def report(request):
     _require(request.user, review.REPORT_PERMISSION)
     date_from, date_to = _period(request)
@@ -302,6 +305,7 @@ def report(request):
 
 
 @login_required
+@replica_reads
 def report_xlsx(request):
     _require(request.user, review.REPORT_PERMISSION)
     date_from, date_to = _period(request)
@@ -315,6 +319,7 @@ def report_xlsx(request):
 
 
 @login_required
+@replica_reads
 def report_pdf(request):
     _require(request.user, review.REPORT_PERMISSION)
     date_from, date_to = _period(request)

@@ -103,11 +103,15 @@ def test_admin_pages_open_and_a_new_release_is_audited(client, django_user_model
             "version": "3.1",
             "released_on": "2026-01-05",
             "deploy_by": "2026-02-01",
+            "report_by": "2026-02-10",
             "notes": "",
             "deployments-TOTAL_FORMS": "0",
             "deployments-INITIAL_FORMS": "0",
+            "results-TOTAL_FORMS": "0",
+            "results-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
     release = PortalRelease.objects.get(version="3.1")
+    assert release.results_due == date(2026, 2, 10)
     assert AuditEntry.objects.filter(action="release.added", target_id=release.pk).exists()
