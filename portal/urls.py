@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -25,6 +26,11 @@ urlpatterns = [
 
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"
 admin.site.site_title = "Quản trị BHXH"
+
+if apps.is_installed("csc_service"):
+    # A CA's remote-signing service (CSC API) for the tests and the demo (dev and test
+    # settings only); the portal reaches it over HTTP like any CA's (README "Ký số từ xa").
+    urlpatterns.append(path("csc/", include("csc_service.urls")))
 
 if settings.OIDC_ENABLED:  # SSO with official e-mail accounts (accounts.sso)
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

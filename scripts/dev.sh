@@ -20,6 +20,29 @@ export CENTRAL_API_URL=${CENTRAL_API_URL:-http://127.0.0.1:${PORT}}
 .venv/bin/python manage.py seed_demo
 # A development credential file for both sides of the link, and the central store's demo data.
 .venv/bin/python manage.py demo_central
+# The demo CA's remote-signing service (/csc/, README "Ký số từ xa (CSC)"): the demo units'
+# keys and this portal enrolled there.
+.venv/bin/python manage.py demo_csc
+# The local identity provider (idp/, README "Đăng nhập một lần (SSO)") on the next port:
+# its directory holds three demo staff e-mails (the demo password), the portal is its
+# client and signs in through it. DEMO_SSO=0 leaves it out.
+if [ "${DEMO_SSO:-1}" != 0 ]; then
+  IDP_PORT=${IDP_PORT:-$((PORT + 1))}
+  SSO_SECRET=demo-sso-secret-dev-only
+  idp() { DJANGO_SETTINGS_MODULE=idp.settings .venv/bin/python -m django "$@"; }
+  idp migrate --noinput -v0
+  idp idp_account tiepnhan_badinh@example.vn cntt_hanoi@example.vn quantri_hanoi@example.vn \
+    --password "${DEMO_PASSWORD:-BhxhDemo#2026}" >/dev/null
+  idp idp_client portal-demo --secret "$SSO_SECRET" --name "Cổng giao dịch điện tử BHXH" \
+    --redirect-uri "http://127.0.0.1:${PORT}/oidc/callback/" \
+    --redirect-uri "http://localhost:${PORT}/oidc/callback/" >/dev/null
+  mkdir -p var
+  DJANGO_SETTINGS_MODULE=idp.settings .venv/bin/python -m django runserver \
+    "127.0.0.1:${IDP_PORT}" --noreload >var/idp.log 2>&1 &
+  export OIDC_ENABLED=true OIDC_OP_ISSUER="http://127.0.0.1:${IDP_PORT}/o"
+  export OIDC_RP_CLIENT_ID=portal-demo OIDC_RP_CLIENT_SECRET="$SSO_SECRET"
+  echo "SSO (local identity provider): http://127.0.0.1:${IDP_PORT}/  (log: var/idp.log)"
+fi
 echo
 echo "Portal: http://127.0.0.1:${PORT}/   (admin: http://127.0.0.1:${PORT}/quan-tri/)"
 echo

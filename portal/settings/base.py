@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.logconfig import json_logging
+from portal.settings.broker import broker_settings
+from portal.settings.pooling import POOLERS, transaction_pooling
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -103,6 +105,7 @@ INSTALLED_APPS = [
     "declarations.dossiers",
     "declarations.people",
     "declarations.intake",
+    "declarations.signing",
     "declarations.review",
     "declarations.adoption",
     "declarations.difficulties",
@@ -114,6 +117,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After a POST, the browser's next pages read from the primary (only with a replica).
+    "core.db_routing.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,11 +164,45 @@ DATABASES = {
         "CENTRAL_DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'central.sqlite3'}"
     ),
 }
+# A streaming replica of ``default`` for the reads marked ``core.db_routing.replica_reads``
+# (dashboards, reports, lookups, adoption snapshots); absent unless DATABASE_REPLICA_URL is
+# set. docs/scaling.md "Read replica".
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    # Tests read the test database through it; no test copy is made of a read-only server.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    # A replica that is down must cost a page little: the probe gives up quickly.
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", _env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2, minimum=1)
+        )
+# Past this lag (seconds) marked reads go back to the primary; the lag is probed at most
+# once every DATABASE_REPLICA_PROBE_SECONDS per process. After a browser's POST its reads
+# stay on the primary for DATABASE_REPLICA_PIN_SECONDS (by default the largest lag a read
+# may see: the lag allowed plus the probe's age), so a user reads their own writes.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10.0)
+DATABASE_REPLICA_PROBE_SECONDS = env.float("DATABASE_REPLICA_PROBE_SECONDS", default=3.0)
+if DATABASE_REPLICA_MAX_LAG_SECONDS <= 0 or DATABASE_REPLICA_PROBE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_MAX_LAG_SECONDS must be > 0 and DATABASE_REPLICA_PROBE_SECONDS ≥ 0"
+    )
+DATABASE_REPLICA_PIN_SECONDS = _env_int(
+    "DATABASE_REPLICA_PIN_SECONDS",
+    int(DATABASE_REPLICA_MAX_LAG_SECONDS + DATABASE_REPLICA_PROBE_SECONDS + 0.999),
+    minimum=1,
+)
 
 # Server-side binding lets psycopg prepare what a connection runs again and again (parsed
 # and planned once); behind a pooler that cannot keep prepared statements (PgBouncer in
-# transaction mode before 1.21), set DB_PREPARE_THRESHOLD=off.
+# transaction mode before 1.21), set DATABASE_POOLER=pgbouncer (or DB_PREPARE_THRESHOLD=off).
 _PREPARE_OFF = env.str("DB_PREPARE_THRESHOLD", default="").strip().lower() in {"off", "none"}
+# Every PostgreSQL alias reached through PgBouncer in transaction mode: no named prepared
+# statements, no server-side cursors (portal/settings/pooling.py says why).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="").strip().lower()
+if DATABASE_POOLER and DATABASE_POOLER not in POOLERS:
+    raise ImproperlyConfigured(
+        f"Environment variable DATABASE_POOLER must be empty or one of {', '.join(POOLERS)}"
+    )
 for _db in DATABASES.values():
     _db.setdefault("ATOMIC_REQUESTS", False)
     if _db["ENGINE"].endswith("postgresql"):
@@ -174,7 +213,10 @@ for _db in DATABASES.values():
         _options.setdefault(
             "prepare_threshold", None if _PREPARE_OFF else _env_int("DB_PREPARE_THRESHOLD", 5)
         )
-DATABASE_ROUTERS = ["portal.routers.CentralStoreRouter"]
+        if DATABASE_POOLER:
+            transaction_pooling(_db)
+# The central store first: its models never reach the replica router.
+DATABASE_ROUTERS = ["portal.routers.CentralStoreRouter", "core.db_routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth -----------------------------------------------------------------------------------
@@ -316,6 +358,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEO
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# RabbitMQ (amqp://): the task queue as a quorum queue (portal/settings/broker.py says why).
+vars().update(broker_settings(CELERY_BROKER_URL, CELERY_TASK_DEFAULT_QUEUE))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
@@ -340,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-report-reminders": {
         "task": "accounts.tasks.reports_remind",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Provinces that have not reported their release deployment result: once a day.
+    "adoption-release-results-remind": {
+        "task": "declarations.adoption.tasks.release_results_remind",
+        "schedule": crontab(hour=7, minute=30),
     },
     # Chains fresh audit entries: writers only insert, so nobody waits on the chain's end.
     "accounts-audit-seal": {
@@ -500,6 +549,17 @@ ACCOUNT_REPORT_DUE_DAY = _env_int("ACCOUNT_REPORT_DUE_DAY", 10, minimum=2)
 if ACCOUNT_REPORT_DUE_DAY > 28:
     raise ImproperlyConfigured("ACCOUNT_REPORT_DUE_DAY must be at most 28")
 ACCOUNT_REPORT_REMINDER_DAYS = _env_int("ACCOUNT_REPORT_REMINDER_DAYS", 5, minimum=1)
+# Release deployment results: daily reminders from this many days before the due day, and
+# after it (overdue) for this many days.
+RELEASE_RESULT_REMINDER_DAYS = _env_int("RELEASE_RESULT_REMINDER_DAYS", 3, minimum=0)
+RELEASE_RESULT_FOLLOW_UP_DAYS = _env_int("RELEASE_RESULT_FOLLOW_UP_DAYS", 30, minimum=0)
+# Business applications' SCIM 2.0 connectors (accounts.connectors): bearer tokens by the
+# reference name an application's connector gives ("tst=…,tcs=…"), never in the database.
+ACCOUNTS_SCIM_TOKENS = env.dict("ACCOUNTS_SCIM_TOKENS", default={})
+ACCOUNTS_SCIM_TIMEOUT_SECONDS = _env_int("ACCOUNTS_SCIM_TIMEOUT_SECONDS", 10, minimum=1)
+# With the outbox's 30-minute backoff cap, 200 tries keep an application that is down for
+# days retried before the change is dead-lettered.
+ACCOUNTS_SCIM_MAX_ATTEMPTS = _env_int("ACCOUNTS_SCIM_MAX_ATTEMPTS", 200, minimum=1)
 # TOTP second factor (django-otp) for these roles (and superusers).
 ACCOUNTS_OTP_REQUIRED = _env_bool("ACCOUNTS_OTP_REQUIRED", True)
 ACCOUNTS_OTP_ROLES = env.list(
@@ -510,19 +570,29 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="BHXH")
 # django-otp's own throttle refused the right code after a single wrong one.
 OTP_TOTP_THROTTLE_FACTOR = 0
 # OIDC single sign-on with official e-mail accounts (mozilla-django-oidc); off by default.
+# The provider is named by its issuer URL: endpoints and keys come from its discovery
+# document (accounts.sso_provider), kept OIDC_DISCOVERY_CACHE_SECONDS in the cache.
 OIDC_ENABLED = _env_bool("OIDC_ENABLED", False)
 OIDC_ALLOWED_EMAIL_DOMAINS = [d.lower() for d in env.list("OIDC_ALLOWED_EMAIL_DOMAINS", default=[])]
 OIDC_CREATE_USER = False  # SSO maps to existing accounts only
 OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+if not OIDC_RP_SIGN_ALGO.startswith(("RS", "ES", "PS")):
+    raise ImproperlyConfigured("OIDC_RP_SIGN_ALGO must be an asymmetric algorithm (RS256…)")
 OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_DISCOVERY_CACHE_SECONDS = _env_int("OIDC_DISCOVERY_CACHE_SECONDS", 3600, minimum=1)
+OIDC_AUTHENTICATE_CLASS = "accounts.views.sso.SsoStartView"
+OIDC_CALLBACK_CLASS = "accounts.views.sso.SsoCallbackView"
 LOGIN_REDIRECT_URL_FAILURE = "/tai-khoan/dang-nhap/"
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
 if OIDC_ENABLED:
+    if not OIDC_OP_ISSUER:
+        raise ImproperlyConfigured("OIDC_ENABLED needs OIDC_OP_ISSUER (the provider's issuer URL)")
     OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID")
     OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
-    OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT")
-    OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT")
-    OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT")
-    OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.OfficialEmailBackend"]
 # --- accounts: keyed audit checkpoints (accounts/audit_checkpoints.py, README "Trust") ------
 # Every AUDIT_CHECKPOINT_MINUTES the sealer signs the chain's head (Ed25519) with a key kept
@@ -585,8 +655,20 @@ PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/deja
 # What /healthz checks (names in portal.health.CHECKS). The central store's own deployment
 # has neither the portal's tables nor its broker: it checks its database and migrations.
 HEALTH_CHECKS = env.list(
-    "HEALTH_CHECKS", default=["database", "migrations", "broker", "central_database"]
+    "HEALTH_CHECKS",
+    default=["database", "migrations", "broker", "central_database"]
+    + (["replica"] if "replica" in DATABASES else []),
 )
+
+# --- declarations: signing in the portal (hash-then-sign: token through the local signer, CSC) --
+# Where the employer's local signer listens (the page's script calls it; the page's CSP allows
+# it in connect-src). A signing session lives this long from its start; a prepared document
+# waits this long for its start.
+SIGNING_LOCAL_SIGNER_URL = env.str(
+    "SIGNING_LOCAL_SIGNER_URL", default="http://127.0.0.1:47815"
+).rstrip("/")
+SIGNING_SESSION_SECONDS = _env_int("SIGNING_SESSION_SECONDS", 300, minimum=30)
+SIGNING_PREPARED_SECONDS = _env_int("SIGNING_PREPARED_SECONDS", 3600, minimum=60)
 
 # --- closure sync (chốt sổ → central store) ---------------------------------------------------
 # The portal's client side: where the central store's API is and the credential file the
@@ -606,8 +688,58 @@ CLOSURE_DEADLINE_HOURS = _env_int("CLOSURE_DEADLINE_HOURS", 48, minimum=1)
 CLOSURE_AT_RISK_HOURS = _env_int("CLOSURE_AT_RISK_HOURS", 12, minimum=1)
 # Overdue records older than this are history, not news: no alert e-mails for them.
 CLOSURE_ALERT_LOOKBACK_DAYS = _env_int("CLOSURE_ALERT_LOOKBACK_DAYS", 30, minimum=1)
+# Largest collection-system export the closure import takes (1,000,000 lines of CSV: ~120 MB).
+CLOSURE_IMPORT_MAX_BYTES = _env_int("CLOSURE_IMPORT_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
 # The central store's side: its credential file (current and previous key) and how far a
 # request's timestamp may be from the central clock.
 CENTRAL_CREDENTIALS_FILE = env.str("CENTRAL_CREDENTIALS_FILE", default="")
 CENTRAL_MAX_SKEW_SECONDS = _env_int("CENTRAL_MAX_SKEW_SECONDS", 300, minimum=5)
 CENTRAL_MAX_BATCH = _env_int("CENTRAL_MAX_BATCH", 5000, minimum=1)
+
+# --- remote signing through a CA's CSC API (declarations.signing.csc_client) -----------------
+# The CAs' remote-signing services the employer may choose, as JSON: {"<key>": {"name": …,
+# "base_url": "https://…/csc/v2", "client_id": …, "client_secret": …, "timeout": 10}}
+# ("token_url" optional: by default the OAuth2 server the service's ``info`` names).
+_CSC_PROVIDER_FIELDS = {"name", "base_url", "client_id", "client_secret", "timeout", "token_url"}
+
+
+def _env_csc_providers(name: str) -> dict:
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return {}
+    try:
+        value = env.json(name)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"Environment variable {name} must be JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"Environment variable {name} must be a JSON object")
+    providers = {}
+    for key, entry in value.items():
+        where = f"Environment variable {name}, provider {key!r}"
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", str(key)) or not isinstance(entry, dict):
+            raise ImproperlyConfigured(f"{where}: a short lowercase key and an object")
+        unknown = set(entry) - _CSC_PROVIDER_FIELDS
+        if unknown:
+            raise ImproperlyConfigured(f"{where}: unknown fields {sorted(unknown)}")
+        for field in ("name", "base_url", "client_id", "client_secret"):
+            if not isinstance(entry.get(field), str) or not entry[field].strip():
+                raise ImproperlyConfigured(f"{where}: {field} is required")
+        for field in ("base_url", "token_url"):
+            if entry.get(field) and not re.match(r"https?://[^/\s]+", entry[field]):
+                raise ImproperlyConfigured(f"{where}: {field} must be an http(s) URL")
+        timeout = entry.get("timeout", 10)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ImproperlyConfigured(f"{where}: timeout must be a positive number of seconds")
+        providers[key] = {**entry, "timeout": float(timeout)}
+    return providers
+
+
+SIGNING_CSC_PROVIDERS = _env_csc_providers("SIGNING_CSC_PROVIDERS")
+
+# The CSC signing service of the tests and the demo (csc_service/, installed by the dev and
+# test settings only): Fernet keys that encrypt its credentials' private keys at rest (the
+# first encrypts, every one decrypts: rotation), and the lifetimes it grants.
+CSC_SERVICE_STORAGE_KEYS = env.list("CSC_SERVICE_STORAGE_KEYS", default=[])
+CSC_SERVICE_TOKEN_SECONDS = _env_int("CSC_SERVICE_TOKEN_SECONDS", 3600, minimum=60)
+CSC_SERVICE_APPROVAL_SECONDS = _env_int("CSC_SERVICE_APPROVAL_SECONDS", 300, minimum=10)
+CSC_SERVICE_SAD_SECONDS = _env_int("CSC_SERVICE_SAD_SECONDS", 300, minimum=10)

@@ -1,11 +1,14 @@
 """Test settings: the real PostgreSQL and Redis given by the test command's environment."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, INSTALLED_APPS, LOGGING, env
+from .base import BASE_DIR, CELERY_TASK_DEFAULT_QUEUE, INSTALLED_APPS, LOGGING, env
+from .broker import broker_settings
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 # The demo data and the simulated year are tested too (``tests/demo/``).
-INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
+# The CSC remote-signing service the signing tests reach over HTTP (tests/csc_service/).
+INSTALLED_APPS = [*INSTALLED_APPS, "demo", "csc_service"]
+CSC_SERVICE_STORAGE_KEYS = ["S57oN-ydlwxoRmaDd5wWdDxwVLdR8tnioeUEcmMuKG0="]  # tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = env.str("TEST_LOG_LEVEL", default="WARNING")
 # The tests drive time themselves; no periodic sweeps behind their back.
@@ -19,6 +22,8 @@ STORAGES = {
 # switches this off for its duration; the broker is then the real Redis.
 CELERY_BROKER_URL = env.str("TEST_REDIS_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("TEST_CELERY_EAGER", default=True)
+# A RabbitMQ broker (the fault suite's broker test runs on both): its quorum task queue.
+vars().update(broker_settings(CELERY_BROKER_URL, CELERY_TASK_DEFAULT_QUEUE))
 CELERY_TASK_EAGER_PROPAGATES = True
 AXES_FAILURE_LIMIT = 3
 # Screenshots and other artifacts of the browser tests.

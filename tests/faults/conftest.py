@@ -24,3 +24,6 @@ def private_redis():
 
 # The closure tests' central store over HTTP and its credential file, shared here.
 from tests.closure_sync.conftest import _fresh_key_ring, central, credentials_file, key  # noqa: E402, F401
+
+# The I-VAN API's fixtures (a provider's client over HTTP, carried employers, signing).
+from tests.ivan.conftest import api, carried, issue_client, pki_demo, sign, trusted  # noqa: E402, F401

@@ -111,6 +111,22 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class PrivateReplica(PrivatePostgres):
+    """A streaming hot standby of ``primary``: ``pg_basebackup -R`` (standby.signal and the
+    primary's address written for it) into a temporary folder, on another free port."""
+
+    def __init__(self, primary: PrivatePostgres):
+        super().__init__()
+        self.primary = primary
+
+    def init(self) -> PrivateReplica:
+        self._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+            "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
+        )  # fmt: skip
+        return self
+
+
 class PrivateRedis:
     """``redis-server`` without persistence on a free loopback port."""
 
@@ -159,3 +175,187 @@ class PrivateRedis:
         self.kill()
         time.sleep(down_seconds)
         self.start()
+
+
+class PrivatePgBouncer:
+    """``pgbouncer`` in transaction mode on a free loopback port, in front of a PostgreSQL
+    server (``*``: every database of it under its own name), with a small server pool so
+    that concurrent clients take turns on the same server connections."""
+
+    def __init__(self, upstream_port: int, *, pool_size: int = 3, upstream_host="127.0.0.1"):
+        self.binary = shutil.which("pgbouncer") or (
+            "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
+        )
+        if self.binary is None:
+            raise RuntimeError("pgbouncer not found")
+        self.dir = Path(tempfile.mkdtemp(prefix="bhxh-pgbouncer-"))
+        self.port = free_port()
+        self.log = self.dir / "pgbouncer.log"
+        self.proc: subprocess.Popen | None = None
+        # The fault clusters and the machine's server trust loopback: PgBouncer checks the
+        # name against its user list only.
+        (self.dir / "userlist.txt").write_text('"postgres" ""\n')
+        (self.dir / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={upstream_host} port={upstream_port}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.dir / 'userlist.txt'}\n"
+            "pool_mode = transaction\n"
+            f"default_pool_size = {pool_size}\nmin_pool_size = 0\nreserve_pool_size = 0\n"
+            "max_client_conn = 500\nadmin_users = postgres\n"
+            f"logfile = {self.log}\npidfile = {self.dir / 'pgbouncer.pid'}\n"
+        )
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            for path in self.dir.iterdir():
+                shutil.chown(path, "postgres", "postgres")
+
+    def start(self) -> PrivatePgBouncer:
+        # PgBouncer refuses to run as root: it switches to the postgres user itself.
+        user = ["-u", "postgres"] if os.geteuid() == 0 else []
+        self.proc = subprocess.Popen(
+            [self.binary, *user, str(self.dir / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while not _port_open(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"pgbouncer did not start: {self.log_text()[-2000:]}")
+            time.sleep(0.05)
+        return self
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def show(self, what: str) -> list[tuple]:
+        """``SHOW POOLS`` / ``SHOW STATS`` … from the admin console (simple protocol only)."""
+        import psycopg
+
+        with psycopg.connect(
+            f"postgres://postgres@127.0.0.1:{self.port}/pgbouncer",
+            autocommit=True,
+            prepare_threshold=None,
+            cursor_factory=psycopg.ClientCursor,
+        ) as c:
+            cur = c.execute(f"SHOW {what}")
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def destroy(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def rabbitmq_bin() -> Path | None:
+    found = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+    return found if found.exists() else None
+
+
+class PrivateRabbitMQ:
+    """A ``rabbitmq-server`` node of its own: its name, data, logs and Erlang cookie in a
+    temporary folder, loopback listeners on free ports (the machine's own node and its
+    configuration are never touched). ``restart`` is a crash: kill -9 and start again on
+    the same data, so what the node had written survives and nothing else."""
+
+    def __init__(self):
+        self.binary = rabbitmq_bin()
+        if self.binary is None:
+            raise RuntimeError("rabbitmq-server not installed")
+        self.dir = Path(tempfile.mkdtemp(prefix="bhxh-rabbitmq-"))
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.name = f"bhxh{self.port}@localhost"
+        (self.dir / "rabbitmq.conf").write_text(
+            f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
+            # guest may connect from loopback only, which is all there is here.
+            "log.console = false\nlog.file.level = info\n"
+        )
+        (self.dir / "enabled_plugins").write_text("[].\n")
+        (self.dir / "rabbitmq-env.conf").write_text("")
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def _env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
+        return {
+            **env,
+            "HOME": str(self.dir),  # the node's own Erlang cookie
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.dir / "advanced.config"),
+            "RABBITMQ_CONF_ENV_FILE": str(self.dir / "rabbitmq-env.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+            "RABBITMQ_PID_FILE": str(self.dir / "node.pid"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+        }
+
+    def start(self, timeout: float = 60) -> PrivateRabbitMQ:
+        self.proc = subprocess.Popen(
+            [str(self.binary)],
+            cwd=self.dir,
+            env=self._env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while not self._ready():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("private rabbitmq-server did not start")
+            time.sleep(0.2)
+        return self
+
+    def _ready(self) -> bool:
+        """The AMQP listener opens only once the node has booted (queues recovered)."""
+        if not _port_open(self.port):
+            return False
+        import amqp
+
+        try:
+            conn = amqp.Connection(f"127.0.0.1:{self.port}", connect_timeout=2)
+            conn.connect()
+            conn.close()
+        except Exception:  # noqa: BLE001  (still booting)
+            return False
+        return True
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM: the node shuts down cleanly (as a service manager stops it)."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self, down_seconds: float = 0.5, *, crash: bool = True) -> None:
+        """kill -9 the node (``crash``) or stop it cleanly, and start it on the same data."""
+        self.kill() if crash else self.stop()
+        time.sleep(down_seconds)
+        self.start()
+
+    def destroy(self) -> None:
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
