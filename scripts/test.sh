@@ -30,6 +30,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 # A real PKCS#11 token for the local signer's tests: SoftHSM2, and pkcs11-tool to load it.
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+# PgBouncer for the fault suite's transaction-pooling test (tests/faults/test_pgbouncer.py);
+# RabbitMQ's server comes with the machine (the broker test starts a private node of it).
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 # Vietnamese glyphs in the PDF notices and reports.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -277,7 +277,7 @@ class PrivateRabbitMQ:
         (self.dir / "rabbitmq.conf").write_text(
             f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
             # guest may connect from loopback only, which is all there is here.
-            "log.console = false\nlog.file.level = info\n"
+            "log.console = false\nlog.file.level = warning\n"
         )
         (self.dir / "enabled_plugins").write_text("[].\n")
         (self.dir / "rabbitmq-env.conf").write_text("")
