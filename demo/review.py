@@ -61,7 +61,7 @@ def review_demo_seed(*, actor) -> int:
             transaction_code=code,
             channel="portal",
             received_at=now - timedelta(days=days_ago),
-            content_sha256="0" * 64,
+            content_sha256=hashlib.sha256(code.encode()).hexdigest(),  # one dossier per bytes
             worker_count=3,
         )
         _list_attach(dossier, code, procedure)

@@ -29,7 +29,7 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
@@ -151,9 +151,11 @@ def _employer_query(*, unit_code, digest, sandbox, fingerprint):
     registration of the envelope's certificate (``pinned_id``, ``pinned_replaced_at``: in
     force first; whether a replaced one still counts is decided at the trusted time, in
     _pinned). On PostgreSQL the same read runs as :func:`_employer_sql`."""
-    earlier = Dossier.objects.filter(
-        employer=OuterRef("pk"), content_sha256=digest, sandbox=sandbox
-    ).values("pk")[:1]
+    earlier = (
+        Dossier.objects.filter(employer=OuterRef("pk"), content_sha256=digest, sandbox=sandbox)
+        .exclude(content_sha256="")  # the partial unique index's own condition: it is used
+        .values("pk")[:1]
+    )
     registered = RegisteredCertificate.objects.filter(
         employer=OuterRef("pk"), fingerprint=fingerprint
     ).order_by(F("replaced_at").desc(nulls_first=True), "-registered_at")
@@ -183,7 +185,8 @@ def _employer_sql() -> str:
         f"SELECT {select_columns(Employer, 'e')}, {select_columns(Office, 'o')}, "  # noqa: S608
         f"{select_columns(EmployerChannel, 'c')}, "
         f"(SELECT d.id FROM {q(Dossier._meta.db_table)} d WHERE d.employer_id = e.id "
-        "AND d.content_sha256 = %(digest)s AND d.sandbox = %(sandbox)s LIMIT 1), "
+        "AND d.content_sha256 = %(digest)s AND d.content_sha256 <> '' "
+        "AND d.sandbox = %(sandbox)s LIMIT 1), "
         f"{stamp_sql()}, (SELECT r.id {registered}), (SELECT r.replaced_at {registered}) "
         f"FROM {q(Employer._meta.db_table)} e "
         f"JOIN {q(Office._meta.db_table)} o ON o.id = e.managing_office_id "
@@ -473,6 +476,14 @@ def _forms_check(
     return forms
 
 
+def _repeat(earlier: Dossier, supplement_of: str | None) -> IntakeResult:
+    """Bytes received before: the first dossier and its receipt answer."""
+    if supplement_of is not None:
+        _supplement_repeated(earlier, supplement_of)
+    receipt = next((n for n in earlier.notices.all() if n.kind == "receipt"), None)
+    return IntakeResult(dossier=earlier, receipt=receipt, duplicate=True)
+
+
 def _supplement_repeated(earlier: Dossier, supplement_of: str) -> None:
     """Bytes received before, sent as a supplement: the same supplement sent again (its
     first receipt answers), or refused (the original itself, or another dossier)."""
@@ -538,10 +549,7 @@ def _intake(
             .first()
         )
     if earlier is not None and not (sandbox and channel != Channel.IVAN):
-        if supplement_of is not None:
-            _supplement_repeated(earlier, supplement_of)
-        receipt = next((n for n in earlier.notices.all() if n.kind == "receipt"), None)
-        return IntakeResult(dossier=earlier, receipt=receipt, duplicate=True)
+        return _repeat(earlier, supplement_of)
 
     trial = store = verdict = None
     record = None
@@ -634,10 +642,26 @@ def _intake(
         "sandbox": sandbox,
         "reference": reference,
     }
-    if supplement_of is None:
-        dossier, receipt = dossier_receive(**receive)
-    else:
-        dossier, receipt = _supplement_receive(supplement_of=supplement_of, **receive)
+    try:
+        if supplement_of is not None:
+            dossier, receipt = _supplement_receive(supplement_of=supplement_of, **receive)
+        elif connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a twin stored meanwhile fails this only
+                dossier, receipt = dossier_receive(**receive)
+        else:
+            dossier, receipt = dossier_receive(**receive)
+    except IntegrityError:
+        # The same bytes, sent at the same moment, were stored first by another request
+        # (dossier_content_once): answered as the repeat they are.
+        twin = (
+            Dossier.objects.filter(employer=employer, content_sha256=digest, sandbox=sandbox)
+            .prefetch_related("notices")
+            .first()
+        )
+        if twin is None:
+            raise
+        log.info("intake_twin_stored_first", dossier_id=twin.pk, channel=channel)
+        return _repeat(twin, supplement_of)
     log.info(
         "intake_received",
         dossier_id=dossier.pk,

@@ -35,7 +35,7 @@ def dossier_make(employer, *, received_at=None, procedure="600", **kwargs) -> Do
         "period": "01/2026",
         "transaction_code": f"T-{secrets.token_hex(6).upper()}",
         "channel": "portal",
-        "content_sha256": "0" * 64,
+        "content_sha256": secrets.token_hex(32),
     }
     if received_at is not None:
         fields["received_at"] = received_at

@@ -135,7 +135,7 @@ class Dossier(models.Model):
         verbose_name=_("supplement of"),
         db_index=False,
     )
-    content_sha256 = models.CharField(max_length=64)  # duplicates: dossier_duplicate_idx
+    content_sha256 = models.CharField(max_length=64)  # duplicates: dossier_content_once
     envelope = models.BinaryField(_("envelope as received"), blank=True)
     worker_count = models.PositiveIntegerField(_("workers"), default=0)
     summary = models.JSONField(default=dict, blank=True)
@@ -175,13 +175,19 @@ class Dossier(models.Model):
         # builds a second (``varchar_pattern_ops``) index for LIKE 'prefix%', which no query
         # here runs, written on every insert at a random place (the codes are random).
         constraints = [
+            # The same bytes from the same unit are one dossier: a repeated upload finds its
+            # first (intake's lookup, this index), and two sent at the same moment cannot both
+            # be stored. Paper dossiers have no bytes.
+            models.UniqueConstraint(
+                fields=["employer", "content_sha256", "sandbox"],
+                condition=~models.Q(content_sha256=""),
+                name="dossier_content_once",
+            ),
             models.UniqueConstraint(
                 fields=["transaction_code"], name="dossier_transaction_code_uniq"
-            )
+            ),
         ]
         indexes = [
-            # A repeated upload (the same bytes from the same unit) finds its first dossier.
-            models.Index(fields=["employer", "content_sha256"], name="dossier_duplicate_idx"),
             models.Index(fields=["status"], name="dossier_status_idx"),
             *(
                 models.Index(

@@ -112,3 +112,24 @@ def test_large_envelope_and_form_are_stored_whole(signed):
     form, attachment = dossier.files.all()
     assert form.size > 256 * 1024 and len(form.data()) == form.size
     assert attachment.data().startswith(b"%PDF7")
+
+
+def test_the_same_bytes_stored_meanwhile_answer_as_a_repeat(signed, monkeypatch):
+    """Two uploads of the same bytes at the same moment: both pass the early duplicate
+    lookup; the database keeps one dossier and the second gets the first's receipt."""
+    from declarations.intake import pipeline
+
+    data = signed([worker(1)])
+    first = intake_submit(data=data, channel="cli")
+    lookup = pipeline._employer_lookup
+
+    def not_seen_yet(**kwargs):  # as the second request saw it, before the first committed
+        employer = lookup(**kwargs)
+        employer.earlier_dossier_id = None
+        return employer
+
+    monkeypatch.setattr(pipeline, "_employer_lookup", not_seen_yet)
+    again = intake_submit(data=data, channel="cli")
+    assert again.ok and again.duplicate
+    assert again.dossier == first.dossier and again.receipt == first.receipt
+    assert Dossier.objects.filter(content_sha256=first.dossier.content_sha256).count() == 1

@@ -30,6 +30,11 @@ def test_a_dossier_costs_one_read_and_one_write(signed, trust_caches):
     _run(signed([worker(1)]))
     data = signed([worker(2)])
     result, sqls = _run(data)
+    # Inside a caller's transaction (the test's) the write has its savepoint, so a twin
+    # stored meanwhile fails only the write (pipeline: dossier_content_once).
+    savepoints = [s for s in sqls if "SAVEPOINT" in s]
+    assert len(savepoints) <= 2, savepoints
+    sqls = [s for s in sqls if "SAVEPOINT" not in s]
     assert len(sqls) <= DOSSIER_QUERIES, "\n".join(s[:120] for s in sqls)
     dossier = result.dossier
     assert bytes(dossier.__class__.objects.get(pk=dossier.pk).envelope) == data
