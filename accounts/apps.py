@@ -15,8 +15,11 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Imported here: models load only once the app registry is ready.
 
+        # agency_signing: the agency signature's refusal codes (the national report's PDF);
         # signals: the login audit receivers; sso_provider: the SSO refusal codes;
         # connectors: the SCIM outbox handler and the manual tasks' refusal codes.
+        from core import agency_signing  # noqa: F401
+
         from . import audit, connectors, signals, sso_provider  # noqa: F401
 
         core_audit.recorder_install(audit.record)

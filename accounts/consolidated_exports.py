@@ -1,12 +1,14 @@
 """The national consolidated account report as files: .xlsx and PDF (core.pdf).
 
-The PDF is not signed: the portal has no PDF signature yet (the office key's PAdES
-signature comes with the HSM work); its footer says which report and when."""
+The PDF is signed by the agency (PAdES, core.agency_signing) when the deployment has its
+HSM configured; the view signs it. Without one it is issued unsigned and its footer says so
+on every page, as the report page does, so nobody takes it for a signed original."""
 
 from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -21,7 +23,7 @@ from .consolidated import NationalReport
 from .exports import _sheet
 
 
-def _title(report: NationalReport) -> str:
+def national_title(report: NationalReport) -> str:
     return _("Consolidated quarterly account report Q%(q)s/%(y)s") % {
         "q": report.quarter,
         "y": report.year,
@@ -72,7 +74,7 @@ def national_xlsx(report: NationalReport) -> bytes:
         first=True,
     )
     ws.insert_rows(1, 2)
-    ws["A1"] = _title(report)
+    ws["A1"] = national_title(report)
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = _("Due before %(due)s; as of %(on)s.") % {
         "due": report.due.strftime("%d/%m/%Y"),
@@ -97,11 +99,12 @@ def national_xlsx(report: NationalReport) -> bytes:
     return out.getvalue()
 
 
-def national_pdf(report: NationalReport) -> bytes:
-    """Landscape A4: per province and application, per application, overdue provinces."""
+def national_pdf(report: NationalReport, *, signed: bool) -> bytes:
+    """Landscape A4: per province and application, per application, overdue provinces;
+    the footer says whether the agency signs this copy (``signed``) or it is unsigned."""
     pagesize = landscape(A4)
     width = pagesize[0] - 2 * 15 * mm
-    title = _title(report)
+    title = national_title(report)
     story = [
         pdf.text(title, 14, center=True),
         Spacer(1, 2 * mm),
@@ -162,4 +165,10 @@ def national_pdf(report: NationalReport) -> bytes:
         )
     else:
         story.append(pdf.text(_("None."), 10))
-    return pdf.render(story, title=title, pagesize=pagesize, footer=title)
+    footer = (
+        _("%(title)s — digitally signed by %(signer)s")
+        % {"title": title, "signer": settings.AGENCY_SIGNING_NAME}
+        if signed
+        else _("%(title)s — UNSIGNED copy: no agency signature") % {"title": title}
+    )
+    return pdf.render(story, title=title, pagesize=pagesize, footer=footer)

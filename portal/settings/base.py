@@ -743,3 +743,20 @@ CSC_SERVICE_STORAGE_KEYS = env.list("CSC_SERVICE_STORAGE_KEYS", default=[])
 CSC_SERVICE_TOKEN_SECONDS = _env_int("CSC_SERVICE_TOKEN_SECONDS", 3600, minimum=60)
 CSC_SERVICE_APPROVAL_SECONDS = _env_int("CSC_SERVICE_APPROVAL_SECONDS", 300, minimum=10)
 CSC_SERVICE_SAD_SECONDS = _env_int("CSC_SERVICE_SAD_SECONDS", 300, minimum=10)
+
+# --- the agency's signature on the PDFs it issues (core.agency_signing) --------------------
+# PAdES with the office's key in a PKCS#11 token (an HSM; SoftHSM2 in tests and the demo).
+# No module: PDFs are issued unsigned and say so. The PIN is a secret: no default, and a
+# module without a token label or PIN fails at start. "{office}" in the key label picks one
+# key (and its certificate, same label) per office; otherwise one agency key signs.
+AGENCY_SIGNING_PKCS11_MODULE = env.str("AGENCY_SIGNING_PKCS11_MODULE", default="")
+AGENCY_SIGNING_TOKEN_LABEL = env.str("AGENCY_SIGNING_TOKEN_LABEL", default="")
+AGENCY_SIGNING_PIN = env.str("AGENCY_SIGNING_PIN", default="")
+AGENCY_SIGNING_KEY_LABEL = env.str("AGENCY_SIGNING_KEY_LABEL", default="bhxh-agency")
+AGENCY_SIGNING_NAME = env.str("AGENCY_SIGNING_NAME", default="Bảo hiểm xã hội Việt Nam")
+AGENCY_SIGNING_LOCATION = env.str("AGENCY_SIGNING_LOCATION", default="Hà Nội")
+if AGENCY_SIGNING_PKCS11_MODULE and not (AGENCY_SIGNING_TOKEN_LABEL and AGENCY_SIGNING_PIN):
+    raise ImproperlyConfigured(
+        "AGENCY_SIGNING_PKCS11_MODULE is set: AGENCY_SIGNING_TOKEN_LABEL and "
+        "AGENCY_SIGNING_PIN are required too"
+    )

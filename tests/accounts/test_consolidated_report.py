@@ -243,3 +243,60 @@ def test_the_pdf_text_reads_back(country, client):
 def test_an_unknown_format_is_not_found(country, client):
     client.force_login(country.central_it)
     assert client.get(URL + "tai.csv").status_code == 404
+
+
+# --- the agency's signature on the PDF (core.agency_signing, key in SoftHSM2) ---------------
+
+
+def test_without_an_agency_signer_the_pdf_and_the_page_say_unsigned(country, client, settings):
+    settings.AGENCY_SIGNING_PKCS11_MODULE = ""
+    client.force_login(country.central_it)
+    page = client.get(URL, {"year": 2030, "quarter": 1}).content.decode()
+    assert "Tệp PDF không có chữ ký số" in page
+    response = client.get(URL + "tai.pdf", {"year": 2030, "quarter": 1})
+    assert response.status_code == 200
+    body = response.content
+    footer = PdfReader(io.BytesIO(body)).pages[0].extract_text()
+    assert "bản KHÔNG KÝ SỐ" in footer
+    assert b"/ByteRange" not in body
+    entry = AuditEntry.objects.get(action="report.national_exported", data__format="pdf")
+    assert entry.data["signed"] is False
+
+
+def test_with_the_agency_signer_the_pdf_is_signed_pades(country, client, settings):
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    from tests.agency_hsm import agency_hsm
+
+    hsm = agency_hsm()
+    hsm.configure(settings)
+    client.force_login(country.central_it)
+    assert "được ký số bởi cơ quan BHXH" in client.get(URL).content.decode()
+    response = client.get(URL + "tai.pdf", {"year": 2030, "quarter": 1})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    (signature,) = PdfFileReader(io.BytesIO(response.content)).embedded_signatures
+    roots = [asn1_x509.Certificate.load(hsm.ca.cert_der)]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots))
+    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert signature.sig_object["/Reason"] == "Tổng hợp báo cáo tài khoản quý 1/2030"
+    footer = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "đã ký số bởi Bảo hiểm xã hội Việt Nam" in footer
+    entry = AuditEntry.objects.get(action="report.national_exported", data__format="pdf")
+    assert entry.data["signed"] is True
+
+
+def test_a_wrong_hsm_pin_gives_the_page_back_with_a_coded_message(country, client, settings):
+    from tests.agency_hsm import agency_hsm
+
+    agency_hsm().configure(settings, pin="000000")
+    client.force_login(country.central_it)
+    response = client.get(URL + "tai.pdf", {"year": 2030, "quarter": 1}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].endswith("?year=2030&quarter=1")
+    html = response.content.decode()
+    assert "[AGENCY_SIGN_PIN]" in html and "từ chối mã PIN" in html
+    assert not AuditEntry.objects.filter(action="report.national_exported").exists()

@@ -283,3 +283,38 @@ def tsa_cert_create(ca: Issued, *, name: str = "BHXH Demo TSA") -> Issued:
         .sign(ca.key, hashes.SHA256())
     )
     return Issued(key, cert)
+
+
+def agency_cert_create(
+    ca: Issued,
+    *,
+    public_key,
+    name: str = "Bảo hiểm xã hội Việt Nam",
+    office: str = "",
+    days: int = 730,
+) -> x509.Certificate:
+    """The agency's (or an office's) signing certificate issued by ``ca`` for a key made
+    in an HSM: only its ``public_key`` is given, the private key never leaves the token."""
+    now = datetime.now(UTC)
+    names = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Bảo hiểm xã hội Việt Nam"),
+    ]
+    if office:
+        names.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, office))
+    names.append(x509.NameAttribute(NameOID.COMMON_NAME, name))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(names))
+        .issuer_name(ca.cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
