@@ -248,7 +248,9 @@ def row_update(obj: models.Model, fields: tuple[str, ...]) -> int:
     writes them, without its signals); the number of rows changed (0: the row is gone)."""
     using = router.db_for_write(type(obj))
     sql, targets = _update_statement(type(obj), fields, using)
-    _, changed = _row_statement(obj, sql, targets, using=using, adding=False, after=(obj.pk,))
+    # The key as its field sends it (a UUID key is text on SQLite, which binds no UUID).
+    key = obj._meta.pk.get_db_prep_value(obj.pk, connections[using])
+    _, changed = _row_statement(obj, sql, targets, using=using, adding=False, after=(key,))
     return changed
 
 

@@ -2,18 +2,23 @@
 units' keys and certificates — the ones registered with the agency — enrolled there for
 user IDs equal to their MST, and this portal registered as its client with the secret of
 the dev settings' ``demo-ca`` provider. Through the service's own commands only (the
-portal imports nothing of it); run by ``manage.py demo_csc`` (scripts/dev.sh)."""
+portal imports nothing of it); then each unit's account there recorded on the portal's side
+(the signing page offers it). Run by ``manage.py demo_csc`` (scripts/dev.sh)."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
-from declarations.employers.models import Employer
+from declarations.employers.models import Employer, RegisteredCertificate
+from declarations.employers.pki.trust import load_certificate
+from declarations.signing.services import remote_account_register
 
 from .employers import DEMO_UNITS
 
@@ -56,5 +61,28 @@ def csc_demo_seed() -> list[str]:
             description=f"Chứng thư số {unit.name}",
             stdout=quiet,
         )
+        _account_record(unit, cert.read_bytes())
         enrolled.append(unit.tax_code)
     return enrolled
+
+
+def _account_record(unit: Employer, cert_pem: bytes) -> None:
+    """The unit's account at the service on the portal's side, for the enrolled key's
+    certificate as registered with the agency (seed_demo registers it) and in force."""
+    der = load_certificate(cert_pem).public_bytes(Encoding.DER)
+    now = timezone.now()
+    certificate = unit.certificates.filter(
+        fingerprint=RegisteredCertificate.fingerprint_of(der),
+        replaced_at__isnull=True,
+        not_before__lte=now,
+        not_after__gte=now,
+    ).first()
+    if certificate is None:
+        return
+    remote_account_register(
+        employer=unit,
+        certificate=certificate,
+        provider=PROVIDER,
+        user_ref=unit.tax_code,
+        credential_id=f"{unit.unit_code}-SIGN",
+    )

@@ -5,8 +5,11 @@ a SignedInfo, it records the SHA-256 of its canonical bytes and answers with the
 the employer's signer gave for that digest (a placeholder while there is none). The forms
 are signed first (round 1), then the envelope, which covers the signed forms (round 2), so
 the envelope's digest is known only once the forms' values are in. The steps are the two
-halves of ``sign_dossier`` (tests hold the result byte-identical to it). The signing time is fixed
-when the session starts: it is in each form's Object, and so under the envelope's digest.
+halves of ``sign_dossier`` (tests hold the result byte-identical to it). Each half is run once:
+its result, serialized with the placeholder, is kept with the session, and the verified
+values are put in its place (a SignatureValue is outside the SignedInfo it signs). The
+signing time is fixed when the session starts: it is in each form's Object, and so under the
+envelope's digest.
 """
 
 from __future__ import annotations
@@ -89,56 +92,68 @@ def _parsed(data: bytes) -> etree._Element:
     return etree.fromstring(strip_bom(data), hardened_parser())
 
 
-def form_digests(data: bytes, *, cert_pem: bytes, signing_time: datetime) -> list[bytes]:
-    """Round 1: the SHA-256 of each form's SignedInfo, in document order."""
-    relay = DigestRelay()
-    dossier_forms_sign(_parsed(data), key=relay, cert_pem=cert_pem, signing_time=signing_time)
-    return relay.asked
+FORMS = "NoiDung/ThongTinHoSo/ToKhais/FileToKhai"
+# A SignatureValue as signxml writes the placeholder's (default namespace, base64 text).
+PLACEHOLDER_VALUE = b"<SignatureValue>" + base64.b64encode(PLACEHOLDER) + b"</SignatureValue>"
 
 
-def forms_signed(
-    data: bytes,
-    *,
-    cert_pem: bytes,
-    signing_time: datetime,
-    forms: list[bytes],
-    form_values: list[bytes],
-) -> bytes:
-    """The envelope with its forms signed with ``form_values`` (what round 2 signs); the
-    forms' digests must be the ones of round 1."""
-    relay = DigestRelay(dict(zip(forms, form_values, strict=True)))
-    root = _parsed(data)
-    dossier_forms_sign(root, key=relay, cert_pem=cert_pem, signing_time=signing_time)
-    if relay.asked != forms:
-        raise SigningRefused("signing.document_changed")
+def _tostring(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def _envelope_sign(data: bytes, *, cert_pem: bytes, signing_time: datetime, relay) -> bytes:
-    # The second half of sign_dossier (without a TSA): the same call, the same serialization.
-    signed = sign_element(
-        _parsed(data), key=relay, cert_pem=cert_pem, container="CKy_Dvi", signing_time=signing_time
-    )
-    return etree.tostring(signed, xml_declaration=True, encoding="utf-8")
-
-
-def envelope_digest(data: bytes, *, cert_pem: bytes, signing_time: datetime) -> bytes:
-    """Round 2: the SHA-256 of the envelope's SignedInfo over ``data`` (forms signed)."""
-    relay = DigestRelay()
-    _envelope_sign(data, cert_pem=cert_pem, signing_time=signing_time, relay=relay)
-    return relay.asked[0]
-
-
-def envelope_assemble(
-    data: bytes, *, cert_pem: bytes, signing_time: datetime, digest: bytes, value: bytes
-) -> bytes:
-    """The signed dossier: the envelope's SignedInfo must be the session's, with its
-    verified value."""
-    relay = DigestRelay({digest: value})
-    signed = _envelope_sign(data, cert_pem=cert_pem, signing_time=signing_time, relay=relay)
-    if relay.asked != [digest]:
+def _fill(prepared: bytes, value: bytes) -> bytes:
+    """``prepared`` (serialized, signed with the placeholder) with ``value`` as its
+    SignatureValue. The signature's container is the document's last child (sign_element
+    appends it) and only KeyInfo and the signing time follow its SignatureValue: the last
+    placeholder value is that signature's. The bytes are then those signxml writes with
+    ``value``, without signing the document again."""
+    at = prepared.rfind(PLACEHOLDER_VALUE)
+    if at < 0:
         raise SigningRefused("signing.document_changed")
-    return signed
+    filled = b"<SignatureValue>" + base64.b64encode(value) + b"</SignatureValue>"
+    return prepared[:at] + filled + prepared[at + len(PLACEHOLDER_VALUE) :]
+
+
+def forms_prepare(data: bytes, *, cert_pem: bytes, signing_time: datetime) -> tuple:
+    """Round 1: (the SHA-256 of each form's SignedInfo, in document order; the envelope
+    with each form signed with the placeholder, kept for :func:`envelope_prepare`)."""
+    relay = DigestRelay()
+    root = _parsed(data)
+    dossier_forms_sign(root, key=relay, cert_pem=cert_pem, signing_time=signing_time)
+    return relay.asked, _tostring(root)
+
+
+def envelope_prepare(
+    forms_prepared: bytes, form_values: list[bytes], *, cert_pem: bytes, signing_time: datetime
+) -> tuple:
+    """Round 2: round 1's values put into the forms of ``forms_prepared`` (each form's
+    length updated, as dossier_forms_sign leaves it), then the envelope signed over them
+    (the second half of sign_dossier): (the SHA-256 of its SignedInfo; the signed dossier
+    with the placeholder, kept for :func:`envelope_fill`)."""
+    root = _parsed(forms_prepared)
+    nodes = [
+        node
+        for node in root.iterfind(FORMS)
+        if (node.findtext("LoaiFile") or "").strip().lower() == "xml"
+    ]
+    if len(nodes) != len(form_values):
+        raise SigningRefused("signing.document_changed")
+    for node, value in zip(nodes, form_values, strict=True):
+        content = base64.b64decode("".join((node.findtext("NoiDungFile") or "").split()))
+        signed = _fill(content, value)
+        node.find("NoiDungFile").text = base64.b64encode(signed).decode()
+        node.find("DoDaiFile").text = str(len(signed))
+    relay = DigestRelay()
+    # Without a TSA, as sign_dossier: the same call, the same serialization.
+    signed_root = sign_element(
+        root, key=relay, cert_pem=cert_pem, container="CKy_Dvi", signing_time=signing_time
+    )
+    return relay.asked[0], _tostring(signed_root)
+
+
+def envelope_fill(prepared: bytes, value: bytes) -> bytes:
+    """The signed dossier: round 2's verified value into the session's prepared one."""
+    return _fill(prepared, value)
 
 
 def single_form_digest(data: bytes, *, cert_pem: bytes, signing_time: datetime) -> bytes:

@@ -61,6 +61,12 @@ class RemoteSigningAccount(models.Model):
     def __str__(self):
         return f"{self.employer.unit_code} @ {self.provider} ({self.user_ref})"
 
+    @property
+    def provider_name(self) -> str:
+        """The provider's name as configured (its key when it is no longer configured)."""
+        entry = settings.SIGNING_CSC_PROVIDERS.get(self.provider) or {}
+        return entry.get("name") or self.provider
+
 
 class SigningSession(models.Model):
     """One document signed once by one user. Prepared with the unsigned document; started
@@ -97,7 +103,8 @@ class SigningSession(models.Model):
     # Round 1's digests and verified values stay; ``expected`` is the current round's
     # [{"id", "sha256"}] (base64).
     forms = models.JSONField(default=list)
-    # The envelope with its forms signed (round 1's result): what round 2's signature covers.
+    # The dossier as signed so far, a placeholder where each missing value goes: from the
+    # start, its forms (round 1's values go in); from round 1, the envelope too (round 2's).
     forms_signed = models.BinaryField(default=b"")
     form_values = models.JSONField(default=list)
     expected = models.JSONField(default=list)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from accounts.scope import scoped
 from declarations.employers.models import RegisteredCertificate
 from declarations.signing.models import RemoteSigningAccount
 
@@ -45,3 +46,18 @@ def signing_methods(employer, *, supplement: bool = False) -> SigningMethods:
         and employer.trial_credentials.filter(expires_on__gte=timezone.localdate()).exists()
     )
     return SigningMethods(certificates=certificates, remote=remote, trial=trial)
+
+
+def remote_accounts_of(user, employer) -> list[RemoteSigningAccount]:
+    """The unit's remote signing accounts as ``user`` may see them, newest first; each with
+    ``in_force``: its certificate registered, not replaced and valid today."""
+    now = timezone.now()
+    accounts = list(
+        scoped(user, RemoteSigningAccount.objects.filter(employer=employer))
+        .select_related("certificate")
+        .order_by("-registered_at", "-pk")
+    )
+    for account in accounts:
+        c = account.certificate
+        account.in_force = c.replaced_at is None and c.not_before <= now <= c.not_after
+    return accounts

@@ -41,7 +41,7 @@ from declarations.intake.compose import (
 from declarations.signing import layout, services
 from declarations.signing.forms import TokenRegistrationForm, UnsignedUploadForm
 from declarations.signing.models import Kind, SigningSession, State
-from declarations.signing.selectors import signing_methods
+from declarations.signing.selectors import remote_accounts_of, signing_methods
 from declarations.signing.texts import page_texts
 
 # The registration page's fields (its files are not sent on this path).
@@ -254,6 +254,17 @@ def signing_registration(request):
         owner=owner, employer=form.cleaned_data["employer"], fields=form.payload()
     )
     return redirect("declarations:signing_page", pk=session.pk)
+
+
+@login_required
+def remote_accounts(request):
+    """The unit's accounts at remote signing services, as the signing page offers them."""
+    employer = employer_or_403(request.user)
+    return render(
+        request,
+        "signing/remote_accounts.html",
+        {"employer": employer, "accounts": remote_accounts_of(request.user, employer)},
+    )
 
 
 # --- the page -------------------------------------------------------------------------------------

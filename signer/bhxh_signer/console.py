@@ -98,12 +98,14 @@ class Console:
             termios.tcsetattr(fd, termios.TCSADRAIN, before)
 
     def confirm(self, *, origin: str, summary: str, count: int, subject: str) -> bool:
-        self.say()
-        self.say("=== YÊU CẦU KÝ SỐ / SIGNING REQUEST ===")
-        self.say(f"Trang gửi yêu cầu:  {printable(origin)}")
-        self.say(f"Nội dung:           {printable(summary)}")
-        self.say(f"Số chữ ký:          {count}")
-        self.say(f"Chứng thư số:       {printable(subject)}")
+        # One write for the request and one for the prompt, not a flush per line.
+        self.say(
+            "\n=== YÊU CẦU KÝ SỐ / SIGNING REQUEST ===\n"
+            f"Trang gửi yêu cầu:  {printable(origin)}\n"
+            f"Nội dung:           {printable(summary)}\n"
+            f"Số chữ ký:          {count}\n"
+            f"Chứng thư số:       {printable(subject)}"
+        )
         answer = self.ask(
             f"Ký? Gõ y rồi Enter để đồng ý (tự từ chối sau {self.timeout:g} giây) [y/N]: "
         )

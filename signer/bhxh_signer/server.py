@@ -33,6 +33,12 @@ class SignerServer(ThreadingHTTPServer):
 class SignerHandler(BaseHTTPRequestHandler):
     server: SignerServer
     server_version = "bhxh-signer/" + PROTOCOL_VERSION
+    # Keep-alive: the page's two rounds reuse one connection. Every answer carries its
+    # Content-Length; a refused request closes it (its body may be unread). Idle ones go.
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+    # Headers and body leave as two writes: no waiting for the first one's ACK.
+    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         return self.server_version
@@ -56,6 +62,8 @@ class SignerHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -67,6 +75,7 @@ class SignerHandler(BaseHTTPRequestHandler):
             printable(error.detail),
             printable(self.path),
         )
+        self.close_connection = True
         self._send(error.status, error.body(), origin=origin)
 
     def _guarded(self, route) -> None:

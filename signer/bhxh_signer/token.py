@@ -155,10 +155,42 @@ class TokenAccess:
         return found
 
     def certificate(self, cert_id: bytes) -> Certificate:
-        for cert in self.certificates():
-            if cert.id == cert_id:
-                return cert
-        raise SignerError("signer.certificate_unknown", cert_id.hex())
+        """The signing certificate ``cert_id`` (as :meth:`certificates` lists it), looked up
+        by its CKA_ID: every request asks, and listing the whole token took most of the
+        signer's own time before the prompt."""
+        with self._guard() as token:
+            if self._session is not None:
+                found = self._certificate(self._session, cert_id)
+            else:
+                with token.open() as session:
+                    found = self._certificate(session, cert_id)
+        if found is None:
+            raise SignerError("signer.certificate_unknown", cert_id.hex())
+        return found
+
+    @staticmethod
+    def _certificate(session, cert_id: bytes) -> Certificate | None:
+        if not cert_id:
+            return None
+        has_key = any(
+            list(session.get_objects({Attribute.CLASS: cls, Attribute.ID: cert_id}))
+            for cls in (ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY)
+        )
+        if not has_key:
+            return None
+        # Each search run to its end: an abandoned one keeps the session's operation lock.
+        certs = list(
+            session.get_objects(
+                {
+                    Attribute.CLASS: ObjectClass.CERTIFICATE,
+                    Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                    Attribute.ID: cert_id,
+                }
+            )
+        )
+        if not certs:
+            return None
+        return Certificate(cert_id, certs[0][Attribute.LABEL], certs[0][Attribute.VALUE])
 
     # -- login and signing ----------------------------------------------------------------
 

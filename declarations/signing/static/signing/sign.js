@@ -100,12 +100,15 @@
   }
 
   // --- USB token -------------------------------------------------------------------------
-  async function certificates() {
+  // quiet: the lookup on opening a page that also offers remote signing; a signer not
+  // running is then said in the token's section, not as an error of the page.
+  async function certificates(quiet) {
     if (!select) { return; }
     clearError();
     select.disabled = true;
     select.replaceChildren();
     status.textContent = text.looking;
+    status.dataset.code = "";
     try {
       const state = await signer("/v1/status");
       if (!state.token_present) { throw new SignerError("signer.token_absent", text.token_absent); }
@@ -126,7 +129,12 @@
       status.textContent = format(text.found, { count: list.length });
     } catch (error) {
       status.textContent = "";
-      fail(error.code || "signer.error", error.message);
+      if (quiet === true) {
+        status.textContent = error.message;
+        status.dataset.code = error.code || "signer.error";
+      } else {
+        fail(error.code || "signer.error", error.message);
+      }
     }
     buttons();
   }
@@ -180,10 +188,10 @@
     }
   }
 
-  if (find) { find.addEventListener("click", certificates); }
+  if (find) { find.addEventListener("click", () => certificates(false)); }
   if (select) { select.addEventListener("change", buttons); }
   if (signToken) { signToken.addEventListener("click", withToken); }
   if (signRemote) { signRemote.addEventListener("click", remotely); }
   buttons();
-  if (select) { certificates(); }
+  if (select) { certificates(Boolean(signRemote)); }
 })();
