@@ -7,6 +7,7 @@ application leaves a :class:`ConnectorAttempt`. The quarterly report reads their
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .applications import BusinessApplication
 from .core import Office, User
@@ -64,9 +65,9 @@ class ChangeOperation(models.TextChoices):
 
 
 class ChangeState(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("application account", "Pending")
     CONFIRMED = "confirmed", _("Confirmed by the application")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("application account", "Failed")
     DONE = "done", _("Done by the administrators")
 
 
@@ -88,7 +89,9 @@ class ConnectorChange(models.Model):
     values = models.JSONField(default=dict, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     effective_at = models.DateTimeField(_("effective at"))
-    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    due_at = models.DateTimeField(
+        pgettext_lazy("application account", "deadline"), null=True, blank=True
+    )
     state = models.CharField(
         _("state"), max_length=10, choices=ChangeState.choices, default=ChangeState.PENDING
     )
@@ -116,7 +119,7 @@ class ConnectorChange(models.Model):
 
 
 class AttemptOutcome(models.TextChoices):
-    CONFIRMED = "confirmed", _("Confirmed")
+    CONFIRMED = "confirmed", pgettext_lazy("application account", "Confirmed")
     RETRY = "retry", _("Unreachable, will retry")
     FAILED = "failed", _("Refused")
 
