@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
+from django.conf import settings
 
 from tests.declarations.conftest import Pki
+from tests.signer.conftest import softhsm_required
+from tests.signer.process import SignerProcess
+from tests.signer.softhsm import softhsm_token_create
 
 
 @pytest.fixture
@@ -28,3 +34,23 @@ def unit_pki(tmp_path, settings, reference_data_tx):
 @pytest.fixture
 def pki_files(unit_pki):
     return unit_pki[0]
+
+
+@pytest.fixture
+def token_signer(unit_pki, live_server, tmp_path):
+    """The unit's key and certificate on a SoftHSM token, and the local signer serving it
+    to the live portal's origin on the port the portal's page calls (its CSP allows it)."""
+    softhsm_required()
+    _, pki = unit_pki
+    token = softhsm_token_create(tmp_path / "softhsm", label="DV0777T", pin="135790")
+    token.key_import(
+        key_pem=pki.good.key_pem, cert_pem=pki.good.cert_pem, key_id="77", label="DV0777T"
+    )
+    signer = SignerProcess(
+        module=token.module,
+        env=token.env,
+        origins=[live_server.url],
+        port=urlsplit(settings.SIGNING_LOCAL_SIGNER_URL).port,
+    )
+    yield token, signer, pki
+    signer.stop()

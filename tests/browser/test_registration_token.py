@@ -6,48 +6,23 @@ recorded with that certificate: the signature is its proof of possession."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from django.conf import settings
 
 from declarations.employers.models import EStatus, Registration
 from declarations.signing.models import SigningSession, State
 from tests.declarations.conftest import MST
 from tests.factories import EmployerFactory
-from tests.signer.conftest import softhsm_required
-from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT, SignerProcess
-from tests.signer.softhsm import softhsm_token_create
+from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def registration_signer(unit_pki, live_server, tmp_path):
-    """The unit's new key and certificate on a SoftHSM token, the local signer serving it
-    to the live portal on the port the signing page calls."""
-    softhsm_required()
-    _, pki = unit_pki
-    token = softhsm_token_create(tmp_path / "softhsm", label="DV0780T", pin="864209")
-    token.key_import(
-        key_pem=pki.good.key_pem, cert_pem=pki.good.cert_pem, key_id="80", label="DV0780T"
-    )
-    signer = SignerProcess(
-        module=token.module,
-        env=token.env,
-        origins=[live_server.url],
-        port=urlsplit(settings.SIGNING_LOCAL_SIGNER_URL).port,
-    )
-    yield token, signer, pki
-    signer.stop()
-
-
 def test_registration_signed_with_the_usb_token_is_recorded(
-    reference_data_tx, page, registration_signer, artifacts_dir
+    reference_data_tx, page, token_signer, artifacts_dir
 ):
-    token, signer, pki = registration_signer
+    token, signer, pki = token_signer
     unit = EmployerFactory(unit_code="DV0780T", tax_code=MST, wage_zone="I", contact_email="")
 
     page.context.clear_cookies()  # nobody signed in: the public page
@@ -65,7 +40,7 @@ def test_registration_signed_with_the_usb_token_is_recorded(
     # one not registered yet chosen.
     page.wait_for_url("**/giao-dich/ky-so/*/")
     page.wait_for_function("() => !document.getElementById('sign-token').disabled")
-    assert page.locator("#certificate").input_value() == "80"
+    assert page.locator("#certificate").input_value() == "77"  # the token's CKA_ID
     assert "04/ĐK-IVAN" in page.get_by_test_id("document").inner_text()
     page.screenshot(path=str(artifacts_dir / "registration-token.png"), full_page=True)
     page.click("#sign-token")

@@ -4,41 +4,16 @@ typing the PIN once) and gets the receipt; nothing else signs it."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
-from django.conf import settings
 
 from declarations.dossiers.models import Dossier
 from declarations.employers.models import EStatus
 from tests.browser.test_declarations_flow import ROW, fill_row, sign_in
 from tests.declarations.conftest import MST, register_cert
 from tests.factories import TEST_PASSWORD, EmployerFactory, employer_user
-from tests.signer.conftest import softhsm_required
-from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT, SignerProcess
-from tests.signer.softhsm import softhsm_token_create
+from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def token_signer(unit_pki, live_server, tmp_path):
-    """The unit's key and certificate on a SoftHSM token, and the local signer serving it
-    to the live portal's origin on the port the portal's page calls (its CSP allows it)."""
-    softhsm_required()
-    _, pki = unit_pki
-    token = softhsm_token_create(tmp_path / "softhsm", label="DV0777T", pin="135790")
-    token.key_import(
-        key_pem=pki.good.key_pem, cert_pem=pki.good.cert_pem, key_id="77", label="DV0777T"
-    )
-    signer = SignerProcess(
-        module=token.module,
-        env=token.env,
-        origins=[live_server.url],
-        port=urlsplit(settings.SIGNING_LOCAL_SIGNER_URL).port,
-    )
-    yield token, signer, pki
-    signer.stop()
 
 
 def test_compose_sign_with_the_usb_token_receipt(
