@@ -17,6 +17,8 @@ A token that cannot be opened, a wrong PIN or a missing key is a :class:`Refused
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import io
 import logging
 from dataclasses import dataclass
@@ -81,6 +83,18 @@ def agency_signer(*, office: str | None = None) -> AgencySigner:
     )
 
 
+def coroutine_run(coroutine):
+    """Run one of pyHanko's coroutines to its end. Its synchronous wrappers call
+    ``asyncio.run``, which refuses to start inside a thread whose event loop is running (an
+    ASGI server, a browser driver): there the coroutine gets a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def pdf_sign(pdf: bytes, *, reason: str, office: str | None = None) -> bytes:
     """``pdf`` with the agency's PAdES signature (B-B, SHA-256) appended as an incremental
     update covering the whole file; signer name, place and reason in Vietnamese."""
@@ -135,7 +149,11 @@ def pdf_sign(pdf: bytes, *, reason: str, office: str | None = None) -> bytes:
             reason=reason,
         )
         out = io.BytesIO()
-        signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=p11, output=out)
+        coroutine_run(
+            signers.async_sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=p11, output=out
+            )
+        )
         return out.getvalue()
     except (SigningError, pkcs11.PKCS11Error) as exc:
         log.warning("agency_sign_failed", extra={"error": type(exc).__name__})

@@ -266,10 +266,11 @@ def test_without_an_agency_signer_the_pdf_and_the_page_say_unsigned(country, cli
 def test_with_the_agency_signer_the_pdf_is_signed_pades(country, client, settings):
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
+    from core.agency_signing import coroutine_run
     from tests.agency_hsm import agency_hsm
 
     hsm = agency_hsm()
@@ -280,7 +281,9 @@ def test_with_the_agency_signer_the_pdf_is_signed_pades(country, client, setting
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     (signature,) = PdfFileReader(io.BytesIO(response.content)).embedded_signatures
     roots = [asn1_x509.Certificate.load(hsm.ca.cert_der)]
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots))
+    status = coroutine_run(
+        async_validate_pdf_signature(signature, ValidationContext(trust_roots=roots))
+    )
     assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert signature.sig_object["/Reason"] == "Tổng hợp báo cáo tài khoản quý 1/2030"
     footer = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()

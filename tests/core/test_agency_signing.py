@@ -13,7 +13,7 @@ from django.utils import translation
 from pkcs11 import Attribute, ObjectClass
 from pkcs11 import exceptions as ck
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -40,7 +40,7 @@ def validate(body: bytes, trust_root):
     context = ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(trust_root.cert_der)], allow_fetching=False
     )
-    return signature, validate_pdf_signature(signature, context)
+    return signature, agency_signing.coroutine_run(async_validate_pdf_signature(signature, context))
 
 
 def test_the_pdf_carries_a_valid_pades_signature_of_the_agency(hsm):

@@ -45,7 +45,11 @@ def test_the_upload_page_says_what_to_send_and_each_procedures_forms(member_clie
     (help_,) = page.xpath('//section[@data-testid="upload-help"]')
     text = help_.text_content()
     assert "Một tệp XML" in text and "chứng thư số" in text and "Tối đa 7 MB" in text
-    assert help_.xpath(".//a/@href") == [reverse("declarations:compose")]
+    # Where to sign an unsigned dossier (in the portal) and where to compose one.
+    assert help_.xpath(".//a/@href") == [
+        reverse("declarations:compose"),
+        reverse("declarations:signing_upload"),
+    ]
     rows = {
         tr.xpath("td[1]/code/text()")[0]: [td.text_content() for td in tr.xpath("td")]
         for tr in help_.xpath(".//tbody/tr")
