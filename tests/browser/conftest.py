@@ -54,3 +54,17 @@ def token_signer(unit_pki, live_server, tmp_path):
     )
     yield token, signer, pki
     signer.stop()
+
+
+def compose_as_member(page, unit, username: str) -> None:
+    """Sign in as a new user of ``unit`` and compose a one-row 600 on the compose page, its
+    live checks settled: ready for "sign in the portal" (#sign-in-portal)."""
+    from tests.browser.test_declarations_flow import ROW, fill_row, sign_in
+    from tests.factories import TEST_PASSWORD, employer_user
+
+    member = employer_user(unit, username=username)
+    sign_in(page, member.username, TEST_PASSWORD)
+    page.goto("/giao-dich/lap/")
+    page.fill("#period", "10/2026")
+    fill_row(page, 0, ROW)
+    page.wait_for_function("() => !document.querySelector('[data-testid=live] li')")

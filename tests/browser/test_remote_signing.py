@@ -17,7 +17,7 @@ from declarations.employers.models import EStatus
 from declarations.signing.csc_client import csc_tokens_forget
 from declarations.signing.models import SigningSession, State
 from declarations.signing.services import remote_account_register
-from tests.browser.test_declarations_flow import ROW, fill_row, sign_in
+from tests.browser.conftest import compose_as_member
 from tests.csc_service.fixtures import (  # noqa: F401  (fixtures)
     CREDENTIAL_ID,
     HOLDER,
@@ -26,7 +26,7 @@ from tests.csc_service.fixtures import (  # noqa: F401  (fixtures)
     csc_service,
 )
 from tests.declarations.conftest import register_cert
-from tests.factories import TEST_PASSWORD, EmployerFactory, employer_user
+from tests.factories import EmployerFactory
 
 pytestmark = pytest.mark.browser
 
@@ -84,12 +84,7 @@ def phone(browser, live_server, remote_unit):
 
 
 def compose_and_sign_remotely(page, unit) -> None:
-    member = employer_user(unit, username=f"donvi_{unit.unit_code.lower()}")
-    sign_in(page, member.username, TEST_PASSWORD)
-    page.goto("/giao-dich/lap/")
-    page.fill("#period", "10/2026")
-    fill_row(page, 0, ROW)
-    page.wait_for_function("() => !document.querySelector('[data-testid=live] li')")
+    compose_as_member(page, unit, f"donvi_{unit.unit_code.lower()}")
     page.click("#sign-in-portal")
     page.wait_for_selector("#sign-remote")
     # No local signer here: said in the token's section, not as an error of the page.

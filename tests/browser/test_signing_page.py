@@ -9,9 +9,9 @@ import pytest
 
 from declarations.dossiers.models import Dossier
 from declarations.employers.models import EStatus
-from tests.browser.test_declarations_flow import ROW, fill_row, sign_in
+from tests.browser.conftest import compose_as_member
 from tests.declarations.conftest import MST, register_cert
-from tests.factories import TEST_PASSWORD, EmployerFactory, employer_user
+from tests.factories import EmployerFactory
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +27,7 @@ def test_the_page_says_how_to_start_the_signer_when_it_is_not_running(
         unit_code="DV0778T", tax_code=MST, wage_zone="I", e_status=EStatus.ACTIVE
     )
     register_cert(unit, pki.good)
-    member = employer_user(unit, username="donvi_khong_ky")
-    sign_in(page, member.username, TEST_PASSWORD)
-    page.goto("/giao-dich/lap/")
-    page.fill("#period", "10/2026")
-    fill_row(page, 0, ROW)
-    page.wait_for_function("() => !document.querySelector('[data-testid=live] li')")
+    compose_as_member(page, unit, "donvi_khong_ky")
     page.click("#sign-in-portal")
     page.wait_for_selector("#error:not([hidden])")
     error = page.locator("#error")
@@ -43,54 +38,31 @@ def test_the_page_says_how_to_start_the_signer_when_it_is_not_running(
 
 
 def test_a_declined_request_and_a_wrong_pin_are_told_and_nothing_is_sent(
-    reference_data_tx, page, live_server, tmp_path, unit_pki
+    reference_data_tx, page, token_signer
 ):
-    from urllib.parse import urlsplit
+    from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT
 
-    from django.conf import settings
-
-    from tests.signer.conftest import softhsm_required
-    from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT, SignerProcess
-    from tests.signer.softhsm import softhsm_token_create
-
-    softhsm_required()
-    _, pki = unit_pki
-    token = softhsm_token_create(tmp_path / "softhsm", label="DV0779T", pin="135790")
-    token.key_import(key_pem=pki.good.key_pem, cert_pem=pki.good.cert_pem, key_id="79")
-    signer = SignerProcess(
-        module=token.module,
-        env=token.env,
-        origins=[live_server.url],
-        port=urlsplit(settings.SIGNING_LOCAL_SIGNER_URL).port,
+    _token, signer, pki = token_signer
+    unit = EmployerFactory(
+        unit_code="DV0779T", tax_code=MST, wage_zone="I", e_status=EStatus.ACTIVE
     )
-    try:
-        unit = EmployerFactory(
-            unit_code="DV0779T", tax_code=MST, wage_zone="I", e_status=EStatus.ACTIVE
-        )
-        register_cert(unit, pki.good)
-        member = employer_user(unit, username="donvi_tu_choi")
-        sign_in(page, member.username, TEST_PASSWORD)
-        page.goto("/giao-dich/lap/")
-        page.fill("#period", "10/2026")
-        fill_row(page, 0, ROW)
-        page.wait_for_function("() => !document.querySelector('[data-testid=live] li')")
-        page.click("#sign-in-portal")
-        page.wait_for_function("() => !document.getElementById('sign-token').disabled")
+    register_cert(unit, pki.good)
+    compose_as_member(page, unit, "donvi_tu_choi")
+    page.click("#sign-in-portal")
+    page.wait_for_function("() => !document.getElementById('sign-token').disabled")
 
-        page.click("#sign-token")
-        signer.type("n", after=CONFIRM_PROMPT)
-        page.wait_for_selector("#error:not([hidden])")
-        assert page.locator("#error").get_attribute("data-code") == "signer.declined"
-        assert "chưa được xác nhận" in page.locator("#error").inner_text()
+    page.click("#sign-token")
+    signer.type("n", after=CONFIRM_PROMPT)
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.locator("#error").get_attribute("data-code") == "signer.declined"
+    assert "chưa được xác nhận" in page.locator("#error").inner_text()
 
-        page.click("#sign-token")
-        signer.type("y", after=CONFIRM_PROMPT, count=2)
-        signer.type("000000", after=PIN_PROMPT)
-        page.wait_for_function(
-            "() => document.getElementById('error').dataset.code === 'signer.pin_wrong'"
-        )
-        assert "PIN" in page.locator("#error").inner_text()
-        assert not page.locator("#sign-token").is_disabled()  # the user may sign again
-        assert not Dossier.objects.exists()
-    finally:
-        signer.stop()
+    page.click("#sign-token")
+    signer.type("y", after=CONFIRM_PROMPT, count=2)
+    signer.type("000000", after=PIN_PROMPT)
+    page.wait_for_function(
+        "() => document.getElementById('error').dataset.code === 'signer.pin_wrong'"
+    )
+    assert "PIN" in page.locator("#error").inner_text()
+    assert not page.locator("#sign-token").is_disabled()  # the user may sign again
+    assert not Dossier.objects.exists()

@@ -8,9 +8,9 @@ import pytest
 
 from declarations.dossiers.models import Dossier
 from declarations.employers.models import EStatus
-from tests.browser.test_declarations_flow import ROW, fill_row, sign_in
+from tests.browser.conftest import compose_as_member
 from tests.declarations.conftest import MST, register_cert
-from tests.factories import TEST_PASSWORD, EmployerFactory, employer_user
+from tests.factories import EmployerFactory
 from tests.signer.process import CONFIRM_PROMPT, PIN_PROMPT
 
 pytestmark = pytest.mark.browser
@@ -24,13 +24,7 @@ def test_compose_sign_with_the_usb_token_receipt(
         unit_code="DV0777T", tax_code=MST, wage_zone="I", e_status=EStatus.ACTIVE
     )
     register_cert(unit, pki.good)
-    member = employer_user(unit, username="donvi_token")
-    sign_in(page, member.username, TEST_PASSWORD)
-
-    page.goto("/giao-dich/lap/")
-    page.fill("#period", "10/2026")
-    fill_row(page, 0, ROW)
-    page.wait_for_function("() => !document.querySelector('[data-testid=live] li')")
+    compose_as_member(page, unit, "donvi_token")
     page.click("#sign-in-portal")
 
     # The page finds the token's certificate through the signer, the registered one chosen.
