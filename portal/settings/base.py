@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "declarations.review",
     "declarations.adoption",
     "declarations.difficulties",
+    "declarations.payments",
+    "declarations.statements",
     "ivan",
     "closure_sync",
     "central",
