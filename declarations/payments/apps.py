@@ -8,3 +8,10 @@ class PaymentsConfig(AppConfig):
     name = "declarations.payments"
     label = "payments"
     verbose_name = "Tiền đóng đã nhận"
+
+    def ready(self):
+        # Imported here: these modules use the models, loaded once the registry is ready.
+        from declarations.payments import (
+            codes,  # noqa: F401  (registers its refusal codes)
+            navigation,  # noqa: F401  (registers its pages)
+        )
