@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -80,4 +83,11 @@ class SessionRenewalMiddleware:
             now = int(time.time())
             if now - int(session.get(self.KEY, 0)) >= settings.SESSION_RENEW_SECONDS:
                 session[self.KEY] = now
+                # Saved here, where a failure is caught: a page read from the replica while
+                # the primary is down (a failover) is answered, and the renewal is tried
+                # again on the next request. The cookie lasts as long as the browser
+                # (SESSION_EXPIRE_AT_BROWSER_CLOSE): nothing to send again.
+                with contextlib.suppress(DatabaseError, UpdateError):
+                    session.save()
+                session.modified = False
         return response

@@ -182,6 +182,7 @@ def replica_reads(func=None):
                 replica_mark_down(exc)
         return func(*args, **kwargs)
 
+    wrapper.replica_reads_view = True  # kept by the decorators around it (functools.wraps)
     return wrapper
 
 
@@ -245,7 +246,12 @@ class ReplicaRouter:
 class ReadYourWritesMiddleware:
     """After a browser's POST (PUT, PATCH, DELETE) its next requests read from the primary
     for ``DATABASE_REPLICA_PIN_SECONDS`` (a cookie: no session write, and it expires by
-    itself). The request that writes is pinned too. Nothing happens without a replica."""
+    itself). The request that writes is pinned too. Nothing happens without a replica.
+
+    A safe request to a page marked :func:`replica_reads` that is not pinned reads from the
+    replica from its start: the session and the signed-in user too, so the page still
+    answers while the primary is down (a failover), and a session ended on the primary is
+    honoured there for at most the allowed lag."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -254,9 +260,14 @@ class ReadYourWritesMiddleware:
         if not replica_configured():
             return self.get_response(request)
         writes = request.method not in _SAFE_METHODS
-        token = _pinned.set(writes or PIN_COOKIE in request.COOKIES)
+        pinned = writes or PIN_COOKIE in request.COOKIES
+        token = _pinned.set(pinned)
         try:
-            response = self.get_response(request)
+            if not pinned and _marked(request):
+                with _ReplicaReads():
+                    response = self.get_response(request)
+            else:
+                response = self.get_response(request)
         finally:
             _pinned.reset(token)
         if writes:
@@ -269,3 +280,14 @@ class ReadYourWritesMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+
+def _marked(request) -> bool:
+    """Whether the view the request goes to is marked :func:`replica_reads`."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "replica_reads_view", False)

@@ -126,6 +126,11 @@ class PrivateReplica(PrivatePostgres):
         )  # fmt: skip
         return self
 
+    def promote(self, timeout: float = 60) -> None:
+        """``pg_ctl promote``: the standby ends recovery and takes writes (what Patroni does
+        on a failover, scripted)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", str(int(timeout)), "promote")
+
 
 class PrivateRedis:
     """``redis-server`` without persistence on a free loopback port."""
@@ -182,7 +187,14 @@ class PrivatePgBouncer:
     server (``*``: every database of it under its own name), with a small server pool so
     that concurrent clients take turns on the same server connections."""
 
-    def __init__(self, upstream_port: int, *, pool_size: int = 3, upstream_host="127.0.0.1"):
+    def __init__(
+        self,
+        upstream_port: int,
+        *,
+        pool_size: int = 3,
+        upstream_host="127.0.0.1",
+        settings: dict | None = None,
+    ):
         self.binary = shutil.which("pgbouncer") or (
             "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
         )
@@ -205,6 +217,8 @@ class PrivatePgBouncer:
             f"default_pool_size = {pool_size}\nmin_pool_size = 0\nreserve_pool_size = 0\n"
             "max_client_conn = 500\nadmin_users = postgres\n"
             f"logfile = {self.log}\npidfile = {self.dir / 'pgbouncer.pid'}\n"
+            # Further [pgbouncer] settings of a test (timeouts, retries).
+            + "".join(f"{k} = {v}\n" for k, v in (settings or {}).items())
         )
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
@@ -229,6 +243,30 @@ class PrivatePgBouncer:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def admin(self, command: str) -> None:
+        """A command on the admin console (``RELOAD``, ``PAUSE``, ``RESUME`` …)."""
+        import psycopg
+
+        with psycopg.connect(
+            f"postgres://postgres@127.0.0.1:{self.port}/pgbouncer",
+            autocommit=True,
+            prepare_threshold=None,
+            cursor_factory=psycopg.ClientCursor,
+        ) as c:
+            c.execute(command)
+
+    def repoint(self, upstream_port: int, upstream_host: str = "127.0.0.1") -> None:
+        """Send every database to another server (a promoted standby): the ini rewritten and
+        ``RELOAD`` on the admin console, the listening port and the clients kept."""
+        ini = self.dir / "pgbouncer.ini"
+        lines = ini.read_text().splitlines()
+        lines = [
+            f"* = host={upstream_host} port={upstream_port}" if line.startswith("* = ") else line
+            for line in lines
+        ]
+        ini.write_text("\n".join(lines) + "\n")
+        self.admin("RELOAD")
 
     def show(self, what: str) -> list[tuple]:
         """``SHOW POOLS`` / ``SHOW STATS`` … from the admin console (simple protocol only)."""
@@ -359,3 +397,65 @@ class PrivateRabbitMQ:
     def destroy(self) -> None:
         self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateGunicorn:
+    """The portal under ``gunicorn`` on a free loopback port, with the environment given
+    (its databases, broker …); its log in a temporary file."""
+
+    def __init__(self, env: dict, *, workers: int = 2, threads: int = 2, timeout: int = 60):
+        self.env = env
+        self.port = free_port()
+        self.args = ["-w", str(workers), "--threads", str(threads), "-t", str(timeout)]
+        self.proc: subprocess.Popen | None = None
+        self.log = Path(tempfile.mkstemp(prefix="bhxh-gunicorn-", suffix=".log")[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> PrivateGunicorn:
+        import sys
+
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable, "-m", "gunicorn", "portal.wsgi", *self.args,
+                    "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+                ],
+                cwd=Path(__file__).resolve().parents[2],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until /healthz answers (any status: the workers have booted)."""
+        import requests
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn ended: {self.log_text()[-2000:]}")
+            try:
+                requests.get(f"{self.url}/healthz", timeout=2)
+                return
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn not ready: {self.log_text()[-2000:]}") from None
+                time.sleep(0.2)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.log.unlink(missing_ok=True)
