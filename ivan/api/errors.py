@@ -3,8 +3,11 @@ Vietnamese (English when the request's Accept-Language asks for it)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -12,6 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.refusals import CATALOGUE, Refused, codes_register
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = 5  # seconds: a scripted or Patroni failover takes a few
 
 PROBLEM_TYPE_BASE = "https://baohiemxahoi.gov.vn/problems/"
 
@@ -33,6 +40,10 @@ codes_register(
         "IVAN_METHOD_NOT_ALLOWED": _("Method not allowed."),
         "IVAN_PAYLOAD_TOO_LARGE": _("The request body exceeds the size limit; nothing was saved."),
         "IVAN_UNSUPPORTED_MEDIA": _("Unsupported content type."),
+        "IVAN_UNAVAILABLE": _(
+            "The service is briefly unavailable (its database is switching over); "
+            "send the same request again with the same Idempotency-Key after Retry-After seconds."
+        ),
     },
     intro="The API answers `application/problem+json` with one of these codes; a refused "
     "dossier (`IVAN_DOSSIER_REFUSED`) lists the intake codes above in `errors`.",
@@ -115,6 +126,13 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE, unread
         return problem_response(code="IVAN_PAYLOAD_TOO_LARGE", status_code=413)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The primary is gone (a failover, a restart): a stated, retryable answer, not a 500.
+        # The request's transaction did not commit; a retry with its key is safe.
+        log.warning("ivan_database_unavailable", extra={"error": type(exc).__name__})
+        return problem_response(
+            code="IVAN_UNAVAILABLE", status_code=503, headers={"Retry-After": str(RETRY_AFTER)}
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -157,3 +157,21 @@ def test_a_sandbox_client_reads_no_people(bearer, units):
     sandbox = bearer(sandbox=True)
     assert sandbox.get("/api/ivan/v1/units/VN0001A/workforce").json()["results"] == []
     assert sandbox.get("/api/ivan/v1/units/VN0001A/cards").json()["results"] == []
+
+
+def test_a_database_that_is_gone_is_a_retryable_503_not_a_500(bearer, units, monkeypatch):
+    """A failover (no primary for a few seconds): the provider is told to retry, with the
+    problem's code and Retry-After, never an HTML 500."""
+    from django.db import OperationalError
+
+    from ivan.api import people
+
+    def gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(people, "workforce", gone)
+    answer = bearer().get("/api/ivan/v1/units/VN0001A/workforce")
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "5"
+    assert answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["code"] == "IVAN_UNAVAILABLE"
