@@ -1,6 +1,10 @@
 """Benchmark: the portal's signing round trip for a 50-row dossier against intake alone.
 
-    .venv/bin/python benchmarks/signing_round_trip.py [--rows 50] [--runs 10]
+    .venv/bin/python benchmarks/signing_round_trip.py [--rows 50] [--runs 10] [--breakdown]
+    .venv/bin/python benchmarks/signing_round_trip.py --profile
+
+``--breakdown``: each phase's median time and SQL statements; ``--profile``: one round trip
+under cProfile.
 
 Throwaway PostgreSQL database (PG_HOST/PG_PORT, default 127.0.0.1:5432), dropped at the end.
 The unit's key is put on a SoftHSM2 token and the local signer (``signer/``) serves it on a
@@ -19,6 +23,7 @@ Target: round trip ≤ 1.5 × intake alone (medians over ``--runs``, alternating
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import threading
@@ -88,8 +93,46 @@ class Console:
         return thread
 
 
+class Phases:
+    """Per phase of the round trip: the time (s) and the number of SQL statements."""
+
+    def __init__(self):
+        self.times: dict[str, list[float]] = {}
+        self.queries: dict[str, list[int]] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        from django.db import connection
+
+        count = [0]
+
+        def counted(execute, sql, params, many, context):
+            count[0] += 1
+            return execute(sql, params, many, context)
+
+        t0 = time.perf_counter()
+        with connection.execute_wrapper(counted):
+            yield
+        self.times.setdefault(name, []).append(time.perf_counter() - t0)
+        self.queries.setdefault(name, []).append(count[0])
+
+    def report(self, alone: float, alone_queries: int) -> str:
+        lines = [f"  {'phase':<34} {'median ms':>9} {'× intake':>9} {'SQL':>4}"]
+        for name, times in self.times.items():
+            t = statistics.median(times)
+            q = statistics.median(self.queries[name])
+            lines.append(f"  {name:<34} {t * 1000:9.1f} {t / alone:9.2f} {q:4.0f}")
+        lines.append(
+            f"  {'(intake alone, channel cli)':<34} {alone * 1000:9.1f} {1:9.2f} {alone_queries:4.0f}"
+        )
+        return "\n".join(lines)
+
+
+NO_PHASES = None
+
+
 def round_trip(
-    user, employer, data: bytes, signer, console, der: bytes, page
+    user, employer, data: bytes, signer, console, der: bytes, page, phases=NO_PHASES
 ) -> tuple[float, float]:
     """(the whole round trip, the part spent in the signer's ``/v1/sign``) in seconds;
     ``page`` is the HTTP client standing in for the browser's ``fetch`` (one kept-alive
@@ -100,15 +143,20 @@ def round_trip(
     # it (loaded before the clock starts, as that is not the signing's), so nothing the
     # scope checks remember carries from one step to the next.
     requests = iter([type(user).objects.get(pk=user.pk) for _ in range(4)])
+    phase = phases or (lambda name: contextlib.nullcontext())
     in_signer = 0.0
     t0 = time.perf_counter()
-    session = services.signing_prepare(user=next(requests), employer=employer, data=data)
-    step = services.signing_start(
-        user=next(requests), session_id=session.pk, method="token", certificate_der=der
-    )
+    with phase("prepare (may_reach, INSERT)"):
+        session = services.signing_prepare(user=next(requests), employer=employer, data=data)
+    with phase("start (certificate, forms' digests)"):
+        step = services.signing_start(
+            user=next(requests), session_id=session.pk, method="token", certificate_der=der
+        )
     while True:
         answering = console.answer()
         t1 = time.perf_counter()
+        signing = phase(f"signer /v1/sign, round {step.session.round}")
+        signing.__enter__()
         resp = page.post(
             signer.url + "/v1/sign",
             headers={"Origin": ORIGIN},
@@ -121,14 +169,19 @@ def round_trip(
         )
         status, body = resp.status_code, resp.json()
         answering.join()
+        signing.__exit__(None, None, None)
         in_signer += time.perf_counter() - t1
         assert status == 200, body
-        step = services.signing_round(
-            user=next(requests),
-            session_id=session.pk,
-            round_no=step.session.round,
-            signatures=body["signatures"],
-        )
+        round_no = step.session.round
+        with phase(f"round {round_no} (verify, {'claim' if round_no == 2 else 'envelope'})"):
+            step = services.signing_round_complete(
+                user=next(requests),
+                session_id=session.pk,
+                round_no=round_no,
+                signatures=body["signatures"],
+            )
+        with phase("intake (portal) + session done" if round_no == 2 else "—"):
+            step = services.signing_submit(step)
         if step.dossier_id is not None or step.errors:
             break
     elapsed = time.perf_counter() - t0
@@ -136,11 +189,27 @@ def round_trip(
     return elapsed, in_signer
 
 
-def intake_alone(data: bytes) -> float:
+def profile(user, employer, data, signer, console, der, page) -> None:
+    """One round trip under cProfile: the heaviest functions by own and cumulative time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    round_trip(user, employer, data, signer, console, der, page)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def intake_alone(data: bytes, phases=NO_PHASES) -> float:
     from declarations.intake.pipeline import intake_submit
 
+    phase = phases or (lambda name: contextlib.nullcontext())
     t0 = time.perf_counter()
-    result = intake_submit(data=data, channel="cli")
+    with phase("intake alone"):
+        result = intake_submit(data=data, channel="cli")
     elapsed = time.perf_counter() - t0
     assert result.ok, result.errors[:3]
     return elapsed
@@ -150,6 +219,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one round trip (cProfile) and stop"
+    )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="time and count the SQL of each phase"
+    )
     args = parser.parse_args()
     bench_intake.drop_database()
     bench_intake.create_database()
@@ -182,15 +257,28 @@ def main() -> int:
         intake_alone(
             sign_dossier(unsigned(employer, args.rows, "warm2"), key_pem=key, cert_pem=cert)
         )
+        if args.profile:
+            profile(
+                user,
+                employer,
+                unsigned(employer, args.rows, "profiled"),
+                signer,
+                console,
+                der,
+                page,
+            )
+            return 0
+        phases = Phases() if args.breakdown else NO_PHASES
+        alone_phases = Phases() if args.breakdown else NO_PHASES
         for k in range(args.runs):
             data = unsigned(employer, args.rows, f"trip-{k}")
-            total, in_signer = round_trip(user, employer, data, signer, console, der, page)
+            total, in_signer = round_trip(user, employer, data, signer, console, der, page, phases)
             trips.append(total)
             portal.append(total - in_signer)
             signed = sign_dossier(
                 unsigned(employer, args.rows, f"alone-{k}"), key_pem=key, cert_pem=cert
             )
-            intakes.append(intake_alone(signed))
+            intakes.append(intake_alone(signed, alone_phases))
         trip, alone = statistics.median(trips), statistics.median(intakes)
         own = statistics.median(portal)
         print(
@@ -201,6 +289,10 @@ def main() -> int:
             f"{own * 1000:.1f} ms = {own / alone:.2f} × intake alone",
             flush=True,
         )
+        if phases is not None:
+            phases.times.pop("—", None)
+            phases.queries.pop("—", None)
+            print(phases.report(alone, statistics.median(alone_phases.queries["intake alone"])))
     finally:
         if signer is not None:
             signer.stop()

@@ -16,8 +16,9 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from accounts import audit
 from core.refusals import Refused, codes_register
-from declarations.employers.models import Employer, EmployerChannel, EStatus, Provider
-from declarations.employers.services import certificate_register, registration_submit
+from declarations.employers import services as employer_services
+from declarations.employers.models import Employer, EmployerChannel, Provider
+from declarations.employers.services import registration_submit
 from ivan.models import ApiClient, ClientSecret, Contract, ContractState, WebhookEndpoint
 
 MAX_LIVE_SECRETS = 2
@@ -223,10 +224,9 @@ def employer_register(
     return registration
 
 
-CHANGEABLE = ("contact_email", "contact_phone", "address", "result_delivery", "postal_address")
+CHANGEABLE = employer_services.CHANGEABLE
 
 
-@transaction.atomic
 def employer_change(
     *,
     provider: Provider,
@@ -236,58 +236,38 @@ def employer_change(
     signed_form: bytes | None = None,
 ):
     """05/SD-IVAN: change the contact, address, result delivery or the certificate of an
-    employer the provider carries. A new certificate is checked at once, needs the 04/ĐK-IVAN
-    signed with it (``signed_form``, proof of possession) and replaces the registered one
-    (the old one stays valid for what it signed before)."""
-
-    employer = Employer.objects.select_for_update().get(pk=employer.pk)
-    if carrier_id(employer) != provider.pk:
-        raise EmployerNotCarried(employer.unit_code)
-    before = {name: getattr(employer, name) for name in CHANGEABLE if name in data}
-    for name in before:
-        setattr(employer, name, data[name])
-    if before:
-        employer.save(update_fields=list(before))
-    certificate = None
-    if cert_data:
-        certificate = certificate_register(
-            actor=None, employer=employer, data=cert_data, signed_form=signed_form
+    employer the provider carries (:func:`declarations.employers.services.employer_change`,
+    the same as the employer's own 05 signed in the portal)."""
+    with transaction.atomic():
+        Employer.objects.select_for_update().filter(pk=employer.pk).first()
+        if carrier_id(employer) != provider.pk:
+            raise EmployerNotCarried(employer.unit_code)
+        return employer_services.employer_change(
+            actor=None,
+            employer=employer,
+            data=data,
+            cert_data=cert_data,
+            signed_form=signed_form,
+            action="ivan.employer.changed",
+            details={"provider": provider.code},
         )
-    audit.record(
-        None,
-        "ivan.employer.changed",
-        employer,
-        employer.managing_office,
-        {
-            "provider": provider.code,
-            "before": before,
-            "after": {name: data[name] for name in before},
-            "certificate": certificate and certificate.serial,
-        },
-    )
-    return employer
 
 
-@transaction.atomic
 def employer_stop(*, provider: Provider, employer, reason: str = ""):
     """06/NG-IVAN: the employer stops transacting through the provider. Its channel is
     removed (it may register again, through this or another provider) and its e-status
-    becomes stopped."""
-    employer = Employer.objects.select_for_update().get(pk=employer.pk)
-    if carrier_id(employer) != provider.pk:
-        raise EmployerNotCarried(employer.unit_code)
-    EmployerChannel.objects.filter(employer=employer).delete()
-    employer.e_status = EStatus.STOPPED
-    employer.e_stopped_on = timezone.localdate()
-    employer.save(update_fields=["e_status", "e_stopped_on"])
-    audit.record(
-        None,
-        "ivan.employer.stopped",
-        employer,
-        employer.managing_office,
-        {"provider": provider.code, "reason": reason[:300]},
-    )
-    return employer
+    becomes stopped (:func:`declarations.employers.services.employer_stop`)."""
+    with transaction.atomic():
+        Employer.objects.select_for_update().filter(pk=employer.pk).first()
+        if carrier_id(employer) != provider.pk:
+            raise EmployerNotCarried(employer.unit_code)
+        return employer_services.employer_stop(
+            actor=None,
+            employer=employer,
+            reason=reason,
+            action="ivan.employer.stopped",
+            details={"provider": provider.code},
+        )
 
 
 # --- accounts hook ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ class EmployersConfig(AppConfig):
     def ready(self):
         # Imported here: these modules use the models, loaded once the registry is ready.
         from declarations.employers import (
+            channel_forms,  # noqa: F401  (registers its refusal codes)
             navigation,  # noqa: F401  (registers its pages)
             unit_data,  # noqa: F401  (registers its refusal codes)
         )

@@ -19,6 +19,12 @@ for item in (
         _("Procedure 604: name, address, tax code, bank account, contact, result delivery."),
     ),
     NavItem(
+        _("E-transaction registration"),
+        "declarations:signing_channel",
+        "accounts.submit_dossiers",
+        _("Change (05/SD-IVAN) or stop (06/NG-IVAN) the unit's e-transactions, signed here."),
+    ),
+    NavItem(
         _("E-transaction registrations"),
         "declarations:registrations",
         "accounts.manage_employers",

@@ -304,3 +304,150 @@ def unit_data_change(
         },
     )
     return rows
+
+
+# --- the unit's e-transaction channel (05/SD-IVAN change, 06/NG-IVAN stop) ---------------------
+CHANGEABLE = ("contact_email", "contact_phone", "address", "result_delivery", "postal_address")
+
+
+@transaction.atomic
+def employer_change(
+    *,
+    actor,
+    employer,
+    data: dict,
+    cert_data: bytes | None = None,
+    signed_form: bytes | None = None,
+    action: str = "employer.changed",
+    details: dict | None = None,
+) -> Employer:
+    """05/SD-IVAN: change the contact, address, result delivery or the certificate. A new
+    certificate is checked at once, needs the 04/ĐK-IVAN signed with it (``signed_form``,
+    proof of possession) and replaces the registered one (the old one stays valid for what
+    it signed before). One audit entry ``action`` with ``details`` (who filed it)."""
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    before = {name: getattr(employer, name) for name in CHANGEABLE if name in data}
+    for name in before:
+        setattr(employer, name, data[name])
+    if before:
+        employer.save(update_fields=list(before))
+    certificate = None
+    if cert_data:
+        certificate = certificate_register(
+            actor=actor, employer=employer, data=cert_data, signed_form=signed_form
+        )
+    audit.record(
+        actor,
+        action,
+        employer,
+        employer.managing_office,
+        {
+            **(details or {}),
+            "before": before,
+            "after": {name: data[name] for name in before},
+            "certificate": certificate and certificate.serial,
+        },
+    )
+    return employer
+
+
+@transaction.atomic
+def employer_stop(
+    *, actor, employer, reason: str = "", action: str = "employer.stopped", details=None
+) -> Employer:
+    """06/NG-IVAN: the employer stops transacting through its provider (or the portal). Its
+    channel is removed (it may register again, through this or another provider) and its
+    e-status becomes stopped."""
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    EmployerChannel.objects.filter(employer=employer).delete()
+    employer.e_status = EStatus.STOPPED
+    employer.e_stopped_on = timezone.localdate()
+    employer.save(update_fields=["e_status", "e_stopped_on"])
+    audit.record(
+        actor,
+        action,
+        employer,
+        employer.managing_office,
+        {**(details or {}), "reason": reason[:300]},
+    )
+    return employer
+
+
+def certificates_in_force(employer, *, at: datetime | None = None) -> list:
+    """The unit's registered certificates in force at ``at`` (now): not replaced, valid."""
+    at = at or timezone.now()
+    records = employer.certificates.filter(
+        replaced_at__isnull=True, not_before__lte=at, not_after__gte=at
+    ).order_by("-registered_at")
+    return [load_certificate(bytes(record.der)) for record in records]
+
+
+def trial_credential_check(*, employer, secret: str) -> TrialCredential:
+    """The unit's trial credential ``secret`` matches, in force today."""
+    from django.contrib.auth.hashers import check_password
+
+    for credential in employer.trial_credentials.all():
+        if secret and check_password(secret, credential.secret_hash):
+            if credential.expires_on < timezone.localdate():
+                raise Refused("TRIAL_EXPIRED", date=credential.expires_on.strftime("%d/%m/%Y"))
+            return credential
+    raise Refused("TRIAL_INVALID")
+
+
+@transaction.atomic
+def channel_form_submit(*, actor, employer, data: bytes, trial_secret: str | None = None):
+    """Apply a 05/SD-IVAN or 06/NG-IVAN the employer signed in the portal with its registered
+    certificate in force (or sent with its trial credential, ``trial_secret``): read as
+    signed (:func:`~declarations.employers.channel_forms.channel_form_read`), checked as the
+    unit-data page checks the same fields, applied by :func:`employer_change` or
+    :func:`employer_stop`. Refused: nothing changed. Returns (the form read, the employer)."""
+    from declarations.employers.channel_forms import (
+        CHANGE_FORM,
+        TK3_TAGS,
+        channel_form_read,
+    )
+
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    if employer.e_status not in (EStatus.ACTIVE, EStatus.TRIAL):
+        raise Refused("CHANNEL_NOT_TRANSACTING")
+    if trial_secret is not None:
+        trial_credential_check(employer=employer, secret=trial_secret)
+        certificates = None
+    else:
+        certificates = certificates_in_force(employer)
+        if not certificates:
+            raise Refused("CHANNEL_FORM_NO_CERTIFICATE", form="05/06")
+    form = channel_form_read(data=data, employer=employer, certificates=certificates)
+    details = {"form": form.form, "proof_sha256": form.sha256, "trial": not form.signed}
+    if form.form == CHANGE_FORM:
+        problems, changes = unit_data_check(
+            employer=employer,
+            declared={TK3_TAGS[attr]: value for attr, value in form.values.items()},
+            form=form.form,
+        )
+        problems = [p for p in problems if p.code != "TK3_NO_CHANGE"]
+        if problems:
+            raise Refused(problems)
+        if not changes:
+            raise Refused("CHANNEL_NO_CHANGE")
+        return form, employer_change(
+            actor=actor, employer=employer, data=changes, action="employer.changed", details=details
+        )
+    channel = EmployerChannel.objects.filter(employer=employer).select_related("provider").first()
+    details["provider"] = channel.provider.code if channel else ""
+    if form.values.get("provider", "") != details["provider"]:
+        # The channel changed since the form was made: it would stop another one.
+        raise Refused(
+            "CHANNEL_FORM_MISMATCH",
+            form=form.form,
+            field="MaIVAN",
+            value=form.values.get("provider") or "—",
+            expected=details["provider"] or "—",
+        )
+    return form, employer_stop(
+        actor=actor,
+        employer=employer,
+        reason=form.values.get("reason", ""),
+        action="employer.stopped",
+        details=details,
+    )

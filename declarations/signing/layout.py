@@ -15,6 +15,7 @@ envelope's digest.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,6 +79,10 @@ def document_read(data: bytes) -> Document:
         root = etree.fromstring(strip_bom(data), hardened_parser())
     except etree.XMLSyntaxError as exc:
         raise SigningRefused(err("signing.document_invalid", detail=str(exc)[:200])) from None
+    return _document_of(root)
+
+
+def _document_of(root: etree._Element) -> Document:
     if root.tag != "Hoso":
         raise SigningRefused(err("signing.document_invalid", detail=f"<{root.tag}>"))
     parts = []
@@ -121,6 +126,17 @@ def forms_prepare(data: bytes, *, cert_pem: bytes, signing_time: datetime) -> tu
     root = _parsed(data)
     dossier_forms_sign(root, key=relay, cert_pem=cert_pem, signing_time=signing_time)
     return relay.asked, _tostring(root)
+
+
+def forms_prepare_read(data: bytes, *, cert_pem: bytes, signing_time: datetime) -> tuple:
+    """:func:`document_read` and :func:`forms_prepare` over one parse of ``data``:
+    (the document, the forms' digests, the envelope with the forms signed with the
+    placeholder)."""
+    root = _parsed(data)
+    document = _document_of(root)
+    relay = DigestRelay()
+    dossier_forms_sign(root, key=relay, cert_pem=cert_pem, signing_time=signing_time)
+    return document, relay.asked, _tostring(root)
 
 
 def envelope_prepare(
@@ -186,8 +202,16 @@ def value_verify(certificate: x509.Certificate, *, digest: bytes, value: bytes) 
     return True
 
 
+@functools.lru_cache(maxsize=64)
+def certificate_of(der: bytes) -> x509.Certificate:
+    """The certificate of these DER bytes, parsed once per process (each step of a session
+    reads the same one)."""
+    return x509.load_der_x509_certificate(der)
+
+
+@functools.lru_cache(maxsize=64)
 def cert_pem_of(der: bytes) -> bytes:
-    return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+    return certificate_of(der).public_bytes(serialization.Encoding.PEM)
 
 
 def b64(data: bytes) -> str:

@@ -23,6 +23,9 @@ class Kind(models.TextChoices):
     RENEWAL = "renewal", _("certificate renewal")
     # The 04/ĐK-IVAN of a registration (public page: the session is bound to the browser).
     REGISTRATION = "registration", _("e-transaction registration")
+    # The unit's 05/SD-IVAN and 06/NG-IVAN, signed with its registered certificate.
+    CHANGE = "change", _("e-transaction change (05/SD-IVAN)")
+    STOP = "stop", _("e-transaction stop (06/NG-IVAN)")
 
 
 class State(models.TextChoices):
@@ -88,6 +91,8 @@ class SigningSession(models.Model):
     # A renewal's 04 is built at the start, for the certificate chosen on the token.
     document = models.BinaryField(default=b"")
     document_sha256 = models.CharField(max_length=64, blank=True)
+    # What the signer shows about the document (read once, when it is prepared).
+    summary = models.CharField(max_length=300, blank=True)
     supplement_of = models.CharField(max_length=32, blank=True)
     method = models.CharField(max_length=10, choices=Method.choices, blank=True)
     certificate = models.ForeignKey(

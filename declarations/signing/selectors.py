@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from accounts.scope import scoped
-from declarations.employers.models import RegisteredCertificate
+from declarations.employers.models import EmployerChannel, RegisteredCertificate
 from declarations.signing.models import RemoteSigningAccount
 
 
@@ -61,3 +61,8 @@ def remote_accounts_of(user, employer) -> list[RemoteSigningAccount]:
         c = account.certificate
         account.in_force = c.replaced_at is None and c.not_before <= now <= c.not_after
     return accounts
+
+
+def channel_of(employer) -> EmployerChannel | None:
+    """The I-VAN provider the unit transacts through (None: the portal itself)."""
+    return EmployerChannel.objects.filter(employer=employer).select_related("provider").first()

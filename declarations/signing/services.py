@@ -26,13 +26,23 @@ from django.utils import timezone
 from accounts.scope import may_reach
 from core.db import instances_fetch, row_update, select_columns
 from core.refusals import Problem, Refused, err
-from declarations.employers.models import Employer, Provider, RegisteredCertificate
+from declarations.employers.channel_forms import (
+    CHANGE_FORM,
+    STOP_FORM,
+    change_form_build,
+    stop_form_build,
+)
+from declarations.employers.models import Employer, EmployerChannel, Provider, RegisteredCertificate
 from declarations.employers.registration_form import (
     registration_form_build,
     registration_form_of_employer,
 )
 from declarations.employers.services import certificate_check as new_certificate_check
-from declarations.employers.services import certificate_register, registration_submit
+from declarations.employers.services import (
+    certificate_register,
+    channel_form_submit,
+    registration_submit,
+)
 from declarations.intake.pipeline import intake_submit
 from declarations.signing import layout
 from declarations.signing.errors import SigningRefused
@@ -65,6 +75,10 @@ STARTED_FIELDS = (
 )
 FORM_PART = "04-DK-IVAN"
 SINGLE_FORM = frozenset({Kind.RENEWAL, Kind.REGISTRATION})
+# The unit's 05/SD-IVAN and 06/NG-IVAN: one form each, signed with the registered certificate
+# (token or remote) or sent with the trial credential.
+CHANNEL_FORMS = {Kind.CHANGE: CHANGE_FORM, Kind.STOP: STOP_FORM}
+ONE_FORM = SINGLE_FORM | frozenset(CHANNEL_FORMS)
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,7 @@ class Step:
     warnings: list[Problem] = field(default_factory=list)
     renewed: bool = False
     registration_id: int | None = None
+    channel_form: str = ""  # the 05/SD-IVAN or 06/NG-IVAN applied
 
 
 def _now() -> datetime:
@@ -114,10 +129,58 @@ def signing_prepare(*, user, employer, data: bytes, supplement_of: str = "") -> 
         employer=employer,
         document=data,
         document_sha256=hashlib.sha256(data).hexdigest(),
+        summary=document.summary(),
         supplement_of=supplement_of,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS),
     )
+
+
+def signing_prepare_channel(
+    *, user, employer, kind: str, changes: dict | None = None, reason: str = ""
+) -> SigningSession:
+    """Keep the unit's unsigned 05/SD-IVAN (``changes``: employer field → new value) or
+    06/NG-IVAN (stop its provider, or the portal, with ``reason``) for ``user`` to sign."""
+    if kind not in CHANNEL_FORMS:
+        raise SigningRefused("signing.method_unavailable", value=str(kind)[:20])
+    if not may_reach(user, employer, permission="accounts.submit_dossiers"):
+        raise SigningRefused("CHANNEL_FORBIDDEN")
+    if kind == Kind.CHANGE:
+        data = change_form_build(employer=employer, changes=changes or {})
+    else:
+        channel = (
+            EmployerChannel.objects.filter(employer=employer).select_related("provider").first()
+        )
+        data = stop_form_build(
+            employer=employer, provider=channel.provider if channel else None, reason=reason
+        )
+    now = _now()
+    session = SigningSession(
+        user=user,
+        employer=employer,
+        kind=kind,
+        document=data,
+        document_sha256=hashlib.sha256(data).hexdigest(),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS),
+    )
+    session.summary = session_summary(session)
+    session.save(force_insert=True)
+    return session
+
+
+def session_summary(session: SigningSession) -> str:
+    """What the signer (and the remote service's approval) shows about what is signed."""
+    unit = session.employer.unit_code
+    if session.kind in SINGLE_FORM:
+        what = "chứng thư số mới" if session.kind == Kind.RENEWAL else "giao dịch điện tử"
+        return f"Tờ khai 04/ĐK-IVAN — đăng ký {what} của đơn vị {unit}"
+    if session.kind == Kind.CHANGE:
+        return f"Tờ khai 05/SD-IVAN — thay đổi thông tin giao dịch điện tử của đơn vị {unit}"
+    if session.kind == Kind.STOP:
+        return f"Tờ khai 06/NG-IVAN — ngừng giao dịch điện tử của đơn vị {unit}"
+    # Kept since the preparation (a session prepared before the column: read again).
+    return session.summary or layout.document_read(bytes(session.document)).summary()
 
 
 def signing_prepare_renewal(*, user, employer) -> SigningSession:
@@ -274,57 +337,110 @@ def signing_start(
     certificate checked first, then the signing time fixed and round 1's digests (the
     forms'; the envelope's at once when it carries no XML form) handed out."""
     now = _now()
-    with transaction.atomic():
-        session = session_get(user=user, session_id=session_id, lock=True)
-        if session.state not in RESTARTABLE:
-            raise SigningRefused("signing.session_used")
-        if session.created_at + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS) <= now:
-            raise SigningRefused("signing.session_expired")
-        if session.kind in SINGLE_FORM:
+    session = session_get(user=user, session_id=session_id)
+    if session.kind in SINGLE_FORM:
+        with transaction.atomic():
+            session = session_get(user=user, session_id=session_id, lock=True)
+            _start_check(session, now)
             return _form_start(session, method=method, der=certificate_der, now=now)
-        remote = None
-        if method == Method.REMOTE:
-            remote = RemoteSigningAccount.objects.filter(
-                pk=remote_id, employer=session.employer
-            ).first()
-            if remote is None:
-                raise SigningRefused("signing.method_unavailable", value=str(remote_id or "—"))
-            certificate_der = bytes(remote.certificate.der)
-        elif method != Method.TOKEN:
-            raise SigningRefused("signing.method_unavailable", value=method[:20] or "—")
-        record = certificate_check(employer=session.employer, der=certificate_der, at=now)
-        data = _document(session)
-        document = layout.document_read(data)
-        signing_time = now.replace(microsecond=0)
-        cert_pem = layout.cert_pem_of(certificate_der)
-        forms, prepared = layout.forms_prepare(data, cert_pem=cert_pem, signing_time=signing_time)
-        session.method = method
-        session.certificate = record
-        session.certificate_der = certificate_der
-        session.remote = remote
-        session.remote_request = ""
-        session.signing_time = signing_time
-        session.forms = [layout.b64(d) for d in forms]
-        session.form_values = []
+    # Read without a row lock: the start's write is conditional on the state and the start
+    # read (:func:`_session_write`), so a start racing a round or another start loses cleanly.
+    session.read_state, session.read_expires = session.state, session.expires_at
+    _start_check(session, now)
+    remote = None
+    if method == Method.REMOTE:
+        remote = RemoteSigningAccount.objects.filter(
+            pk=remote_id, employer=session.employer
+        ).first()
+        if remote is None:
+            raise SigningRefused("signing.method_unavailable", value=str(remote_id or "—"))
+        certificate_der = bytes(remote.certificate.der)
+    elif method != Method.TOKEN:
+        raise SigningRefused("signing.method_unavailable", value=method[:20] or "—")
+    record = certificate_check(employer=session.employer, der=certificate_der, at=now)
+    data = _document(session)
+    signing_time = now.replace(microsecond=0)
+    cert_pem = layout.cert_pem_of(certificate_der)
+    if session.kind in CHANNEL_FORMS:
+        digest = layout.single_form_digest(data, cert_pem=cert_pem, signing_time=signing_time)
+        session.method, session.certificate = method, record
+        session.certificate_der, session.remote = certificate_der, remote
+        session.remote_request, session.signing_time = "", signing_time
+        session.forms, session.forms_signed, session.form_values = [], b"", []
         session.error_code = ""
         session.expires_at = now + timedelta(seconds=settings.SIGNING_SESSION_SECONDS)
-        if forms:
-            session.state = State.ROUND1
-            session.expected = _digest_list([p.id for p in document.parts], forms)
-            session.forms_signed = prepared
-        else:
-            # No XML form: the envelope as it is, at once.
-            session.state = State.ROUND2
-            envelope, session.forms_signed = layout.envelope_prepare(
-                prepared, [], cert_pem=cert_pem, signing_time=signing_time
-            )
-            session.expected = _digest_list(["envelope"], [envelope])
-        row_update(session, STARTED_FIELDS)
+        session.state = State.ROUND2
+        part = CHANNEL_FORMS[session.kind].replace("/", "-")
+        session.expected = _digest_list([part], [digest])
+        _session_write(session, STARTED_FIELDS)
+        forms = []
+    else:
+        session = _dossier_start(
+            session,
+            data,
+            method=method,
+            record=record,
+            der=certificate_der,
+            remote=remote,
+            cert_pem=cert_pem,
+            signing_time=signing_time,
+            now=now,
+        )
+        forms = session.forms
     log.info("signing_started", session_id=str(session.pk), method=method, forms=len(forms))
     step = Step(session, digests=session.expected)
     if method == Method.REMOTE:
         return _remote_authorize(session)
     return step
+
+
+def _start_check(session: SigningSession, now: datetime) -> None:
+    if session.state not in RESTARTABLE:
+        raise SigningRefused("signing.session_used")
+    if session.created_at + timedelta(seconds=settings.SIGNING_PREPARED_SECONDS) <= now:
+        raise SigningRefused("signing.session_expired")
+
+
+def _dossier_start(
+    session: SigningSession,
+    data: bytes,
+    *,
+    method,
+    record,
+    der,
+    remote,
+    cert_pem,
+    signing_time,
+    now,
+) -> SigningSession:
+    """A dossier's start (see :func:`signing_start`): round 1's digests are its forms'."""
+    # One parse: the parts are read from the tree before its forms are signed in it.
+    document, forms, prepared = layout.forms_prepare_read(
+        data, cert_pem=cert_pem, signing_time=signing_time
+    )
+    session.method = method
+    session.certificate = record
+    session.certificate_der = der
+    session.remote = remote
+    session.remote_request = ""
+    session.signing_time = signing_time
+    session.forms = [layout.b64(d) for d in forms]
+    session.form_values = []
+    session.error_code = ""
+    session.expires_at = now + timedelta(seconds=settings.SIGNING_SESSION_SECONDS)
+    if forms:
+        session.state = State.ROUND1
+        session.expected = _digest_list([p.id for p in document.parts], forms)
+        session.forms_signed = prepared
+    else:
+        # No XML form: the envelope as it is, at once.
+        session.state = State.ROUND2
+        envelope, session.forms_signed = layout.envelope_prepare(
+            prepared, [], cert_pem=cert_pem, signing_time=signing_time
+        )
+        session.expected = _digest_list(["envelope"], [envelope])
+    _session_write(session, STARTED_FIELDS)
+    return session
 
 
 def _registration_fields(session: SigningSession) -> dict:
@@ -389,7 +505,7 @@ def _values_check(session: SigningSession, signatures: list[dict]) -> list[bytes
     if set(given) != set(wanted):
         missing = sorted(set(wanted) ^ set(given))
         raise SigningRefused(err("signing.signature_missing", detail=", ".join(missing)[:200]))
-    certificate = layout.x509.load_der_x509_certificate(bytes(session.certificate_der))
+    certificate = layout.certificate_of(bytes(session.certificate_der))
     values = []
     for expected in session.expected:
         try:
@@ -405,14 +521,20 @@ def _values_check(session: SigningSession, signatures: list[dict]) -> list[bytes
 
 def signing_round_complete(*, user, session_id, round_no: int, signatures: list[dict]) -> Step:
     """Take the signer's values for round ``round_no``: round 1 gives the envelope's digest
-    to sign next; round 2 assembles the signed dossier and runs intake."""
+    to sign next; round 2 assembles the signed dossier and runs intake.
+
+    No row lock: the session is read (the user's own), its values verified, and the round's
+    write is conditional on the state and the start it read (:func:`_session_write`), so of
+    two posts of the same round one writes and the other is refused — the same single use as
+    a locked read, in two statements instead of four (BEGIN, SELECT … FOR UPDATE, UPDATE,
+    COMMIT)."""
     session = None
     try:
-        with transaction.atomic():
-            session = session_get(user=user, session_id=session_id, lock=True)
-            if session.method != Method.TOKEN:
-                raise SigningRefused("signing.session_state")
-            return _round_accept(session, round_no=round_no, values=signatures)
+        session = session_get(user=user, session_id=session_id)
+        session.read_state, session.read_expires = session.state, session.expires_at
+        if session.method != Method.TOKEN:
+            raise SigningRefused("signing.session_state")
+        return _round_accept(session, round_no=round_no, values=signatures)
     except Refused as refusal:
         if session is not None and refusal.code.startswith("signing.signature"):
             _fail(session, refusal.code)
@@ -420,8 +542,10 @@ def signing_round_complete(*, user, session_id, round_no: int, signatures: list[
 
 
 def _round_accept(session: SigningSession, *, round_no: int, values) -> Step:
-    """One round's values into a locked ``session`` (see signing_round_complete); a list of
-    raw values (the remote signer's answer) is taken in the order of the digests."""
+    """One round's values into ``session``: read under its lock (the remote poll) or read
+    without it and written only if unchanged since (a token round, see
+    :func:`signing_round_complete`); a list of raw values (the remote signer's answer) is
+    taken in the order of the digests."""
     if session.state in (State.SUBMITTING, State.DONE):
         raise SigningRefused("signing.session_used")
     if session.round == 0 or session.round != round_no:
@@ -434,8 +558,8 @@ def _round_accept(session: SigningSession, *, round_no: int, values) -> Step:
             for e, v in zip(session.expected, values, strict=False)
         ]
     checked = _values_check(session, values)
-    cert_pem = layout.cert_pem_of(bytes(session.certificate_der))
-    if session.kind in SINGLE_FORM:
+    if session.kind in ONE_FORM:
+        cert_pem = layout.cert_pem_of(bytes(session.certificate_der))
         signed = layout.single_form_assemble(
             _document(session),
             cert_pem=cert_pem,
@@ -445,6 +569,7 @@ def _round_accept(session: SigningSession, *, round_no: int, values) -> Step:
         )
         return _claimed(session, signed)
     if session.state == State.ROUND1:
+        cert_pem = layout.cert_pem_of(bytes(session.certificate_der))
         # The values go into the forms the start signed with the placeholder (over the
         # digests just verified): the forms are not signed a second time.
         envelope, session.forms_signed = layout.envelope_prepare(
@@ -457,7 +582,9 @@ def _round_accept(session: SigningSession, *, round_no: int, values) -> Step:
         session.expected = _digest_list(["envelope"], [envelope])
         session.state = State.ROUND2
         session.remote_request = ""
-        row_update(session, ("forms_signed", "form_values", "expected", "state", "remote_request"))
+        _session_write(
+            session, ("forms_signed", "form_values", "expected", "state", "remote_request")
+        )
         return Step(session, digests=session.expected)
     # The value verified over the digest of the SignedInfo kept in the prepared dossier.
     return _claimed(session, layout.envelope_fill(bytes(session.forms_signed), checked[0]))
@@ -467,9 +594,58 @@ def _claimed(session: SigningSession, signed: bytes) -> Step:
     """Claimed under the lock: a second post of the same values finds the session used."""
     session.state = State.SUBMITTING
     session.used_at = _now()
-    row_update(session, ("state", "used_at"))
+    _session_write(session, ("state", "used_at"))
     session.signed = signed
     return Step(session)
+
+
+def _session_write(
+    session: SigningSession, fields: tuple[str, ...], *, unflushed: bool = False
+) -> None:
+    """Write a step's ``fields``. A session read under its row lock (the remote poll) is
+    written as it is; one read without (``read_state``: a token step) only if it is still
+    in the state and the start it was read in (``expires_at`` changes with every start),
+    else the step is refused as the state it lost to says. Written here, the statement's
+    commit does not wait for the WAL flush on PostgreSQL (see :func:`_session_sql`);
+    ``unflushed`` asks that of an unguarded write too."""
+    state = getattr(session, "read_state", None)
+    if state is None and not unflushed:
+        row_update(session, fields)
+        return
+    targets = [SigningSession._meta.get_field(name) for name in fields]
+    params = [f.get_db_prep_save(f.pre_save(session, False), connection) for f in targets]
+    params.append(SigningSession._meta.pk.get_db_prep_value(session.pk, connection))
+    if state is not None:
+        expires = SigningSession._meta.get_field("expires_at")
+        params += [state, expires.get_db_prep_value(session.read_expires, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _session_write_sql(fields, connection.vendor, guarded=state is not None), params
+        )
+        written = cursor.rowcount
+    if state is not None and written != 1:
+        now = SigningSession.objects.filter(pk=session.pk).values_list("state", flat=True).first()
+        used = now in (State.SUBMITTING, State.DONE)
+        raise SigningRefused("signing.session_used" if used else "signing.session_state")
+
+
+@functools.cache
+def _session_write_sql(fields: tuple[str, ...], vendor: str, *, guarded: bool) -> str:
+    q = connection.ops.quote_name
+    table = q(SigningSession._meta.db_table)
+    columns = [SigningSession._meta.get_field(name).column for name in fields]
+    assignments = ", ".join(f"{q(c)} = %s" for c in columns)
+    # A one-row FROM item sets synchronous_commit off for this statement's own transaction
+    # (``set_config(…, true)`` is ``SET LOCAL``; the commit reads it before it is undone).
+    unflushed = (
+        " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS c"
+        if vendor == "postgresql"
+        else ""
+    )
+    where = f"{table}.{q('id')} = %s"
+    if guarded:
+        where += f" AND {table}.{q('state')} = %s AND {table}.{q('expires_at')} = %s"
+    return f"UPDATE {table} SET {assignments}{unflushed} WHERE {where}"  # noqa: S608  (names from the model's metadata, values as parameters)
 
 
 def signing_submit(step: Step) -> Step:
@@ -483,6 +659,8 @@ def signing_submit(step: Step) -> Step:
         return _renewal_submit(session, signed)
     if session.kind == Kind.REGISTRATION:
         return _registration_submit(session, signed)
+    if session.kind in CHANNEL_FORMS:
+        return _channel_submit(session, signed)
     result = intake_submit(
         data=signed,
         channel="portal",
@@ -496,7 +674,11 @@ def signing_submit(step: Step) -> Step:
         log.info("signing_intake_refused", session_id=str(session.pk))
         return Step(session, errors=result.errors)
     session.state, session.dossier_id = State.DONE, result.dossier.pk
-    row_update(session, ("state", "dossier_id"))
+    # Unflushed, as a step's write: the dossier's own commit (flushed) is what counts; a crash
+    # that loses this leaves the session claimed (it signs nothing more) and the dossier
+    # in the unit's list.
+    session.read_state = None
+    _session_write(session, ("state", "dossier_id"), unflushed=True)
     log.info("signing_done", session_id=str(session.pk), dossier_id=result.dossier.pk)
     return Step(
         session,
@@ -545,6 +727,24 @@ def _registration_submit(session: SigningSession, signed: bytes) -> Step:
     return Step(session, registration_id=registration.pk)
 
 
+def _channel_submit(session: SigningSession, data: bytes, trial_secret: str | None = None) -> Step:
+    """Apply the unit's 05 or 06 (signed, or with the trial credential): read as signed and
+    applied in one transaction by the employers' service; refused, nothing changes."""
+    try:
+        form, _employer = channel_form_submit(
+            actor=session.user, employer=session.employer, data=data, trial_secret=trial_secret
+        )
+    except Refused as refusal:
+        SigningSession.objects.filter(pk=session.pk).update(
+            state=State.FAILED, used_at=None, error_code=refusal.code[:60]
+        )
+        log.info("signing_channel_refused", session_id=str(session.pk), code=refusal.code)
+        return Step(session, errors=refusal.errors)
+    SigningSession.objects.filter(pk=session.pk).update(state=State.DONE)
+    log.info("signing_done", session_id=str(session.pk), kind=session.kind)
+    return Step(session, channel_form=form.form)
+
+
 def signing_round(*, user, session_id, round_no: int, signatures: list[dict]) -> Step:
     """:func:`signing_round_complete`, then intake when the round was the last."""
     return signing_submit(
@@ -586,13 +786,13 @@ def _remote_authorize(session: SigningSession) -> Step:
     """Ask the CA's service for the user's approval of this round's digests."""
     try:
         provider = _provider(session)
-        document = layout.document_read(_document(session))
+        _document(session)  # unchanged since it was prepared
         request_id = _csc().csc_authorize_start(
             provider,
             credential_id=_credential_id(session, provider),
             user_ref=session.remote.user_ref,
             hashes=[base64.b64decode(e["sha256"]) for e in session.expected],
-            description=document.summary(),
+            description=session_summary(session),
         )
     except Refused as refusal:
         _fail(session, refusal.code)
@@ -650,10 +850,15 @@ def signing_trial(*, user, session_id, secret: str) -> Step:
             raise SigningRefused("signing.session_used")
         if session.supplement_of:
             raise SigningRefused("SUPPLEMENT_UNSIGNED")
+        if session.kind in SINGLE_FORM:
+            # A 04 proves the possession of a key: a trial credential proves nothing.
+            raise SigningRefused("signing.method_unavailable", value="trial")
         data = _document(session)
         session.state = State.SUBMITTING
         session.used_at = _now()
         session.save(update_fields=["state", "used_at"])
+    if session.kind in CHANNEL_FORMS:
+        return _channel_submit(session, data, trial_secret=secret)
     result = intake_submit(data=data, channel="portal", actor=user, trial_secret=secret)
     if not result.ok:
         # The credential may be mistyped: the prepared document can be sent again.

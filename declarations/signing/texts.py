@@ -55,6 +55,8 @@ def page_texts() -> dict[str, str]:
         "renewal": _(
             "Signing the 04/ĐK-IVAN with the new certificate: confirm on the signing program…"
         ),
+        "one_form": _("Signing the form: confirm on the signing program…"),
+        "remote_wait_one": _("Approve the request in your signing app; this page waits…"),
         "sending": _("Signed. Sending the dossier…"),
         "done": _("Dossier received. Opening the receipt…"),
         "network": _("The portal cannot be reached. Check the connection and try again."),

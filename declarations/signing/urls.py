@@ -10,6 +10,7 @@ urlpatterns = [
     path("ky-so/gia-han/", views.signing_renewal, name="signing_renewal"),
     path("ky-so/don-vi/", views.signing_unit_data, name="signing_unit_data"),
     path("ky-so/dang-ky/", views.signing_registration, name="signing_registration"),
+    path("ky-so/giao-dich-dien-tu/", views.signing_channel, name="signing_channel"),
     path("ky-so/tai-khoan-tu-xa/", views.remote_accounts, name="signing_remote_accounts"),
     path("ky-so/<uuid:pk>/", views.signing_page, name="signing_page"),
     path("ky-so/<uuid:pk>/bat-dau/", views.signing_start, name="signing_start"),

@@ -29,6 +29,7 @@ from core.uploads import upload_limit
 from declarations.dossiers.selectors import dossier_by_code
 from declarations.employers import views as employer_views
 from declarations.employers.forms import UnitDataForm
+from declarations.employers.models import EStatus
 from declarations.employers.procedures import procedure_get
 from declarations.employers.selectors import employer_or_403
 from declarations.intake import views as intake_views
@@ -39,9 +40,14 @@ from declarations.intake.compose import (
     rows_posted,
 )
 from declarations.signing import layout, services
-from declarations.signing.forms import TokenRegistrationForm, UnsignedUploadForm
+from declarations.signing.forms import (
+    ChannelChangeForm,
+    ChannelStopForm,
+    TokenRegistrationForm,
+    UnsignedUploadForm,
+)
 from declarations.signing.models import Kind, SigningSession, State
-from declarations.signing.selectors import remote_accounts_of, signing_methods
+from declarations.signing.selectors import channel_of, remote_accounts_of, signing_methods
 from declarations.signing.texts import page_texts
 
 # The registration page's fields (its files are not sent on this path).
@@ -86,6 +92,9 @@ def _step(request, step: services.Step) -> JsonResponse:
         return JsonResponse(
             {"done": True, "redirect": reverse("declarations:signing_page", args=[session.pk])}
         )
+    if step.channel_form:
+        messages.success(request, _channel_done(step.channel_form))
+        return JsonResponse({"done": True, "redirect": reverse("declarations:signing_channel")})
     if step.renewed:
         messages.success(request, _("The new certificate is registered."))
         return JsonResponse({"done": True, "redirect": reverse("declarations:certificates")})
@@ -118,10 +127,13 @@ def _step(request, step: services.Step) -> JsonResponse:
 
 def _summary(session: SigningSession) -> str:
     """What the signer shows the user about what they sign."""
-    if session.kind in services.SINGLE_FORM:
-        what = "chứng thư số mới" if session.kind == Kind.RENEWAL else "giao dịch điện tử"
-        return f"Tờ khai 04/ĐK-IVAN — đăng ký {what} của đơn vị {session.employer.unit_code}"
-    return layout.document_read(bytes(session.document)).summary()
+    return services.session_summary(session)
+
+
+def _channel_done(form: str) -> str:
+    if form.startswith("05"):
+        return _("The 05/SD-IVAN is signed and recorded: the unit's e-transaction data changed.")
+    return _("The 06/NG-IVAN is signed and recorded: the unit no longer transacts electronically.")
 
 
 def _json_body(request) -> dict:
@@ -257,6 +269,51 @@ def signing_registration(request):
 
 
 @login_required
+def signing_channel(request):
+    """The unit's e-transaction registration: change it (05/SD-IVAN) or stop it
+    (06/NG-IVAN); each form is signed in the portal with a method the unit registered."""
+    employer = employer_or_403(request.user)
+    change = ChannelChangeForm(employer=employer, prefix="sd")
+    stop = ChannelStopForm(prefix="ng")
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "change":
+            change = ChannelChangeForm(request.POST, employer=employer, prefix="sd")
+            if change.is_valid():
+                session = services.signing_prepare_channel(
+                    user=request.user,
+                    employer=employer,
+                    kind=Kind.CHANGE,
+                    changes=change.cleaned_data["changes"],
+                )
+                return redirect("declarations:signing_page", pk=session.pk)
+        elif action == "stop":
+            stop = ChannelStopForm(request.POST, prefix="ng")
+            if stop.is_valid():
+                session = services.signing_prepare_channel(
+                    user=request.user,
+                    employer=employer,
+                    kind=Kind.STOP,
+                    reason=stop.cleaned_data["reason"],
+                )
+                return redirect("declarations:signing_page", pk=session.pk)
+        status = 400
+    return render(
+        request,
+        "signing/channel.html",
+        {
+            "employer": employer,
+            "channel": channel_of(employer),
+            "change": change,
+            "stop": stop,
+            "transacting": employer.e_status in (EStatus.ACTIVE, EStatus.TRIAL),
+        },
+        status=status,
+    )
+
+
+@login_required
 def remote_accounts(request):
     """The unit's accounts at remote signing services, as the signing page offers them."""
     employer = employer_or_403(request.user)
@@ -297,6 +354,8 @@ def _signing_page(request, pk):
         # The 04 is signed with the certificate being registered, on the token.
         methods = signing_methods(employer, supplement=True)
         methods.remote, document = [], None
+    elif session.kind in services.CHANNEL_FORMS:
+        methods, document = signing_methods(employer), None
     else:
         methods = signing_methods(employer, supplement=bool(session.supplement_of))
         document = layout.document_read(bytes(session.document))
@@ -309,6 +368,7 @@ def _signing_page(request, pk):
         "summary": _summary(session),
         "kind": session.kind,
         "renewal": single,
+        "one_form": session.kind in services.ONE_FORM,
         "poll_ms": 2000,
         "text": page_texts(),
     }
@@ -320,6 +380,7 @@ def _signing_page(request, pk):
             "signing": session,
             "document": document,
             "renewal": single,
+            "channel_form": services.CHANNEL_FORMS.get(session.kind, ""),
             "methods": methods,
             "expires": timezone.localtime(session.expires_at),
             "config": config,
@@ -395,6 +456,9 @@ def signing_trial(request, pk):
         for problem in step.errors:
             messages.error(request, problem.text())
         return redirect("declarations:signing_page", pk=pk)
+    if step.channel_form:
+        messages.success(request, _channel_done(step.channel_form))
+        return redirect("declarations:signing_channel")
     messages.success(
         request,
         _("Dossier received: transaction code %(code)s") % {"code": step.transaction_code},

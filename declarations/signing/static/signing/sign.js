@@ -142,7 +142,7 @@
   async function relay(answer, certificateId) {
     // Each round: the session's digests to the signer, its values back to the portal.
     while (!answer.done) {
-      say(config.renewal ? text.renewal : (answer.round === 1 ? text.round1 : text.round2));
+      say(config.renewal ? text.renewal : (config.one_form ? text.one_form : (answer.round === 1 ? text.round1 : text.round2)));
       const signed = await signer("/v1/sign", {
         certificate_id: certificateId,
         algorithm: "rsa-pkcs1-sha256",
@@ -178,7 +178,7 @@
     try {
       let answer = await portal(config.start, { method: "remote", remote_id: Number(chosen.value) });
       while (!answer.done) {
-        say(format(text.remote_wait, { round: answer.round || 1 }));
+        say(config.one_form ? text.remote_wait_one : format(text.remote_wait, { round: answer.round || 1 }));
         await pause(config.poll_ms);
         answer = await portal(config.remote, {});
       }
