@@ -6,6 +6,7 @@ from declarations.intake.urls import urlpatterns as intake_pages
 from declarations.people.urls import unit_pages as people_pages
 from declarations.review.urls import dossier_pages as review_pages
 from declarations.signing.urls import urlpatterns as signing_pages
+from declarations.statements.urls import unit_pages as statement_pages
 
 app_name = "declarations"
 
@@ -16,4 +17,5 @@ urlpatterns = [
     *people_pages,
     *review_pages,
     *signing_pages,
+    *statement_pages,
 ]

@@ -8,3 +8,6 @@ class StatementsConfig(AppConfig):
     name = "declarations.statements"
     label = "statements"
     verbose_name = "Thông báo kết quả đóng (C12-TS)"
+
+    def ready(self):
+        from declarations.statements import navigation  # noqa: F401  (registers its pages)

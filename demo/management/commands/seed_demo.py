@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from declarations.payments.demo_data import payments_demo_seed
+from declarations.statements.demo_data import statements_demo_seed
 from demo.seed import seed_demo
 
 
@@ -11,6 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rows = seed_demo()
+        statements_demo_seed()  # a month of C12-TS figures and a payment for TZH490L
+        payments_demo_seed()  # a statement: one transfer matched to TZH490L, one queued
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Password for every demo user: {settings.DEMO_PASSWORD}")
         width = max(len(r[0]) for r in rows)
