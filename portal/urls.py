@@ -22,6 +22,8 @@ urlpatterns = [
     path("quan-ly/", include("declarations.urls_district")),
     path("chot-so/", include("closure_sync.urls")),
     path("central/", include("central.urls")),
+    # Public, no login: anyone checks a document the agency issued (docs/verification.md).
+    path("xac-thuc/", include("declarations.dossiers.verification_urls")),
 ]
 
 admin.site.site_header = "Cổng giao dịch điện tử BHXH — Quản trị"

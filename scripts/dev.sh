@@ -18,6 +18,12 @@ export CENTRAL_API_URL=${CENTRAL_API_URL:-http://127.0.0.1:${PORT}}
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py migrate --database central --noinput -v0
 .venv/bin/python manage.py seed_demo
+# The agency's signing key on a SoftHSM2 token, certified by the demo CA (docs/verification.md):
+# notices issued from here on are signed (XAdES XML, PAdES PDF). Without softhsm2 they are
+# issued unsigned and say so. DEMO_AGENCY_TOKEN=0 leaves it out.
+if [ "${DEMO_AGENCY_TOKEN:-1}" != 0 ] && command -v softhsm2-util >/dev/null; then
+  eval "$(.venv/bin/python manage.py agency_token | sed -n 's/^  export /export /p')"
+fi
 # A development credential file for both sides of the link, and the central store's demo data.
 .venv/bin/python manage.py demo_central
 # The demo CA's remote-signing service (/csc/, README "Ký số từ xa (CSC)"): the demo units'

@@ -22,6 +22,14 @@ class DossiersConfig(AppConfig):
 
         register_banner(employer_home_banner)  # the employer's dossiers on the home page
 
+        # The agency's signed documents: the outbox handler that issues them, the result
+        # notices' subscription, the verification page's refusal codes and log filter.
+        from declarations.dossiers import agency_documents, events, verification  # noqa: F401
+
+        events.subscribe(
+            agency_documents.on_notice_issued, concerns=agency_documents.notice_events_concern
+        )
+
         # reasons registers the review decisions' refusal codes.
         from declarations.dossiers.reasons import REASONS
 

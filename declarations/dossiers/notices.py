@@ -268,9 +268,10 @@ REPUBLIC = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập – Tự
 PEOPLE_WIDTHS = (0.06, 0.17, 0.12, 0.08, 0.07, 0.2, 0.14, 0.16)
 
 
-def notice_pdf(notice) -> bytes:
+def notice_pdf(notice, verification: tuple[str, str] | None = None) -> bytes:
     """The notice as A4 pages: the official Vietnamese text, long values wrapped, the table of
-    people (or of changes) over as many pages as it takes, its header on each."""
+    people (or of changes) over as many pages as it takes, its header on each; with
+    ``verification`` (its public URL and code) the QR code to check it at the end."""
     title, lines = notice_lines(notice)
     width = A4[0] - 2 * MARGIN
     masthead = Table(
@@ -297,6 +298,250 @@ def notice_pdf(notice) -> bytes:
             Spacer(1, 4 * mm),
             pdf.table(headers, people, widths=[w * width for w in PEOPLE_WIDTHS], size=7.5),
         ]
+    if verification is not None:
+        story += [Spacer(1, 8 * mm), verification_block(*verification)]
     return pdf.render(
         story, title=f"{title} {notice.number}", margin=MARGIN, footer=str(notice.number)
     )
+
+
+# --- the signed document of a notice (agency_documents) -------------------------------------------
+VERIFY_NOTE = (
+    "Kiểm tra tính xác thực của văn bản: quét mã QR hoặc nhập mã xác thực tại {url}",
+    "Check this document: scan the QR code or type its verification code at {url}",
+)
+# Documents an accepted result issues besides its own: (kind, number prefix, title, people's
+# rows it lists).
+EXTRA_DOCUMENTS = {
+    "book_issued": ("SO", ("THÔNG BÁO CẤP SỔ BẢO HIỂM XÃ HỘI", "NOTICE OF SOCIAL-INSURANCE BOOKS")),
+    "card_issued": ("THE", ("THÔNG BÁO CẤP THẺ BẢO HIỂM Y TẾ", "NOTICE OF HEALTH-INSURANCE CARDS")),
+}
+BOOK_HEADERS = ("STT", "Họ và tên", "Mã số BHXH", "Sổ BHXH")
+CARD_HEADERS = ("STT", "Họ và tên", "Mã số BHXH", "Thẻ BHYT", "Giá trị sử dụng", "Nơi KCB ban đầu")
+BOOK_ACTIONS = {"issued": "cấp mới", "reissued": "cấp lại"}
+CARD_ISSUES = {"issued": "cấp mới", "reissued": "cấp lại"}
+
+
+def extra_documents_of(notice) -> list[str]:
+    """The book and card notices an accepted result issues with it (none for others)."""
+    if notice.kind != "accepted":
+        return []
+    people = notice.data.get("people") or []
+    extra = []
+    if any(p.get("book") in BOOK_ACTIONS for p in people):
+        extra.append("book_issued")
+    if any((p.get("card") or {}).get("action") in CARD_ISSUES for p in people):
+        extra.append("card_issued")
+    return extra
+
+
+def _issued_rows(notice, document: str) -> tuple[tuple[str, ...], list[list[str]]]:
+    rows = []
+    for p in notice.data.get("people") or []:
+        card = p.get("card") or {}
+        if document == "book_issued" and p.get("book") in BOOK_ACTIONS:
+            rows.append(
+                [
+                    str(p.get("stt", "")),
+                    p.get("name", ""),
+                    p.get("number", ""),
+                    BOOK_ACTIONS[p["book"]],
+                ]
+            )
+        if document == "card_issued" and card.get("action") in CARD_ISSUES:
+            valid = f"{card.get('valid_from', '')} – {card.get('valid_to', '')}".strip(" –")
+            rows.append(
+                [
+                    str(p.get("stt", "")),
+                    p.get("name", ""),
+                    p.get("number", ""),
+                    f"{card.get('number', '')} ({CARD_ISSUES[card['action']]})",
+                    valid,
+                    card.get("hospital", ""),
+                ]
+            )
+    return (BOOK_HEADERS if document == "book_issued" else CARD_HEADERS), rows
+
+
+def notice_summary(notice, document: str = "notice") -> list[tuple[str, str]]:
+    """What the public verification page shows of a notice: the document and the unit, the
+    dossier it is about and its outcome; no worker's name, number or card, no officer, no
+    free-text remark (docs/verification.md)."""
+    dossier = notice.dossier
+    procedure = procedure_get(dossier.procedure_code)
+    lines = [
+        ("Số văn bản", _document_number(notice, document)),
+        ("Mã giao dịch", dossier.transaction_code),
+        (
+            "Thủ tục",
+            f"{dossier.procedure_code} — {procedure.name_vi if procedure else ''}".strip(" —"),
+        ),
+    ]
+    if dossier.period:
+        lines.append(("Kỳ kê khai", dossier.period))
+    lines.append(
+        ("Thời điểm tiếp nhận", timezone.localtime(dossier.received_at).strftime("%d/%m/%Y %H:%M"))
+    )
+    if document == "notice":
+        if notice.kind == "receipt":
+            lines.append(("Số tệp", str(notice.data.get("files", ""))))
+            workers = notice.data.get("workers", dossier.worker_count)
+            if workers:
+                lines.append(("Số lao động", str(workers)))
+        if notice.kind in RESULTS:
+            lines.append(("Kết quả", RESULTS[notice.kind][0]))
+            for code in notice.data.get("reasons", []):
+                reason = REASONS.get(code)
+                lines.append(("Lý do", f"{code} — {reason.vi if reason else ''}".strip(" —")))
+        if notice.kind == "paper_receipt":
+            lines.append(("Mẫu", notice.form_number))
+    else:
+        _, rows = _issued_rows(notice, document)
+        label = "Số sổ BHXH được cấp" if document == "book_issued" else "Số thẻ BHYT được cấp"
+        lines.append((label, str(len(rows))))
+    return lines
+
+
+def _document_number(notice, document: str) -> str:
+    if document == "notice":
+        return notice.number
+    return f"{EXTRA_DOCUMENTS[document][0]}-{notice.number}"
+
+
+def _document_title(notice, document: str) -> str:
+    if document == "notice":
+        return notice_lines(notice)[0]
+    return EXTRA_DOCUMENTS[document][1][0]
+
+
+def notice_xml(notice, code: str, document: str = "notice"):
+    """The notice as the agency's XML document (ThongBaoBHXH), unsigned: what it is, who
+    issued it to which unit, every line of the printed notice and its table. The signature
+    is added to its root (enveloped) by :func:`~.agency_documents.xml_sign`."""
+    from lxml import etree
+
+    dossier = notice.dossier
+    office = dossier.office or dossier.employer.managing_office
+    root = etree.Element("ThongBaoBHXH", PhienBan="1.0")
+    info = etree.SubElement(root, "ThongTinVanBan")
+    kind = notice.kind if document == "notice" else document
+    for tag, value in (
+        ("LoaiVanBan", kind),
+        ("TieuDe", _document_title(notice, document)),
+        ("SoVanBan", _document_number(notice, document)),
+        ("MaXacThuc", code),
+        ("NgayBanHanh", timezone.localtime(notice.issued_at).isoformat(timespec="seconds")),
+    ):
+        etree.SubElement(info, tag).text = value
+    etree.SubElement(info, "CoQuanBanHanh", Ma=office.code).text = office.name
+    unit = etree.SubElement(root, "DonVi")
+    for tag, value in (
+        ("MaDonVi", dossier.employer.unit_code),
+        ("TenDonVi", dossier.employer.name),
+        ("MaSoThue", dossier.employer.tax_code),
+    ):
+        etree.SubElement(unit, tag).text = value
+    body = etree.SubElement(root, "NoiDung")
+    if document == "notice":
+        _, lines = notice_lines(notice)
+        headers, rows = notice_people(notice)
+    else:
+        lines = notice_summary(notice, document)
+        headers, rows = _issued_rows(notice, document)
+    for label, value in lines:
+        etree.SubElement(body, "Muc", Nhan=str(label)).text = str(value)
+    if rows:
+        table = etree.SubElement(root, "DanhSach")
+        for row in rows:
+            line = etree.SubElement(table, "Dong")
+            for header, cell in zip(headers, row, strict=False):
+                etree.SubElement(line, "O", Cot=str(header)).text = str(cell)
+    return root
+
+
+def verification_block(url: str, code: str):
+    """The QR code and the line telling the reader where to check the document."""
+    from declarations.dossiers.agency_documents import qr_flowable
+
+    width = A4[0] - 2 * MARGIN
+    box = Table(
+        [[qr_flowable(url, code), pdf.text(VERIFY_NOTE[0].format(url=url), 9)]],
+        colWidths=[36 * mm, width - 36 * mm],
+    )
+    box.setStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+    return box
+
+
+def issued_list_pdf(notice, document: str, verification: tuple[str, str]) -> bytes:
+    """The notice of books or cards an accepted result issued: the unit, the dossier and
+    the people's rows, with the QR code."""
+    title = _document_title(notice, document)
+    width = A4[0] - 2 * MARGIN
+    headers, rows = _issued_rows(notice, document)
+    widths = (
+        (0.08, 0.4, 0.22, 0.3)
+        if document == "book_issued"
+        else (0.06, 0.22, 0.14, 0.22, 0.18, 0.18)
+    )
+    story = [
+        Table(
+            [[pdf.text("BẢO HIỂM XÃ HỘI VIỆT NAM", 10), pdf.text(REPUBLIC, 10, center=True)]],
+            colWidths=[width / 2, width / 2],
+        ),
+        Spacer(1, 10 * mm),
+        pdf.text(title, 14, center=True),
+        Spacer(1, 8 * mm),
+        pdf.fields(
+            [
+                (
+                    LABELS["unit"][0],
+                    f"{notice.dossier.employer.name} ({notice.dossier.employer.unit_code})",
+                ),
+                *notice_summary(notice, document),
+            ],
+            widths=[50 * mm, width - 50 * mm],
+            size=10.5,
+        ),
+        Spacer(1, 4 * mm),
+        pdf.table(list(headers), rows, widths=[w * width for w in widths], size=8),
+        Spacer(1, 6 * mm),
+        verification_block(*verification),
+    ]
+    number = _document_number(notice, document)
+    return pdf.render(story, title=f"{title} {number}", margin=MARGIN, footer=number)
+
+
+def notice_document_issue(notice, document: str = "notice"):
+    """The notice's signed document (or the books / cards one of an accepted result),
+    issued once: a second call finds it."""
+    from declarations.dossiers.agency_documents import document_issue
+
+    dossier = notice.dossier
+    if document == "notice":
+
+        def build_pdf(url, code):
+            return notice_pdf(notice, verification=(url, code))
+
+    else:
+
+        def build_pdf(url, code):
+            return issued_list_pdf(notice, document, (url, code))
+
+    return document_issue(
+        kind=notice.kind if document == "notice" else document,
+        office=dossier.office or dossier.employer.managing_office,
+        employer=dossier.employer,
+        number=_document_number(notice, document),
+        title=_document_title(notice, document),
+        summary=notice_summary(notice, document),
+        xml_build=lambda code: notice_xml(notice, code, document),
+        pdf_build=build_pdf,
+        notice=notice,
+    )
+
+
+def notice_document(notice):
+    """The notice's own issued document, or None while it is not issued yet."""
+    from declarations.dossiers.models import IssuedDocument
+
+    return IssuedDocument.objects.filter(notice=notice, kind=notice.kind).first()

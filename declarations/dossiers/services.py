@@ -18,6 +18,10 @@ from core.db import Children, rows_insert_linked
 from core.outbox.services import outbox_enqueue, outbox_enqueued, outbox_message_build
 from core.refusals import Refused
 from declarations.dossiers import events
+from declarations.dossiers.agency_documents import (
+    notice_document_message,
+    notice_documents_enqueue,
+)
 from declarations.dossiers.models import (
     Channel,
     Dossier,
@@ -42,6 +46,7 @@ def notice_create(*, dossier, kind, form_number: str = "", data: dict | None = N
     """A notice numbered after its dossier's unique transaction code."""
     notice = _notice_build(dossier=dossier, kind=kind, form_number=form_number, data=data)
     notice.save(force_insert=True)
+    notice_documents_enqueue(notice)  # its signed document, issued after commit
     return notice
 
 
@@ -159,6 +164,9 @@ def dossier_receive(
         data=_receipt_data(files=files, summary=summary, warnings=warnings),
     )
     rows = [Children(stored, link="dossier"), Children([receipt], link="dossier")]
+    # The receipt's signed document (agency_documents), issued after commit: its outbox row
+    # goes with the e-mail's, in the same statement.
+    messages = [] if sandbox else [notice_document_message(number=receipt.number)]
     message = None
     if employer.contact_email and not sandbox:
         subject = f"Thông báo tiếp nhận hồ sơ {dossier.transaction_code}"
@@ -179,7 +187,8 @@ def dossier_receive(
                 "context": _receipt_email_context(dossier, procedure, receipt),
             },
         )
-        rows.append(Children([message]))  # its key names the new transaction code
+        messages.insert(0, message)  # its key names the new transaction code
+    rows.append(Children(messages))
     facts = {
         "transaction_code": dossier.transaction_code,
         "procedure": procedure.code,
@@ -202,8 +211,8 @@ def dossier_receive(
     # on after a failure here.
     with contextlib.nullcontext() if alone else transaction.atomic(savepoint=False):
         rows_insert_linked(dossier, *rows)
-        if message is not None:
-            outbox_enqueued(message)
+        for queued in messages:
+            outbox_enqueued(queued)
         if large:
             # Server-side binding (settings) sends the bytes as they are, not as hex text.
             Dossier.objects.filter(pk=dossier.pk).update(envelope=data)

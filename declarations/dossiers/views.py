@@ -19,7 +19,7 @@ from core.refusals import Refused
 from declarations.dossiers.content import dossier_content, file_media
 from declarations.dossiers.forms import IncidentForm, PaperDossierForm
 from declarations.dossiers.models import Dossier, DossierStatus, Incident
-from declarations.dossiers.notices import notice_lines, notice_pdf, notice_people
+from declarations.dossiers.notices import notice_document, notice_lines, notice_pdf, notice_people
 from declarations.dossiers.sections import sections_for
 from declarations.dossiers.selectors import dossier_get, dossier_history, notice_get
 from declarations.dossiers.services import (
@@ -191,6 +191,8 @@ def notice_view(request, pk: int):
             "people_headers": people_headers,
             "people": people,
             "translated": language.startswith("en"),
+            # The agency's signed document with its verification code, once issued.
+            "document": notice_document(notice),
         },
     )
 
@@ -200,6 +202,21 @@ def notice_download(request, pk: int):
     notice = notice_get(user=request.user, pk=pk)
     if notice is None:
         raise Http404
-    response = HttpResponse(notice_pdf(notice), content_type="application/pdf")
+    # The PDF as the agency issued it (signed, with its QR code) once it exists.
+    document = notice_document(notice)
+    body = bytes(document.pdf) if document is not None else notice_pdf(notice)
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{notice.number}.pdf"'
+    return response
+
+
+@login_required
+def notice_xml_download(request, pk: int):
+    """The notice's XML document as the agency issued and signed it (XAdES)."""
+    notice = notice_get(user=request.user, pk=pk)
+    document = notice_document(notice) if notice is not None else None
+    if document is None:
+        raise Http404
+    response = HttpResponse(bytes(document.xml), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{notice.number}.xml"'
     return response

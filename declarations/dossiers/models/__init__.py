@@ -18,3 +18,4 @@ from .dossiers import (  # noqa: F401
     NoticeKind,
 )
 from .incidents import Incident, PaperCutoff  # noqa: F401
+from .issued import AgencyCertificate, DocumentKind, DocumentLookup, IssuedDocument  # noqa: F401
