@@ -11,7 +11,8 @@ from declarations.dossiers.models.dossiers import Dossier, Notice
 class DossierPause(models.Model):
     """The clock stopped while a supplement (bổ sung) is awaited: requested → arrived."""
 
-    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="pauses")
+    # No database constraint: dossiers are partitioned by month (core.partitions checks).
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="pauses", db_constraint=False)
     requested_at = models.DateTimeField(_("supplement requested"))
     resumed_at = models.DateTimeField(_("supplement arrived"), null=True, blank=True)
 
@@ -26,7 +27,9 @@ class DossierPause(models.Model):
 class PostDispatch(models.Model):
     """An accepted result to send by post, on the day's dispatch list until marked sent."""
 
-    dossier = models.OneToOneField(Dossier, models.CASCADE, related_name="post_dispatch")
+    dossier = models.OneToOneField(
+        Dossier, models.CASCADE, related_name="post_dispatch", db_constraint=False
+    )
     notice = models.ForeignKey(Notice, models.PROTECT, related_name="+")
     office = models.ForeignKey("accounts.Office", models.PROTECT, related_name="+")
     listed_on = models.DateField(_("listed on"), db_index=True)

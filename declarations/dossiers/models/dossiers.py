@@ -134,6 +134,7 @@ class Dossier(models.Model):
         related_name="supplements",
         verbose_name=_("supplement of"),
         db_index=False,
+        db_constraint=False,  # dossiers are partitioned by month (docs/scaling.md)
     )
     content_sha256 = models.CharField(max_length=64)  # duplicates: dossier_content_once
     envelope = models.BinaryField(_("envelope as received"), blank=True)
@@ -226,7 +227,8 @@ class Dossier(models.Model):
             models.Index(
                 fields=["office", "decided_at"],
                 name="dossier_decided_idx",
-                include=["on_time"],
+                # The dashboard's weekly table groups by state: read from the index alone.
+                include=["on_time", "status"],
                 condition=models.Q(sandbox=False, decided_at__isnull=False),
             ),
             models.Index(
@@ -272,7 +274,8 @@ class DossierFile(models.Model):
     were kept decoded beside the envelope: a second copy written with every dossier, and
     read by nothing but :meth:`data`)."""
 
-    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="files")
+    # No database constraint: dossiers are partitioned by month (core.partitions checks).
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="files", db_constraint=False)
     position = models.PositiveSmallIntegerField(default=0)
     form_code = models.CharField(max_length=20)
     name = models.CharField(max_length=255)
@@ -310,7 +313,10 @@ class NoticeKind(models.TextChoices):
 class Notice(models.Model):
     """A notice the portal issued about a dossier; viewable and printable as PDF."""
 
-    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="notices")
+    # No database constraint: dossiers are partitioned by month (core.partitions checks).
+    dossier = models.ForeignKey(
+        Dossier, models.CASCADE, related_name="notices", db_constraint=False
+    )
     kind = models.CharField(max_length=16, choices=NoticeKind.choices)
     number = models.CharField(_("number"), max_length=40)  # unique: Meta
     form_number = models.CharField(_("form"), max_length=10, blank=True)
