@@ -94,17 +94,35 @@ def request_authenticate(request) -> Credential:
     )
     if not hmac.compare_digest(expected, signature):
         raise AuthFailure("central.auth.bad_signature", "signature does not match")
+    if not _nonce_claim(key_id, nonce, now):
+        raise AuthFailure("central.auth.replay", "nonce already used")
+    return credential
+
+
+# One statement, one round trip: its own transaction, which commits without waiting for
+# the WAL flush (``set_config(…, true)`` lasts to the end of the statement's transaction).
+# The nonce need not survive a database crash: only requests within the skew window could
+# be replayed then.
+_NONCE_CLAIM = """
+INSERT INTO central_centralnonce (key_id, nonce, seen_at)
+SELECT %s, %s, %s FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting
+ON CONFLICT (key_id, nonce) DO NOTHING
+RETURNING 1
+"""
+
+
+def _nonce_claim(key_id: str, nonce: str, now) -> bool:
+    """Record a nonce; False when it was already used with this key (a replay)."""
+    if connections[DB].vendor == "postgresql":
+        with connections[DB].cursor() as cur:
+            cur.execute(_NONCE_CLAIM, [key_id, nonce, now])
+            return cur.fetchone() is not None
     try:
         with transaction.atomic(using=DB):
-            # The nonce need not survive a database crash (only requests within the skew
-            # window could be replayed then): do not wait for the WAL flush.
-            if connections[DB].vendor == "postgresql":
-                with connections[DB].cursor() as cur:
-                    cur.execute("SET LOCAL synchronous_commit TO OFF")
             CentralNonce.objects.using(DB).create(key_id=key_id, nonce=nonce, seen_at=now)
     except IntegrityError:
-        raise AuthFailure("central.auth.replay", "nonce already used") from None
-    return credential
+        return False
+    return True
 
 
 def nonces_prune() -> int:

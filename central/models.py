@@ -42,7 +42,13 @@ class CentralClosure(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["book_number"], name="central_book_idx"),
+            # In the lookup's order: one index scan answers "this book, newest first",
+            # whatever the planner's statistics say (a stale plan walked
+            # central_confirmed_idx backwards through the whole table).
+            models.Index(
+                fields=["book_number", "-confirmed_on", "reference", "-version"],
+                name="central_book_idx",
+            ),
             models.Index(fields=["si_number"], name="central_si_idx"),
             models.Index(fields=["unit_code", "confirmed_on"], name="central_unit_idx"),
             models.Index(fields=["confirmed_on"], name="central_confirmed_idx"),

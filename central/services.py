@@ -174,11 +174,15 @@ def closures_upsert(*, records: list, key_id: str) -> list[dict]:
     if not rows:
         return results
     offices = sorted({c["office_code"] for c in rows.values()})
+    postgresql = connections[DB].vendor == "postgresql"
     with transaction.atomic(using=DB):
-        if connections[DB].vendor == "postgresql":
+        if postgresql:
             created, stored = pg.rows_upsert(rows, key_id=key_id, now=now, offices=offices)
         else:
             created, stored = _rows_upsert_portable(rows, key_id=key_id, now=now, offices=offices)
+    if postgresql and created:
+        # A backfill's lookups are planned on fresh statistics, not the table's old size.
+        pg.statistics_refresh()
     for i, key, digest in keyed:
         result = results[i]
         if key in stored and stored[key][0] == digest:

@@ -226,6 +226,11 @@ def push_job_run(
     job.error = ""
     job.finished_at = timezone.now()
     job.save(update_fields=["total", "state", "error", "finished_at"])
+    if job.kind == JobKind.BACKFILL and connection.vendor == "postgresql" and job.processed:
+        # Every record the backfill touched changed its push state: the planner's
+        # statistics are refreshed now, not when autovacuum comes round to it.
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {connection.ops.quote_name(ClosureRecord._meta.db_table)}")
     with transaction.atomic():
         audit.record(
             job.created_by,

@@ -156,22 +156,35 @@ class OfficeDashboard:
 
 
 def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> OfficeDashboard:
-    """Counts by state, at-risk and overdue counts, weekly on-time rate: five queries, each
-    over the open dossiers or the window's decisions (partial indexes), so the page costs
-    the same with ten years of history as with one. Decided states count the window's
-    decisions, as the weekly table does."""
+    """Counts by state, at-risk and overdue counts, weekly on-time rate: four queries, each
+    over the open dossiers or the window's decisions, so the page costs the same with ten
+    years of history as with one. Decided states count the window's decisions, as the
+    weekly table does. Both grouped reads name only columns of a partial index (the open
+    dossiers' ``dossier_queue_idx``, the decisions' ``dossier_decided_idx``): index-only
+    scans, no dossier row read."""
     today = today or timezone.localdate()
     calendar = WorkingCalendar.load()
     base = staff_dossiers(user=user)
-    open_qs = base.filter(status__in=OPEN_STATUSES).order_by()
-    counts = dict(open_qs.values_list("status").annotate(n=Count("*")))
-    risk = open_qs.aggregate(
-        overdue=Count("deadline", filter=Q(deadline__lt=today)),
-        at_risk=Count(
-            "pk", filter=Q(deadline__gte=today, deadline__lte=at_risk_before(today, calendar))
-        ),
-        paused=Count("status", filter=Q(deadline__isnull=True)),
-    )
+    counts: dict[str, int] = {}
+    risk = {"overdue": 0, "at_risk": 0, "paused": 0}
+    # One pass over the open dossiers: per state, with the deadline's counts beside.
+    for row in (
+        base.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values("status")
+        .annotate(
+            n=Count("status"),
+            overdue=Count("deadline", filter=Q(deadline__lt=today)),
+            at_risk=Count(
+                "deadline",
+                filter=Q(deadline__gte=today, deadline__lte=at_risk_before(today, calendar)),
+            ),
+            paused=Count("status", filter=Q(deadline__isnull=True)),
+        )
+    ):
+        counts[row["status"]] = row["n"]
+        for key in risk:
+            risk[key] += row[key]
     start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     decided: dict[date, dict] = {}
     for row in (

@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.logconfig import json_logging
+from portal.middleware import browser_only
 from portal.settings.broker import broker_settings
 from portal.settings.pooling import POOLERS, transaction_pooling
 
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
     "csp",
     "portal",
     "core.outbox",
+    "core.partitions",
     "accounts",
     "declarations",
     "declarations.employers",
@@ -136,6 +138,21 @@ MIDDLEWARE = [
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
+# The machine-to-machine APIs (bearer tokens, signed requests: no browser) skip the
+# browser's middleware; everything else runs it as listed (portal/middleware.py).
+STATELESS_PATH_PREFIXES = ("/api/ivan/v1/", "/central/api/")
+MIDDLEWARE = browser_only(
+    MIDDLEWARE,
+    skip=[
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "accounts.middleware.SessionRenewalMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "accounts.middleware.SecondFactorMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django_structlog.middlewares.RequestMiddleware",
+    ],
+)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -398,6 +415,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("AUDIT_SEAL_SECONDS", default=5.0),
     },
     # The people registry's references kept without database constraints, checked instead.
+    # On the 1st at 02:00: last month's C12-TS statements stored and issued (idempotent).
+    "statements-finalise-last-month": {
+        "task": "declarations.statements.tasks.statements_finalise_last_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
     "people-registry-integrity": {
         "task": "declarations.people.tasks.registry_integrity_check",
         "schedule": crontab(hour=3, minute=10),
@@ -418,6 +440,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(_env_int("TRUST_CRL_REFRESH_SECONDS", 3600, minimum=60)),
     },
     "central-nonce-prune": {"task": "central.tasks.central_nonces_prune", "schedule": 3600.0},
+    # Monthly partitions (PostgreSQL): next months created ahead, links into them checked.
+    "partitions-ensure": {
+        "task": "core.partitions.tasks.partitions_ensure",
+        "schedule": crontab(hour=1, minute=20),
+    },
+    "partitions-check": {
+        "task": "core.partitions.tasks.partitions_check",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 # --- outbox ---------------------------------------------------------------------------------
@@ -762,3 +793,9 @@ if AGENCY_SIGNING_PKCS11_MODULE and not (AGENCY_SIGNING_TOKEN_LABEL and AGENCY_S
         "AGENCY_SIGNING_PKCS11_MODULE is set: AGENCY_SIGNING_TOKEN_LABEL and "
         "AGENCY_SIGNING_PIN are required too"
     )
+
+# --- the public verification page of the agency's documents (/xac-thuc/) -------------------
+# Look-ups (a code, or a dropped file) per client address per minute, and the largest file
+# it reads.
+VERIFY_LOOKUPS_PER_MINUTE = _env_int("VERIFY_LOOKUPS_PER_MINUTE", 30, minimum=1)
+VERIFY_FILE_MAX_MB = _env_int("VERIFY_FILE_MAX_MB", 10, minimum=1)
