@@ -12,6 +12,12 @@ from django.db import migrations
 from core.partitions.schema import DROP, PER_PARTITION, table_partition_operation
 from core.partitions.tables import AUDIT
 
+UNDO = """
+DROP TABLE IF EXISTS accounts_auditentry_hash;
+DROP FUNCTION IF EXISTS accounts_auditentry_guard() CASCADE;
+DROP FUNCTION IF EXISTS accounts_auditentry_guard_truncate() CASCADE;
+"""
+
 GUARD = """
 CREATE TABLE accounts_auditentry_hash (
     hash varchar(64) NOT NULL,
@@ -59,5 +65,7 @@ class Migration(migrations.Migration):
             AUDIT,
             uniques={("seq",): PER_PARTITION, ("hash",): DROP},  # hash: the guard table
             sql_after=GUARD,
+            model=("accounts", "AuditEntry"),
+            sql_undo=UNDO,
         ),
     ]

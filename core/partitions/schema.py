@@ -171,11 +171,48 @@ def bounds_sql(month: date) -> str:
     return f"FOR VALUES FROM ('{_bound(month)}') TO ('{_bound(month_add(month, 1))}')"
 
 
+def table_unpartition(schema_editor, model, spec: Partitioned) -> None:
+    """Back to one plain table, as the model's historical state makes it (its primary key,
+    uniques, indexes and outgoing foreign keys from that state), rows and ids kept. For
+    migrating back (a test that replays older migrations); the guards are dropped first."""
+    connection = schema_editor.connection
+    table, q = spec.table, connection.ops.quote_name
+    rows = f"{table}__rows"
+    with connection.cursor() as cursor:
+        if not is_partitioned(cursor, table):
+            return
+        cursor.execute(f"CREATE TABLE {q(rows)} AS SELECT * FROM {q(table)}")  # noqa: S608
+        cursor.execute(f"DROP TABLE {q(table)} CASCADE")  # its partitions and its sequence
+    schema_editor.create_model(model)
+    columns = ", ".join(q(field.column) for field in model._meta.local_concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(table)} ({columns}) SELECT {columns} FROM {q(rows)}"  # noqa: S608
+        )
+        cursor.execute(f"DROP TABLE {q(rows)}")
+        last = f"SELECT coalesce(max(id), 0) + 1 FROM {q(table)}"  # noqa: S608  (the spec's name)
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({last}), false)", [table])
+
+
 def table_partition_operation(
-    spec: Partitioned, *, uniques: dict[tuple[str, ...], str], sql_after: str = ""
+    spec: Partitioned,
+    *,
+    uniques: dict[tuple[str, ...], str],
+    sql_after: str = "",
+    model: tuple[str, str] | None = None,
+    sql_undo: str = "",
 ) -> migrations.RunPython:
     """A migration step converting ``spec.table`` on PostgreSQL (then ``sql_after``, the
-    guards it needs); nothing elsewhere. Not reversible: going back is a dump and restore."""
+    guards it needs); nothing elsewhere. Going back (``model``: its app label and name;
+    ``sql_undo`` drops the guards) makes the plain table of the model's state again."""
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql" or model is None:
+            return
+        if sql_undo:
+            with schema_editor.connection.cursor() as cursor:
+                cursor.execute(sql_undo)
+        table_unpartition(schema_editor, apps.get_model(*model), spec)
 
     def forwards(apps, schema_editor):
         connection = schema_editor.connection
@@ -190,4 +227,4 @@ def table_partition_operation(
             with connection.cursor() as cursor:
                 cursor.execute(sql_after)
 
-    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)
+    return migrations.RunPython(forwards, backwards, elidable=False)

@@ -30,8 +30,7 @@ from django.urls import reverse
 from lxml import etree
 
 from core import agency_signing
-from core.outbox.handlers import PermanentFailure, handler
-from core.outbox.services import outbox_enqueue, outbox_message_build
+from core.outbox.services import outbox_message_build
 from core.refusals import Refused
 from declarations.dossiers.models import AgencyCertificate, IssuedDocument
 
@@ -229,47 +228,3 @@ def notice_document_message(*, number: str, document: str = "notice"):
         key=f"document-{document}-{number}",
         payload={"notice": number, "document": document},
     )
-
-
-def notice_documents_enqueue(notice) -> None:
-    """Outbox rows (in the caller's transaction) for the notice's own document and, for an
-    accepted result that issued books or cards, the notices of those (thông báo cấp sổ,
-    cấp thẻ). Sandbox dossiers get none: they are not the agency's acts."""
-    if notice.dossier.sandbox:
-        return
-    from declarations.dossiers.notices import extra_documents_of
-
-    for document in ("notice", *extra_documents_of(notice)):
-        outbox_enqueue(
-            kind=OUTBOX_KIND,
-            key=f"document-{document}-{notice.number}",
-            payload={"notice": notice.number, "document": document},
-        )
-
-
-def on_notice_issued(event, *, dossier, notice=None, data=None) -> None:
-    """Dossier events' subscriber: a result notice (or a released held one) gets its
-    document through the outbox, written in the notice's own transaction."""
-    if notice is not None and event in ("notice.issued",):
-        notice_documents_enqueue(notice)
-
-
-def notice_events_concern(event, dossier) -> bool:
-    return event == "notice.issued" and not dossier.sandbox
-
-
-@handler(OUTBOX_KIND)
-def document_from_outbox(message) -> None:
-    """Issue the document a notice's outbox row asks for; nothing when it exists already."""
-    from declarations.dossiers.models import Notice
-    from declarations.dossiers.notices import notice_document_issue
-
-    payload = message.payload
-    notice = (
-        Notice.objects.select_related("dossier__employer", "dossier__office")
-        .filter(number=payload.get("notice", ""))
-        .first()
-    )
-    if notice is None:
-        raise PermanentFailure(f"no notice {payload.get('notice')!r}")
-    notice_document_issue(notice, document=payload.get("document", "notice"))

@@ -24,11 +24,9 @@ class DossiersConfig(AppConfig):
 
         # The agency's signed documents: the outbox handler that issues them, the result
         # notices' subscription, the verification page's refusal codes and log filter.
-        from declarations.dossiers import agency_documents, events, verification  # noqa: F401
+        from declarations.dossiers import agency_documents, events, notices, verification  # noqa: F401
 
-        events.subscribe(
-            agency_documents.on_notice_issued, concerns=agency_documents.notice_events_concern
-        )
+        events.subscribe(notices.on_notice_issued, concerns=notices.notice_events_concern)
 
         # reasons registers the review decisions' refusal codes.
         from declarations.dossiers.reasons import REASONS

@@ -8,7 +8,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
 from core import pdf
+from core.outbox.handlers import PermanentFailure, handler
+from core.outbox.services import outbox_enqueue
 from core.refusals import Problem
+from declarations.dossiers.agency_documents import OUTBOX_KIND
 from declarations.dossiers.reasons import REASONS
 from declarations.employers.procedures import procedure_get
 from declarations.employers.unit_data import BY_ATTR
@@ -545,3 +548,45 @@ def notice_document(notice):
     from declarations.dossiers.models import IssuedDocument
 
     return IssuedDocument.objects.filter(notice=notice, kind=notice.kind).first()
+
+
+# --- notices' documents through the outbox ------------------------------------------------------
+def notice_documents_enqueue(notice) -> None:
+    """Outbox rows (in the caller's transaction) for the notice's own document and, for an
+    accepted result that issued books or cards, the notices of those (thông báo cấp sổ,
+    cấp thẻ). Sandbox dossiers get none: they are not the agency's acts."""
+    if notice.dossier.sandbox:
+        return
+    for document in ("notice", *extra_documents_of(notice)):
+        outbox_enqueue(
+            kind=OUTBOX_KIND,
+            key=f"document-{document}-{notice.number}",
+            payload={"notice": notice.number, "document": document},
+        )
+
+
+def on_notice_issued(event, *, dossier, notice=None, data=None) -> None:
+    """Dossier events' subscriber: a result notice (or a released held one) gets its
+    document through the outbox, written in the notice's own transaction."""
+    if notice is not None and event in ("notice.issued",):
+        notice_documents_enqueue(notice)
+
+
+def notice_events_concern(event, dossier) -> bool:
+    return event == "notice.issued" and not dossier.sandbox
+
+
+@handler(OUTBOX_KIND)
+def document_from_outbox(message) -> None:
+    """Issue the document a notice's outbox row asks for; nothing when it exists already."""
+    from declarations.dossiers.models import Notice
+
+    payload = message.payload
+    notice = (
+        Notice.objects.select_related("dossier__employer", "dossier__office")
+        .filter(number=payload.get("notice", ""))
+        .first()
+    )
+    if notice is None:
+        raise PermanentFailure(f"no notice {payload.get('notice')!r}")
+    notice_document_issue(notice, document=payload.get("document", "notice"))

@@ -18,10 +18,7 @@ from core.db import Children, rows_insert_linked
 from core.outbox.services import outbox_enqueue, outbox_enqueued, outbox_message_build
 from core.refusals import Refused
 from declarations.dossiers import events
-from declarations.dossiers.agency_documents import (
-    notice_document_message,
-    notice_documents_enqueue,
-)
+from declarations.dossiers.agency_documents import notice_document_message
 from declarations.dossiers.models import (
     Channel,
     Dossier,
@@ -32,6 +29,7 @@ from declarations.dossiers.models import (
     NoticeKind,
     PaperCutoff,
 )
+from declarations.dossiers.notices import notice_documents_enqueue
 
 
 # --- receiving -------------------------------------------------------------------------------

@@ -260,6 +260,12 @@ PROBLEM_EXAMPLES = {
         "Dữ liệu gửi lên không hợp lệ.",
     ),
     429: _problem_example("IVAN_THROTTLED", 429, "Gửi quá nhiều yêu cầu; vui lòng thử lại sau."),
+    503: _problem_example(
+        "IVAN_UNAVAILABLE",
+        503,
+        "Hệ thống tạm thời gián đoạn (cơ sở dữ liệu đang chuyển đổi); gửi lại đúng yêu cầu này "
+        "với cùng Idempotency-Key sau số giây trong Retry-After.",
+    ),
 }
 PROBLEM_DESCRIPTIONS = {
     400: bilingual("Yêu cầu không hợp lệ.", "Invalid request."),
@@ -280,6 +286,12 @@ PROBLEM_DESCRIPTIONS = {
     429: bilingual(
         "Quá nhiều yêu cầu; thử lại sau số giây trong Retry-After.",
         "Too many requests; retry after the Retry-After seconds.",
+    ),
+    503: bilingual(
+        "Tạm thời gián đoạn (chuyển đổi cơ sở dữ liệu); không có gì được ghi nhận, gửi lại sau "
+        "số giây trong Retry-After với cùng Idempotency-Key.",
+        "Briefly unavailable (the database is switching over); nothing was recorded: send "
+        "again after the Retry-After seconds with the same Idempotency-Key.",
     ),
 }
 
@@ -305,11 +317,11 @@ CONTRACT_INACTIVE_EXAMPLE = OpenApiExample(
 
 def problems(*statuses: int, examples: dict[int, list[OpenApiExample]] | None = None) -> dict:
     """OpenAPI responses for refusals, each with its examples: every call may answer 401, 403
-    and 429. ``examples`` adds the operation's own (a refused dossier, another provider's
+    429 and 503 (a failover). ``examples`` adds the operation's own (a refused dossier, another provider's
     unit); a 422's own examples replace the generic one."""
     examples = examples or {}
     out = {}
-    for status in (401, 403, 429, *statuses):
+    for status in (401, 403, 429, 503, *statuses):
         extra = examples.get(status, [])
         generic = OpenApiExample(PROBLEM_EXAMPLES[status]["code"], value=PROBLEM_EXAMPLES[status])
         found = extra if (status == 422 and extra) else [generic, *extra]

@@ -22,6 +22,8 @@ from django.db import connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations import RunPython, SeparateDatabaseAndState
 
+from core.partitions.tables import PARTITIONED
+
 NEW_APPS = ("employers", "dossiers", "intake", "review", "adoption", "difficulties")
 PRE_SPLIT = [
     ("declarations", "0015_certificate_authorities"),
@@ -262,7 +264,11 @@ def test_split_keeps_every_row_table_and_permission_of_the_moved_models():
             assert {c: after[pk][c] for c in values} == values, (new, pk)
         # The same django_content_type row, now under the new label.
         assert ContentType.objects.get_for_model(new).pk == content_types[old], new
-    assert _table_ids(list(before)) == tables_before
+    # The split moved no table; a later migration rebuilds the partitioned ones on purpose
+    # (core.partitions: a new, partitioned table under the same name), checked by rows above.
+    rebuilt = {spec.table for spec in PARTITIONED} if connection.vendor == "postgresql" else set()
+    kept = [t for t in before if t not in rebuilt]
+    assert _table_ids(kept) == {t: i for t, i in tables_before.items() if t not in rebuilt}
 
     permission = Permission.objects.get(
         content_type__app_label="adoption", codename="view_adoption"

@@ -20,6 +20,12 @@ from django.db import migrations, models
 from core.partitions.schema import LOOKUP, table_partition_operation
 from core.partitions.tables import DOSSIERS
 
+UNDO = """
+DROP TABLE IF EXISTS declarations_dossier_code, declarations_dossier_content_once;
+DROP FUNCTION IF EXISTS declarations_dossier_guard() CASCADE;
+DROP FUNCTION IF EXISTS declarations_dossier_guard_truncate() CASCADE;
+"""
+
 GUARDS = """
 CREATE TABLE declarations_dossier_code (
     transaction_code varchar(32) NOT NULL,
@@ -127,5 +133,7 @@ class Migration(migrations.Migration):
                 ("transaction_code",): LOOKUP,
             },
             sql_after=GUARDS,
+            model=("dossiers", "Dossier"),
+            sql_undo=UNDO,
         ),
     ]

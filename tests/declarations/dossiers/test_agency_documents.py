@@ -19,10 +19,10 @@ from declarations.dossiers.agency_documents import (
     OUTBOX_KIND,
     code_display,
     code_normalize,
-    document_from_outbox,
     verification_url,
 )
 from declarations.dossiers.models import DossierStatus, IssuedDocument
+from declarations.dossiers.notices import document_from_outbox
 from declarations.intake.pipeline import intake_submit
 from tests.declarations.conftest import worker
 
