@@ -75,7 +75,11 @@ def backend_pids(exclude: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def start_server(workers: int, root: Path = ROOT) -> tuple[subprocess.Popen, int]:
+def start_server(
+    workers: int, root: Path = ROOT, *, env: dict | None = None, options: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a free port with the benchmark's environment (and ``env`` over it), once
+    it answers /healthz."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -89,9 +93,10 @@ def start_server(workers: int, root: Path = ROOT) -> tuple[subprocess.Popen, int
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *options,
         ],
         cwd=root,
-        env={**os.environ, **bench_environment()},
+        env={**os.environ, **bench_environment(), **(env or {})},
         start_new_session=True,
     )
     for _ in range(150):
@@ -105,8 +110,8 @@ def start_server(workers: int, root: Path = ROOT) -> tuple[subprocess.Popen, int
     raise SystemExit("gunicorn did not answer")
 
 
-def post(port: int, token: str, body: bytes) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def post(port: int, token: str, body: bytes, timeout: float = 30) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(
             "POST",

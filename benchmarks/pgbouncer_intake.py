@@ -23,7 +23,6 @@ over wall time), p50/p95 latency, and the ratio. Target: through PgBouncer ≥ 0
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import statistics
@@ -31,69 +30,26 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
-from benchmarks.intake import DB_NAME, PG, create_database, drop_database, free_port  # noqa: E402
-from benchmarks.ivan_load import bench_environment, dossiers_write, setup  # noqa: E402
+from benchmarks import ivan_cpu  # noqa: E402
+from benchmarks.intake import DB_NAME, PG, create_database, drop_database  # noqa: E402
+from benchmarks.ivan_cpu import start_server  # noqa: E402
+from benchmarks.ivan_load import dossiers_write, setup  # noqa: E402
 
 
 def gunicorn(workers: int, env: dict) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "portal.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--backlog",
-            "256",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **bench_environment(), **env},
-        start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
-            return server, port
-        except urllib.error.HTTPError:  # up, whatever /healthz thinks of its neighbours
-            return server, port
-        except Exception:  # noqa: BLE001
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer")
+    return start_server(workers, env=env, options=("--backlog", "256"))
 
 
 def post(port: int, token: str, body: bytes) -> tuple[int, float]:
+    """The status and the milliseconds of one submit."""
     started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(
-            "POST",
-            "/api/ivan/v1/dossiers",
-            body=body,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Idempotency-Key": uuid.uuid4().hex,
-                "Content-Type": "application/xml",
-            },
-        )
-        response = conn.getresponse()
-        response.read()
-        return response.status, (time.perf_counter() - started) * 1000
-    finally:
-        conn.close()
+    status = ivan_cpu.post(port, token, body, timeout=60)
+    return status, (time.perf_counter() - started) * 1000
 
 
 def load(port: int, items: list[tuple[str, bytes]], clients: int) -> dict:
