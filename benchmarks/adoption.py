@@ -48,6 +48,22 @@ def setup_django(db_name: str) -> None:
     setup_test_environment()  # the test client's host, in-memory e-mail
 
 
+def setup_django_existing(db_name: str) -> None:
+    """As :func:`setup_django`, on a database kept from an earlier run."""
+    host = os.environ.get("PG_HOST", "127.0.0.1")
+    port = os.environ.get("PG_PORT", "5432")
+    os.environ["DATABASE_URL"] = f"postgres://postgres@{host}:{port}/{db_name}"
+    os.environ.setdefault("CENTRAL_DATABASE_URL", f"postgres://postgres@{host}:{port}/{db_name}")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+
+
 def drop_database(db_name: str) -> None:
     from django.db import connections
 

@@ -18,6 +18,12 @@ history spread over the months before, all decided. Then ``ANALYZE`` and, per si
   reported apart.
 
     .venv/bin/python benchmarks/partitions.py [--sizes 100000 10000000] [--months 24]
+        [--database NAME]
+
+``--database NAME`` keeps the seeded database under that name, and a later run with the same
+name and a size it already holds measures without seeding again (a 10M seed takes a quarter
+of an hour: seed while the machine is busy, measure when it is quiet; seed each size in its
+own database, as the size's first run measures it).
 
 Target (issue 24): at 10 M dossiers over 24 monthly partitions both p95 ≤ 1.2 × at 100 k.
 """
@@ -196,45 +202,68 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 10_000_000])
     parser.add_argument("--months", type=int, default=24, help="history months, partitioned")
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--recent", type=int, help="the current month's dossiers (smallest size)")
+    parser.add_argument("--database", help="keep the seeded database under this name, reuse it")
     args = parser.parse_args()
-    db_name = f"bhxh_bench_partitions_{os.getpid()}"
-    bench.setup_django(db_name)
+    db_name = args.database or f"bhxh_bench_partitions_{os.getpid()}"
+    reused = bool(args.database) and database_exists(db_name)
+    if reused:
+        bench.setup_django_existing(db_name)
+    else:
+        bench.setup_django(db_name)
     try:
         from django.core.management import call_command
         from django.db import connection
         from django.test import Client
         from django.utils import timezone
 
+        from accounts.models import User
         from accounts.selectors import office_resolve
         from core.partitions import services
         from core.partitions.schema import month_add
         from declarations.employers.models import Employer
         from tests.factories import UserFactory, grant
 
-        call_command("migrate", verbosity=0)
-        call_command("loaddata", "offices", "roles", verbosity=0)
-        first = month_add(timezone.localdate().replace(day=1), -(args.months + 2))
-        services.partitions_ensure(today=first, months_ahead=args.months + 2 + 3)
-        dossier_parts = [p for p in services.partitions_list() if p.table == "declarations_dossier"]
-        print(f"{len(dossier_parts)} dossier partitions (months and DEFAULT)", flush=True)
+        if not reused:
+            call_command("migrate", verbosity=0)
+            call_command("loaddata", "offices", "roles", verbosity=0)
+            first = month_add(timezone.localdate().replace(day=1), -(args.months + 2))
+            services.partitions_ensure(today=first, months_ahead=args.months + 2 + 3)
+        parts = [p for p in services.partitions_list() if p.table == "declarations_dossier"]
+        print(f"{len(parts)} dossier partitions (months and DEFAULT)", flush=True)
         office = office_resolve("7501")
-        officer = UserFactory(username="bench_tiep_nhan")
-        grant(officer, "receiving_officer", office)
+        if reused:
+            officer = User.objects.get(username="bench_tiep_nhan")
+        else:
+            officer = UserFactory(username="bench_tiep_nhan")
+            grant(officer, "receiving_officer", office)
+            bench.seed_employers(EMPLOYERS, 0)
+            with connection.cursor() as cur:
+                # Fresh statistics, as a load should leave them: with none the planner takes
+                # 50,000 employers for a few and hashes them all for the queue's 50 rows.
+                cur.execute("ANALYZE declarations_employer")
         client = Client()
         client.force_login(officer)
-        bench.seed_employers(EMPLOYERS, 0)
-        with connection.cursor() as cur:
-            # Fresh statistics, as a load should leave them: with none the planner takes
-            # 50,000 employers for a few and hashes them all for the queue's 50 rows.
-            cur.execute("ANALYZE declarations_employer")
         employer = Employer.objects.filter(managing_office=office).order_by("id").first()
         results = {}
         seeded = 0
-        recent = min(args.sizes)
+        if reused:
+            with connection.cursor() as cur:
+                # The seed numbers its codes P-0000000001 .. P-<size>: the last one says how
+                # many (the timed intakes' codes are dated, outside that range).
+                cur.execute(
+                    "SELECT max(transaction_code) FROM declarations_dossier_code "
+                    "WHERE transaction_code >= 'P-' AND transaction_code < 'P.'"
+                )
+                last = cur.fetchone()[0]
+                seeded = int(last[2:]) if last else 0
+            print(f"reusing {db_name}: {seeded:,} seeded dossiers", flush=True)
+        recent = args.recent or min(args.sizes)
         for size in sorted(args.sizes):
             t0 = time.perf_counter()
-            seed_dossiers(size, seeded, recent, args.months, office.pk)
-            seeded = size
+            if size > seeded:
+                seed_dossiers(size, seeded, recent, args.months, office.pk)
+                seeded = size
             with connection.cursor() as cur:
                 cur.execute(
                     "SELECT count(*) FILTER (WHERE status IN ('received','in_review',"
@@ -272,8 +301,28 @@ def main() -> int:
             )
         print(f"load average {os.getloadavg()}")
     finally:
-        bench.drop_database(db_name)
+        if args.database:
+            from django.db import connection, connections
+
+            with connection.cursor() as cur:
+                # The timed intakes' dossiers go, so the next run's queue is the seed's.
+                cur.execute(
+                    "DELETE FROM declarations_dossier WHERE received_at > now() - interval '1 day'"
+                    " AND transaction_code NOT LIKE 'P-%%'"
+                )
+            connections.close_all()
+        else:
+            bench.drop_database(db_name)
     return 0
+
+
+def database_exists(name: str) -> bool:
+    import psycopg
+
+    host = os.environ.get("PG_HOST", "127.0.0.1")
+    port = os.environ.get("PG_PORT", "5432")
+    with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres") as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
 if __name__ == "__main__":

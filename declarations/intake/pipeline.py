@@ -96,9 +96,11 @@ def intake_submit(
     actor=None,
     trial_secret: str | None = None,
     supplement_of: str | None = None,
+    along=None,
 ) -> IntakeResult:
     """Run a dossier through the pipeline; never raises for bad input. ``supplement_of``:
-    the transaction code of the dossier this one is a supplement to."""
+    the transaction code of the dossier this one is a supplement to. ``along``: the
+    caller's rows written in the dossier's own statement (see ``dossier_receive``)."""
     try:
         return _intake(
             data=data,
@@ -108,6 +110,7 @@ def intake_submit(
             actor=actor,
             trial_secret=trial_secret,
             supplement_of=supplement_of or None,
+            along=along,
         )
     except Refused as refusal:
         log.info(
@@ -184,9 +187,10 @@ def _employer_sql() -> str:
     return (
         f"SELECT {select_columns(Employer, 'e')}, {select_columns(Office, 'o')}, "  # noqa: S608
         f"{select_columns(EmployerChannel, 'c')}, "
-        f"(SELECT d.id FROM {q(Dossier._meta.db_table)} d WHERE d.employer_id = e.id "
-        "AND d.content_sha256 = %(digest)s AND d.content_sha256 <> '' "
-        "AND d.sandbox = %(sandbox)s LIMIT 1), "
+        # The twin from the guard table of the months' dossiers (dossiers.0006): one probe
+        # of its unique index instead of one per month's partition.
+        "(SELECT g.dossier_id FROM declarations_dossier_content_once g WHERE g.employer_id = e.id "
+        "AND g.content_sha256 = %(digest)s AND g.sandbox = %(sandbox)s), "
         f"{stamp_sql()}, (SELECT r.id {registered}), (SELECT r.replaced_at {registered}) "
         f"FROM {q(Employer._meta.db_table)} e "
         f"JOIN {q(Office._meta.db_table)} o ON o.id = e.managing_office_id "
@@ -510,7 +514,7 @@ def _supplement_receive(*, supplement_of: str, **receive) -> tuple[Dossier, Noti
 
 
 def _intake(
-    *, data, channel, provider, sandbox, actor, trial_secret, supplement_of
+    *, data, channel, provider, sandbox, actor, trial_secret, supplement_of, along=None
 ) -> IntakeResult:
     now = datetime.now(UTC)
     if supplement_of is not None and trial_secret:
@@ -641,6 +645,7 @@ def _intake(
         "summary": summary,
         "sandbox": sandbox,
         "reference": reference,
+        "along": along,
     }
     try:
         if supplement_of is not None:

@@ -11,8 +11,10 @@ stored dossier is whole and that every receipt handed out belongs to a stored do
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -94,6 +96,8 @@ def setup(work: Path, dossiers: int) -> None:
 
 
 def submit(work: Path, threads: int, budget: float) -> None:
+    # The test asks for every thread's stack (SIGUSR1) before it gives up on a stall.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     _django()
     from django.db import connection
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -44,13 +45,15 @@ BUDGET = 80  # seconds for the runner; with the servers' start the test ends wit
 
 def _run_with_replica_stop(env: dict, replica: PrivateReplica) -> dict:
     """Run the runner; stop the replica when it asks; its JSON report."""
+    # Its log goes to a file: a pipe read only at the end could fill and block it.
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed in the finally below)
     runner = subprocess.Popen(
         [sys.executable, "-m", "tests.faults.replica_runner"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     watchdog = threading.Timer(BUDGET, runner.kill)
@@ -62,11 +65,14 @@ def _run_with_replica_stop(env: dict, replica: PrivateReplica) -> dict:
                 runner.stdin.write("stopped\n")
                 runner.stdin.flush()
                 break
-        out, err = runner.communicate()
+        out, _ = runner.communicate()
     finally:
         watchdog.cancel()
         if runner.poll() is None:
             runner.kill()
+        log.seek(0)
+        err = log.read()
+        log.close()
     assert runner.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])
 
