@@ -53,3 +53,23 @@ class PostDispatch(models.Model):
 
     def __str__(self):
         return f"{self.listed_on:%d/%m/%Y} {self.dossier_id}"
+
+
+class OfficeDashboardSnapshot(models.Model):
+    """An office's dashboard figures as counted at ``computed_at``: open dossiers by state,
+    the deadline's counts, the window's decisions by week. Kept fresh by the periodic
+    refresh (and by a page that finds it missing or old), so a visit reads one small row
+    instead of counting the office's work (declarations.review.dashboard)."""
+
+    office = models.OneToOneField("accounts.Office", models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))  # the local day the deadline's counts were taken for
+    weeks = models.PositiveSmallIntegerField(_("weeks"))
+    computed_at = models.DateTimeField(_("computed at"))
+    figures = models.JSONField(_("figures"))
+
+    class Meta:
+        verbose_name = _("office dashboard snapshot")
+        verbose_name_plural = _("office dashboard snapshots")
+
+    def __str__(self):
+        return f"{self.office_id} @ {self.computed_at:%d/%m/%Y %H:%M}"

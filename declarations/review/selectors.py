@@ -1,6 +1,7 @@
-"""Reads of the review, narrowed through ``accounts.scope``: the receiving queue, the office
-dashboard and the directors' periodic report. Each answers with a fixed number of queries,
-whatever the number of dossiers: the deadline is a column, figures are grouped aggregates.
+"""Reads of the review, narrowed through ``accounts.scope``: the receiving queue, the post
+dispatch list and the directors' periodic report (the office dashboard: ``dashboard``).
+Each answers with a fixed number of queries, whatever the number of dossiers: the deadline
+is a column, figures are grouped aggregates.
 Sandbox dossiers never appear here.
 """
 
@@ -12,13 +13,12 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.models import Membership, Office
 from accounts.scope import office_ids_for, scoped
 from declarations.adoption.selectors import adoption_counts, rate
-from declarations.dossiers.models import OPEN_STATUSES, Channel, Dossier, DossierStatus
+from declarations.dossiers.models import OPEN_STATUSES, Channel, Dossier
 from declarations.dossiers.workdays import WorkingCalendar
 from declarations.review.models import PostDispatch
 
@@ -134,94 +134,6 @@ def officers_of(*, user) -> list:
             seen.add(m.user_id)
             out.append(m.user)
     return out
-
-
-# --- dashboard ---------------------------------------------------------------------------------
-@dataclass
-class OfficeDashboard:
-    by_status: list[tuple[str, str, int]]
-    open_total: int
-    at_risk: int
-    overdue: int
-    paused: int
-    weeks: list[tuple[date, int, int]]  # (monday, decided, on time)
-    to_post: int = 0
-
-    @property
-    def weekly_rates(self) -> list[tuple[str, float | None]]:
-        return [
-            (f"{monday:%d/%m}", float(rate(on_time, decided)) if decided else None)
-            for monday, decided, on_time in self.weeks
-        ]
-
-
-def office_dashboard(*, user, weeks: int = 12, today: date | None = None) -> OfficeDashboard:
-    """Counts by state, at-risk and overdue counts, weekly on-time rate: four queries, each
-    over the open dossiers or the window's decisions, so the page costs the same with ten
-    years of history as with one. Decided states count the window's decisions, as the
-    weekly table does. Both grouped reads name only columns of a partial index (the open
-    dossiers' ``dossier_queue_idx``, the decisions' ``dossier_decided_idx``): index-only
-    scans, no dossier row read."""
-    today = today or timezone.localdate()
-    calendar = WorkingCalendar.load()
-    base = staff_dossiers(user=user)
-    counts: dict[str, int] = {}
-    risk = {"overdue": 0, "at_risk": 0, "paused": 0}
-    # One pass over the open dossiers: per state, with the deadline's counts beside.
-    for row in (
-        base.filter(status__in=OPEN_STATUSES)
-        .order_by()
-        .values("status")
-        .annotate(
-            n=Count("status"),
-            overdue=Count("deadline", filter=Q(deadline__lt=today)),
-            at_risk=Count(
-                "deadline",
-                filter=Q(deadline__gte=today, deadline__lte=at_risk_before(today, calendar)),
-            ),
-            paused=Count("status", filter=Q(deadline__isnull=True)),
-        )
-    ):
-        counts[row["status"]] = row["n"]
-        for key in risk:
-            risk[key] += row[key]
-    start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    decided: dict[date, dict] = {}
-    for row in (
-        base.filter(decided_at__gte=day_start(start))
-        .order_by()
-        .annotate(week=TruncWeek("decided_at"))
-        .values("week", "status")
-        .annotate(n=Count("*"), on_time=Count("on_time", filter=Q(on_time=True)))
-    ):
-        week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
-        totals = decided.setdefault(week, {"n": 0, "on_time": 0})
-        totals["n"] += row["n"]
-        totals["on_time"] += row["on_time"]
-        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
-    series = []
-    for i in range(weeks):
-        monday = start + timedelta(days=7 * i)
-        row = decided.get(monday, {"n": 0, "on_time": 0})
-        series.append((monday, row["n"], row["on_time"]))
-    return OfficeDashboard(
-        # A supplement is part of its dossier, not a state of the office's work.
-        by_status=[
-            (value, label, counts.get(value, 0))
-            for value, label in DossierStatus.choices
-            if value != DossierStatus.SUPPLEMENT
-        ],
-        open_total=sum(counts.get(s, 0) for s in OPEN_STATUSES),
-        at_risk=risk["at_risk"],
-        overdue=risk["overdue"],
-        paused=risk["paused"],
-        weeks=series,
-        to_post=scoped(
-            user, PostDispatch.objects.filter(sent_at__isnull=True), permission=PERMISSION
-        )
-        .order_by()
-        .count(),
-    )
 
 
 # --- post dispatch ---------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from declarations.employers.procedures import REGISTRY, procedure_get
 from declarations.employers.selectors import staff_require
 from declarations.review import exports
 from declarations.review import selectors as review
+from declarations.review.dashboard import office_dashboard
 from declarations.review.services import (
     dispatch_mark_sent,
     dossier_assign,
@@ -197,7 +198,7 @@ def assign(request, pk: int):
 @replica_reads
 def dashboard(request):
     _require(request.user, review.PERMISSION)
-    data = review.office_dashboard(user=request.user)
+    data = office_dashboard(user=request.user)
     return render(
         request,
         "declarations/review/dashboard.html",

@@ -389,6 +389,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "declarations.adoption.tasks.adoption_snapshot_refresh",
         "schedule": env.float("ADOPTION_SNAPSHOT_SECONDS", default=900.0),
     },
+    # The office dashboard's counts, taken for every office with open work (idempotent).
+    "review-dashboard-snapshot-refresh": {
+        "task": "declarations.review.tasks.dashboard_snapshot_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55.0},  # a missed minute is not worth running late
+    },
     # On the 1st at 07:00: last month's summary of difficulties to the directors.
     "difficulty-summary-monthly": {
         "task": "declarations.difficulties.tasks.difficulty_summary_monthly",
@@ -573,6 +579,9 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="BhxhDemo#2026")
 REVIEW_OFFICE_CLOSES_AT = env.str("REVIEW_OFFICE_CLOSES_AT", default="17:00")
 # Open dossiers due within this many working days are highlighted as at risk.
 REVIEW_AT_RISK_WORKING_DAYS = _env_int("REVIEW_AT_RISK_WORKING_DAYS", 1)
+# The office dashboard reads counts a periodic job takes each minute; a snapshot older than
+# this is counted again by the page (0: always counted live, nothing stored).
+REVIEW_DASHBOARD_MAX_AGE = _env_int("REVIEW_DASHBOARD_MAX_AGE", 120, minimum=0)
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", REVIEW_OFFICE_CLOSES_AT):
     raise ImproperlyConfigured("REVIEW_OFFICE_CLOSES_AT must be HH:MM, e.g. 17:00")
 # --- accounts: lifecycle, reports, second factor, SSO -------------------------------------------

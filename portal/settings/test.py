@@ -13,6 +13,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = env.str("TEST_LOG_LEVEL", default="WARNING")
 # The tests drive time themselves; no periodic sweeps behind their back.
 CELERY_BEAT_SCHEDULE = {}
+# The office dashboard counts live, so a test sees what it has just written; the snapshot
+# tests (tests/declarations/review/test_dashboard_snapshot.py) switch snapshots on.
+REVIEW_DASHBOARD_MAX_AGE = env.int("REVIEW_DASHBOARD_MAX_AGE", default=0)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
