@@ -73,6 +73,7 @@ ACTION_LABELS = {
     # payments received (declarations.payments)
     "payment.import_stored": _("Bank statement imported: transfers stored"),
     "payment.matched": _("Transfer matched to a unit by hand"),
+    "payment.rematched": _("Transfer matched by an account learnt from a match by hand"),
     "employer.unassigned": _("Employer's assignment ended"),
     "trust.ca_added": _("Certificate authority added"),
     "trust.ca_changed": _("Certificate authority changed"),

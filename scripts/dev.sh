@@ -23,6 +23,8 @@ export CENTRAL_API_URL=${CENTRAL_API_URL:-http://127.0.0.1:${PORT}}
 # issued unsigned and say so. DEMO_AGENCY_TOKEN=0 leaves it out.
 if [ "${DEMO_AGENCY_TOKEN:-1}" != 0 ] && command -v softhsm2-util >/dev/null; then
   eval "$(.venv/bin/python manage.py agency_token | sed -n 's/^  export /export /p')"
+  # The seed's notices were issued before the token existed: sign them, codes unchanged.
+  .venv/bin/python manage.py demo_documents_sign
 fi
 # A development credential file for both sides of the link, and the central store's demo data.
 .venv/bin/python manage.py demo_central

@@ -14,6 +14,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 HANDLERS: dict[str, Callable] = {}
+# name -> func(value) -> text: paragraphs an e-mail payload asks for (see email_body).
+EMAIL_ADDITIONS: dict[str, Callable[[str], str]] = {}
 
 
 class PermanentFailure(Exception):
@@ -28,12 +30,33 @@ def handler(kind: str):
     return register
 
 
+def email_addition(name: str):
+    """Register ``func(value) -> text``, a paragraph an e-mail payload asks for by name
+    (``"add": {name: value}``). Written at delivery: for what exists only after the row's
+    transaction (a notice's verification code, given when its document is signed)."""
+
+    def register(func):
+        EMAIL_ADDITIONS[name] = func
+        return func
+
+    return register
+
+
 def email_body(payload: dict) -> str:
     """An e-mail payload's text: its ``body``, or its ``template`` rendered with its
-    ``context`` (plain values, fixed when the row was written) at delivery."""
+    ``context`` (plain values, fixed when the row was written) at delivery; then the
+    paragraphs its ``add`` asks for (:func:`email_addition`)."""
     if payload.get("template"):
-        return render_to_string(payload["template"], payload.get("context") or {})
-    return payload.get("body", "")
+        body = render_to_string(payload["template"], payload.get("context") or {})
+    else:
+        body = payload.get("body", "")
+    for name, value in (payload.get("add") or {}).items():
+        if name not in EMAIL_ADDITIONS:
+            raise PermanentFailure(f"no e-mail addition {name!r}")
+        text = EMAIL_ADDITIONS[name](value)
+        if text:
+            body = f"{body.rstrip()}\n\n{text}\n"
+    return body
 
 
 @handler("email")

@@ -1,14 +1,17 @@
-"""Admin of dossiers, notices, incidents and the working-day calendar (holidays and make-up
-working days, procedure time limits)."""
+"""Admin of dossiers, notices, the agency's issued documents, incidents and the working-day
+calendar (holidays and make-up working days, procedure time limits)."""
 
 from django.contrib import admin
 
 from accounts import audit
 from core.admin import ReadOnlyAdmin
+from declarations.dossiers.agency_documents import code_normalize
 from declarations.dossiers.models import (
+    AgencyCertificate,
     CalendarSource,
     Dossier,
     Incident,
+    IssuedDocument,
     Notice,
     PaperCutoff,
     ProcedureTimeLimit,
@@ -84,3 +87,30 @@ class NoticeAdmin(ReadOnlyAdmin):
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
     list_display = ["office", "kind", "started_at", "ended_at", "scope"]
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ReadOnlyAdmin):
+    """The agency's signed documents, found by their verification code: viewed only, their
+    signed content is never edited (a change would break the signature they were issued
+    with)."""
+
+    list_display = ["code", "kind", "number", "office", "employer", "issued_at", "signed"]
+    list_filter = ["kind", "signed"]
+    list_select_related = ["office", "employer"]
+    search_fields = ["=code", "number"]
+    date_hierarchy = "issued_at"
+    show_full_result_count = False  # a count over every document on each search
+    exclude = ["xml", "pdf"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # A code as printed or typed (XXXX-XXXX-XXXX, lower case, O for 0) finds its document.
+        return super().get_search_results(
+            request, queryset, code_normalize(search_term) or search_term
+        )
+
+
+@admin.register(AgencyCertificate)
+class AgencyCertificateAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "key_label", "fingerprint", "first_used_at"]
+    search_fields = ["=fingerprint"]

@@ -219,6 +219,39 @@ def document_issue(
     return document
 
 
+def document_sign_unsigned(
+    document: IssuedDocument,
+    *,
+    xml_build: Callable[[str], etree._Element],
+    pdf_build: Callable[[str, str], bytes],
+) -> bool:
+    """Sign a document issued unsigned (no token then), keeping its code, number and issue
+    time: for the demo, whose seed issues its notices before the agency's token exists.
+    False when it is signed already or no token is configured."""
+    if document.signed or not agency_signing.agency_signer_configured():
+        return False
+    office = document.office
+    xml, key = xml_sign(xml_build(document.code), office=office.code)
+    body = agency_signing.pdf_sign(
+        pdf_build(verification_url(document.code), document.code),
+        reason=f"{document.title} {document.number}"[:200],
+        office=office.code,
+    )
+    certificate = _certificate_record(key)
+    # Conditional: a document signed meanwhile by another process keeps its signature.
+    return bool(
+        IssuedDocument.objects.filter(pk=document.pk, signed=False).update(
+            xml=xml,
+            xml_sha256=hashlib.sha256(xml).hexdigest(),
+            pdf=body,
+            pdf_sha256=hashlib.sha256(body).hexdigest(),
+            signed=True,
+            certificate=certificate,
+            signer_fingerprint=key.fingerprint,
+        )
+    )
+
+
 # --- notices through the outbox -------------------------------------------------------------------
 def notice_document_message(*, number: str, document: str = "notice"):
     """The unsaved outbox row that issues the document of the notice ``number`` (written

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
 from core import pdf
-from core.outbox.handlers import PermanentFailure, handler
+from core.outbox.handlers import PermanentFailure, email_addition, handler
 from core.outbox.services import outbox_enqueue
 from core.refusals import Problem
 from declarations.dossiers.agency_documents import OUTBOX_KIND
@@ -514,11 +515,8 @@ def issued_list_pdf(notice, document: str, verification: tuple[str, str]) -> byt
     return pdf.render(story, title=f"{title} {number}", margin=MARGIN, footer=number)
 
 
-def notice_document_issue(notice, document: str = "notice"):
-    """The notice's signed document (or the books / cards one of an accepted result),
-    issued once: a second call finds it."""
-    from declarations.dossiers.agency_documents import document_issue
-
+def _notice_document_parts(notice, document: str) -> dict:
+    """What :func:`~.agency_documents.document_issue` takes for the notice's document."""
     dossier = notice.dossier
     if document == "notice":
 
@@ -530,16 +528,36 @@ def notice_document_issue(notice, document: str = "notice"):
         def build_pdf(url, code):
             return issued_list_pdf(notice, document, (url, code))
 
-    return document_issue(
-        kind=notice.kind if document == "notice" else document,
-        office=dossier.office or dossier.employer.managing_office,
-        employer=dossier.employer,
-        number=_document_number(notice, document),
-        title=_document_title(notice, document),
-        summary=notice_summary(notice, document),
-        xml_build=lambda code: notice_xml(notice, code, document),
-        pdf_build=build_pdf,
-        notice=notice,
+    return {
+        "kind": notice.kind if document == "notice" else document,
+        "office": dossier.office or dossier.employer.managing_office,
+        "employer": dossier.employer,
+        "number": _document_number(notice, document),
+        "title": _document_title(notice, document),
+        "summary": notice_summary(notice, document),
+        "xml_build": lambda code: notice_xml(notice, code, document),
+        "pdf_build": build_pdf,
+        "notice": notice,
+    }
+
+
+def notice_document_issue(notice, document: str = "notice"):
+    """The notice's signed document (or the books / cards one of an accepted result),
+    issued once: a second call finds it."""
+    from declarations.dossiers.agency_documents import document_issue
+
+    return document_issue(**_notice_document_parts(notice, document))
+
+
+def notice_document_sign_unsigned(issued) -> bool:
+    """Sign a notice's document issued unsigned (before the agency's token existed),
+    keeping its code (see :func:`~.agency_documents.document_sign_unsigned`)."""
+    from declarations.dossiers.agency_documents import document_sign_unsigned
+
+    notice = issued.notice
+    parts = _notice_document_parts(notice, "notice" if issued.kind == notice.kind else issued.kind)
+    return document_sign_unsigned(
+        issued, xml_build=parts["xml_build"], pdf_build=parts["pdf_build"]
     )
 
 
@@ -574,6 +592,40 @@ def on_notice_issued(event, *, dossier, notice=None, data=None) -> None:
 
 def notice_events_concern(event, dossier) -> bool:
     return event == "notice.issued" and not dossier.sandbox
+
+
+# --- the verification code in the notice's e-mail -------------------------------------------------
+EMAIL_ADDITION = "notice_verification"
+
+
+def notice_email_add(notice) -> dict:
+    """What a notice's e-mail payload carries (``"add"``) to have the notice's verification
+    code and link written in when it is sent; nothing for a sandbox dossier's (no document)."""
+    return {} if notice.dossier.sandbox else {EMAIL_ADDITION: notice.number}
+
+
+@email_addition(EMAIL_ADDITION)
+def notice_email_verification(number: str) -> str:
+    """The notice's verification code and public link, for its e-mail. The e-mail and the
+    document's outbox rows are written together and may be sent in either order: when the
+    document is not issued yet, it is issued here (idempotent, see
+    :func:`~.agency_documents.document_issue`), so the e-mail waits for its code."""
+    from declarations.dossiers.agency_documents import verification_url
+    from declarations.dossiers.models import Notice
+
+    notice = (
+        Notice.objects.select_related("dossier__employer", "dossier__office")
+        .filter(number=number)
+        .first()
+    )
+    if notice is None or notice.dossier.sandbox:
+        return ""
+    document = notice_document_issue(notice)
+    with translation.override("vi"):
+        return _(
+            "Verification code of this notice: {code}\n"
+            "Anyone may check that it is genuine, without logging in: {url}"
+        ).format(code=document.code_display, url=verification_url(document.code))
 
 
 @handler(OUTBOX_KIND)

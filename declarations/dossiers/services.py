@@ -29,7 +29,7 @@ from declarations.dossiers.models import (
     NoticeKind,
     PaperCutoff,
 )
-from declarations.dossiers.notices import notice_documents_enqueue
+from declarations.dossiers.notices import notice_documents_enqueue, notice_email_add
 
 
 # --- receiving -------------------------------------------------------------------------------
@@ -108,6 +108,7 @@ def dossier_receive(
     sandbox: bool = False,
     reference=None,
     supplement_of: Dossier | None = None,
+    along=None,
 ) -> tuple[Dossier, Notice]:
     """One transaction: dossier, files, receipt notice, audit entry, outbox e-mail.
 
@@ -117,7 +118,10 @@ def dossier_receive(
     ``verdict`` (:class:`~.intake.pipeline.Verdict`) gives the trusted time the signature
     was judged at, and the signer's claimed time, kept as a claim; ``warnings`` go on the
     receipt. ``supplement_of``: the dossier this one answers a supplement request for (see
-    :mod:`declarations.dossiers.supplements`): stored as a supplement, with no deadline."""
+    :mod:`declarations.dossiers.supplements`): stored as a supplement, with no deadline.
+    ``along(dossier, receipt)``: the caller's own rows (a list of ``core.db.Children``) to
+    write in the same statement, so they are stored with the dossier or not at all (the I-VAN
+    API's Idempotency-Key answer and statistics row)."""
     dossier = Dossier(
         received_at=timezone.now(),
         employer=employer,
@@ -183,6 +187,8 @@ def dossier_receive(
                 # the values of the receipt as issued.
                 "template": procedure.notice_template,
                 "context": _receipt_email_context(dossier, procedure, receipt),
+                # The receipt's verification code, once its document is issued.
+                "add": notice_email_add(receipt),
             },
         )
         messages.insert(0, message)  # its key names the new transaction code
@@ -198,6 +204,8 @@ def dossier_receive(
         facts["supplement_of"] = supplement_of.transaction_code
     entry = audit.entry_build(actor, "dossier.received", dossier, employer.managing_office, facts)
     rows.append(Children([entry], link="target_id"))
+    if along is not None:
+        rows.extend(along(dossier, receipt))
     large = len(data) > _INLINE_BYTES
     alone = (
         not large
@@ -294,6 +302,7 @@ def paper_dossier_register(
                         "declarations/notices/e_filing_reminder.txt",
                         {"dossier": dossier, "incident": incident},
                     ),
+                    "add": notice_email_add(reminder),
                 },
             )
     audit.record(

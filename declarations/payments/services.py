@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import NamedTuple
 
 import structlog
 from django.db import IntegrityError, transaction
@@ -256,9 +257,18 @@ def _candidates(rows: list[Payment], new: list[Transfer], matches) -> list[Payme
     return out
 
 
-def payment_match(*, actor, payment: Payment, unit_code: str) -> Payment:
+class ManualMatch(NamedTuple):
+    """A transfer matched by hand and the unmatched ones its payer's account then matched."""
+
+    payment: Payment
+    rematched: list[Payment]
+
+
+def payment_match(*, actor, payment: Payment, unit_code: str) -> ManualMatch:
     """Match a queued transfer to a unit of the officer's offices, by hand; the payer's
-    account is learnt as the unit's, so its next transfers match by themselves."""
+    account is learnt as the unit's, so its next transfers match by themselves, and the
+    unmatched ones already stored from it are matched again now, in the same transaction
+    (:func:`_account_rematch`)."""
     code = "".join(unit_code.split()).upper()
     employer = (
         scoped(actor, Employer.objects.select_related("managing_office"), permission=MATCH)
@@ -267,6 +277,7 @@ def payment_match(*, actor, payment: Payment, unit_code: str) -> Payment:
     )
     if employer is None:
         raise Refused("payments.unit_unknown", value=code or "—")
+    rematched: list[Payment] = []
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status == PaymentStatus.MATCHED:
@@ -302,5 +313,58 @@ def payment_match(*, actor, payment: Payment, unit_code: str) -> Payment:
                 "account_learned": learned,
             },
         )
-    log.info("payment_matched", payment_id=locked.pk, employer_id=employer.pk)
-    return locked
+        if locked.payer_account:
+            rematched = _account_rematch(actor=actor, matched=locked, employer=employer)
+    log.info(
+        "payment_matched",
+        payment_id=locked.pk,
+        employer_id=employer.pk,
+        rematched=len(rematched),
+    )
+    return ManualMatch(locked, rematched)
+
+
+def _account_rematch(*, actor, matched: Payment, employer: Employer) -> list[Payment]:
+    """The unmatched transfers from ``matched``'s payer account, matched again with the
+    account now known: those the rules now give to ``employer`` are matched to it (by
+    account), each with its audit entry; the others (details naming another unit, an
+    account several units pay from) stay in the queue."""
+    waiting = list(
+        Payment.objects.select_for_update()
+        .filter(status=PaymentStatus.UNMATCHED, payer_account=matched.payer_account)
+        .exclude(pk=matched.pk)
+        .order_by("paid_on", "id")
+    )
+    if not waiting:
+        return []
+    found = matches_find(
+        [
+            Transfer(p.pk, p.unc_number, p.paid_on, p.amount, p.payer_account, "", p.description)
+            for p in waiting
+        ]
+    )
+    now, rematched = timezone.now(), []
+    for p in waiting:
+        if found[p.pk].employer_id != employer.pk:
+            continue
+        p.employer, p.status = employer, PaymentStatus.MATCHED
+        p.match_method = found[p.pk].method
+        p.matched_at, p.matched_by = now, actor
+        p.save(update_fields=["employer", "status", "match_method", "matched_at", "matched_by"])
+        audit.record(
+            actor,
+            "payment.rematched",
+            p,
+            employer.managing_office,
+            {
+                "unc": p.unc_number,
+                "paid_on": p.paid_on.isoformat(),
+                "amount": p.amount,
+                "unit": employer.unit_code,
+                "account": p.payer_account,
+                "method": p.match_method,
+                "after": matched.unc_number,
+            },
+        )
+        rematched.append(p)
+    return rematched

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.scope import may, offices_in_force
@@ -141,17 +142,24 @@ def payment_match(request, pk: int):
         messages.error(request, _("Write the unit code of the transfer."))
         return redirect("district:payments_queue")
     try:
-        payment = services.payment_match(
+        done = services.payment_match(
             actor=request.user, payment=payment, unit_code=form.cleaned_data["unit_code"]
         )
     except Refused as exc:
         messages.error(request, f"[{exc.code}] {exc.message}")
     else:
-        messages.success(
-            request,
-            _("Transfer %(unc)s matched to unit %(unit)s.")
-            % {"unc": payment.unc_number, "unit": payment.employer.unit_code},
-        )
+        text = _("Transfer %(unc)s matched to unit %(unit)s.") % {
+            "unc": done.payment.unc_number,
+            "unit": done.payment.employer.unit_code,
+        }
+        if done.rematched:
+            count = len(done.rematched)
+            text += " " + ngettext(
+                "%(count)d other transfer from the same account was matched with it.",
+                "%(count)d other transfers from the same account were matched with it.",
+                count,
+            ) % {"count": count}
+        messages.success(request, text)
     return redirect("district:payments_queue")
 
 

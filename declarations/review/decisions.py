@@ -18,6 +18,7 @@ from core.refusals import Refused
 from declarations.dossiers import events
 from declarations.dossiers.clock import deadline_compute, decided_on_time
 from declarations.dossiers.models import DossierStatus, Notice, NoticeKind
+from declarations.dossiers.notices import notice_email_add
 from declarations.dossiers.reasons import REASONS, REJECT, SUPPLEMENT, reasons_check
 from declarations.employers.models import ResultDelivery
 from declarations.employers.procedures import procedure_get
@@ -146,6 +147,7 @@ def _notice_issue(*, dossier, kind, decision: dict, actor) -> Notice:
                         "reasons": [REASONS[c] for c in notice.data["reasons"] if c in REASONS],
                     },
                 ),
+                "add": notice_email_add(notice),  # the verification code, written in at sending
             },
         )
     if kind == NoticeKind.ACCEPTED and employer.result_delivery == ResultDelivery.BY_POST:
