@@ -40,36 +40,43 @@ class ProviderApiMixin:
     def client(self):
         return api_client_of(self.request)
 
+    def call_rows(self, request, status_code: int, error_code: str = "") -> list[Children]:
+        """This call's statistics row and audit entry, unsaved; None of them is written again
+        by ``finalize_response`` once ``request.ivan_call_written`` says they went in with
+        the call's own statement (a new dossier's)."""
+        client = api_client_of(request)
+        started = getattr(request, "_ivan_started", None) or time.monotonic()
+        action = getattr(self, "action", None) or request.method.lower()
+        name = f"{self.__class__.__name__}.{action}"
+        call = ApiCall(
+            client=client,
+            action=name,
+            status_code=status_code,
+            error_code=error_code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        entry = audit.entry_build(
+            None,
+            "ivan.api.call",
+            client,
+            None,
+            {
+                "provider": client.provider.code,
+                "action": name,
+                "method": request.method,
+                "path": request.path,
+                "status": status_code,
+                "error": error_code,
+            },
+        )
+        return [Children([call]), Children([entry])]
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        client = api_client_of(request)
-        if client is not None:
-            started = getattr(request, "_ivan_started", None) or time.monotonic()
-            action = getattr(self, "action", None) or request.method.lower()
-            name = f"{self.__class__.__name__}.{action}"
+        if api_client_of(request) is not None and not getattr(request, "ivan_call_written", False):
             error_code = getattr(response, "error_code", "") or ""
-            call = ApiCall(
-                client=client,
-                action=name,
-                status_code=response.status_code,
-                error_code=error_code,
-                duration_ms=int((time.monotonic() - started) * 1000),
-            )
-            entry = audit.entry_build(
-                None,
-                "ivan.api.call",
-                client,
-                None,
-                {
-                    "provider": client.provider.code,
-                    "action": name,
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "error": error_code,
-                },
-            )
-            rows_insert_linked(call, Children([entry]))  # both rows, one statement
+            rows = self.call_rows(request, response.status_code, error_code)
+            rows_insert_linked(rows[0].objs[0], rows[1])  # both rows, one statement
         return response
 
 

@@ -17,6 +17,7 @@ from accounts.scope import scoped_to_provider
 from declarations.dossiers.models import Dossier, DossierStatus, Notice, NoticeKind
 from declarations.employers.models import Employer
 from declarations.intake.pipeline import intake_submit
+from ivan.api.answers import submit_answer
 from ivan.api.base import ProviderApiView, ProviderViewSet
 from ivan.api.errors import ApiProblem, message_for, problem_response
 from ivan.api.pagination import ProviderCursor
@@ -31,7 +32,7 @@ from ivan.api.serializers import (
     refusal_example,
 )
 from ivan.api.texts import PROCEDURE, TRANSACTION_CODE, UNIT_CODE, bilingual, title
-from ivan.idempotency import Answer, IdempotencyConflict, idempotent_call, request_hash
+from ivan.idempotency import Answer, IdempotencyConflict, Store, idempotent_call, request_hash
 
 # Intake refusals that are about who may submit, not what was submitted.
 FORBIDDEN_CODES = {"CHANNEL_FORBIDDEN"}
@@ -413,7 +414,17 @@ class DossierViewSet(ProviderViewSet):
                 ],
             )
 
-        def work() -> Answer:
+        def work(store: Store | None) -> Answer:
+            written = []
+
+            def along(dossier, receipt):
+                # A new dossier: its answer under the key, and this call's statistics row
+                # and audit entry, go in with it in its one statement.
+                answer = Answer(201, submit_answer(dossier, receipt, duplicate=False))
+                written.append(answer)
+                rows = store.rows(answer) if store is not None else []
+                return [*rows, *self.call_rows(request, 201)]
+
             result = intake_submit(
                 data=data,
                 channel="ivan",
@@ -421,13 +432,16 @@ class DossierViewSet(ProviderViewSet):
                 sandbox=client.sandbox,
                 actor=None,
                 supplement_of=supplement_of,
+                along=along,
             )
             if not result.ok:
                 forbidden = {e.code for e in result.errors} & FORBIDDEN_CODES
                 code = 403 if forbidden else 422
                 return Answer(code, refusal_body(result, code))
-            answer = DossierSerializer(result.dossier, context={"receipt": result.receipt})
-            body = {**answer.data, "duplicate": result.duplicate}
+            if written and not result.duplicate:
+                request.ivan_call_written = True
+                return written[0]
+            body = submit_answer(result.dossier, result.receipt, duplicate=result.duplicate)
             return Answer(200 if result.duplicate else 201, body)
 
         # A supplement's key also names the dossier it answers.
