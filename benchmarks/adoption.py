@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django(db_name: str) -> None:
+def setup_django(db_name: str, *, fresh: bool = True) -> None:
+    """Django on the database ``db_name``: made anew, or (``fresh`` False) kept from an
+    earlier run."""
     host = os.environ.get("PG_HOST", "127.0.0.1")
     port = os.environ.get("PG_PORT", "5432")
     os.environ["DATABASE_URL"] = f"postgres://postgres@{host}:{port}/{db_name}"
@@ -36,32 +38,17 @@ def setup_django(db_name: str) -> None:
     os.environ["LOG_LEVEL"] = "WARNING"
     import psycopg
 
-    with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres") as conn:
-        conn.autocommit = True
-        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
-        conn.execute(f'CREATE DATABASE "{db_name}"')
+    if fresh:
+        with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres") as conn:
+            conn.autocommit = True
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+            conn.execute(f'CREATE DATABASE "{db_name}"')
     import django
 
     django.setup()
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's host, in-memory e-mail
-
-
-def setup_django_existing(db_name: str) -> None:
-    """As :func:`setup_django`, on a database kept from an earlier run."""
-    host = os.environ.get("PG_HOST", "127.0.0.1")
-    port = os.environ.get("PG_PORT", "5432")
-    os.environ["DATABASE_URL"] = f"postgres://postgres@{host}:{port}/{db_name}"
-    os.environ.setdefault("CENTRAL_DATABASE_URL", f"postgres://postgres@{host}:{port}/{db_name}")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    import django
-
-    django.setup()
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
 
 
 def drop_database(db_name: str) -> None:

@@ -207,10 +207,7 @@ def main() -> int:
     args = parser.parse_args()
     db_name = args.database or f"bhxh_bench_partitions_{os.getpid()}"
     reused = bool(args.database) and database_exists(db_name)
-    if reused:
-        bench.setup_django_existing(db_name)
-    else:
-        bench.setup_django(db_name)
+    bench.setup_django(db_name, fresh=not reused)
     try:
         from django.core.management import call_command
         from django.db import connection
