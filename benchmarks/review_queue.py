@@ -183,6 +183,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
         from django.test import Client
+        from django.utils import timezone
 
         from accounts.selectors import office_resolve
         from tests.factories import UserFactory, grant
@@ -195,6 +196,18 @@ def main() -> int:
         client = Client()
         client.force_login(officer)
         seed_employers()
+        with connection.cursor() as cur:
+            # As a load should leave them (autovacuum would, a minute later): without fresh
+            # statistics the planner takes the 50,000 employers for a few hundred.
+            cur.execute("ANALYZE declarations_employer")
+        if connection.vendor == "postgresql":
+            from core.partitions import services as partitions
+            from core.partitions.schema import month_add
+
+            # A partition per month of the seeded year (older history stays in DEFAULT), as
+            # the beat's months ahead would have made them.
+            start = month_add(timezone.localdate().replace(day=1), -13)
+            partitions.partitions_ensure(today=start, months_ahead=17)
         pages = {
             "queue": "/quan-ly/tiep-nhan/",
             "queue 600a": "/quan-ly/tiep-nhan/?procedure=600a",
