@@ -81,17 +81,18 @@ def test_a_status_call_costs_few_queries(bearer, carried, sign):
     assert ApiCall.objects.filter(action="DossierViewSet.retrieve", status_code=200).count() == 1
 
 
-def test_a_submit_costs_few_queries_outside_the_intake(bearer, carried, sign, monkeypatch):
-    unit = carried("VNPT")
+def _submit_measured(bearer, carried, sign, monkeypatch, *, key: str):
+    """One signed submission over the API: the client, the envelope, the answer, every SQL
+    statement, and where the intake's own statements start and end among them."""
+    envelope = sign(carried("VNPT"))
     client = bearer("VNPT")
-    envelope = sign(unit)
-    intake_span = []
+    spans = []
     inner = dossier_views.intake_submit
 
     def measured(**kwargs):
         start = len(captured.captured_queries)
         result = inner(**kwargs)
-        intake_span.append(len(captured.captured_queries) - start)
+        spans.append((start, len(captured.captured_queries)))
         return result
 
     monkeypatch.setattr(dossier_views, "intake_submit", measured)
@@ -100,11 +101,17 @@ def test_a_submit_costs_few_queries_outside_the_intake(bearer, carried, sign, mo
             "/api/ivan/v1/dossiers",
             envelope,
             content_type="application/xml",
-            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            HTTP_IDEMPOTENCY_KEY=key,
         )
+    return client, envelope, answer, [q["sql"] for q in captured.captured_queries], spans
+
+
+def test_a_submit_costs_few_queries_outside_the_intake(bearer, carried, sign, monkeypatch):
+    _, _, answer, sqls, ((start, end),) = _submit_measured(
+        bearer, carried, sign, monkeypatch, key=str(uuid.uuid4())
+    )
     assert answer.status_code == 201, answer.content
-    sqls = [q["sql"] for q in captured.captured_queries]
-    outside = len(sqls) - intake_span[0]
+    outside = len(sqls) - (end - start)
     assert outside <= SUBMIT_OUTSIDE_INTAKE_MAX, "\n".join(sqls)
     assert ApiCall.objects.filter(action="DossierViewSet.create").count() == 1
 
@@ -146,29 +153,10 @@ SUBMIT_STATEMENTS_OUTSIDE_INTAKE = 2
 def test_a_submit_writes_its_key_and_statistics_in_the_dossiers_statement(
     bearer, carried, sign, monkeypatch
 ):
-    unit = carried("VNPT")
-    client = bearer("VNPT")
-    envelope = sign(unit)
-    spans = []
-    inner = dossier_views.intake_submit
-
-    def measured(**kwargs):
-        start = len(captured.captured_queries)
-        result = inner(**kwargs)
-        spans.append((start, len(captured.captured_queries)))
-        return result
-
-    monkeypatch.setattr(dossier_views, "intake_submit", measured)
-    with CaptureQueriesContext(connection) as captured:
-        answer = client.post(
-            "/api/ivan/v1/dossiers",
-            envelope,
-            content_type="application/xml",
-            HTTP_IDEMPOTENCY_KEY="one-statement",
-        )
+    client, envelope, answer, sqls, ((start, end),) = _submit_measured(
+        bearer, carried, sign, monkeypatch, key="one-statement"
+    )
     assert answer.status_code == 201, answer.content
-    sqls = [q["sql"] for q in captured.captured_queries]
-    ((start, end),) = spans
     # What the agency document's outbox row runs in-process under the test settings comes
     # after the intake's write; only what the API adds before and after it is counted.
     outside = sqls[:start] + [s for s in sqls[end:] if "ivan_" in s or "audit" in s]

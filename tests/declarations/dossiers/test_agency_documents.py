@@ -37,19 +37,6 @@ def hsm(settings):
     agency_signing.agency_sessions_close()
 
 
-@pytest.fixture
-def receive(signed, django_capture_on_commit_callbacks):
-    """Intake of a one-worker 600; the commit's callbacks run (the outbox kick, in-process)."""
-
-    def run(n: int = 1):
-        with django_capture_on_commit_callbacks(execute=True):
-            result = intake_submit(data=signed([worker(n)]), channel="cli")
-        assert result.ok, result.errors_as_dicts()
-        return result
-
-    return run
-
-
 def xml_verified(data: bytes, cert):
     """signxml's XAdES verifier with the agency's certificate as the only trusted one."""
     from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier

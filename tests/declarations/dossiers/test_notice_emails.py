@@ -26,17 +26,6 @@ def site(settings):
     settings.AGENCY_SIGNING_PKCS11_MODULE = ""  # unsigned documents: the code is the same
 
 
-@pytest.fixture
-def receive(signed, django_capture_on_commit_callbacks):
-    def run(n: int = 1):
-        with django_capture_on_commit_callbacks(execute=True):
-            result = intake_submit(data=signed([worker(n)]), channel="cli")
-        assert result.ok, result.errors_as_dicts()
-        return result
-
-    return run
-
-
 def test_the_receipt_email_carries_the_verification_code_and_link(receive):
     result = receive()
     document = IssuedDocument.objects.get(notice=result.receipt)
