@@ -2,7 +2,7 @@
 direct connections to PostgreSQL, in one run.
 
     .venv/bin/python benchmarks/pgbouncer_intake.py [--dossiers 600] [--rounds 6]
-        [--clients 8] [--workers CORES+1] [--pool 0]
+        [--clients 8] [--workers CORES+1] [--pool 0] [--pgbouncer BIN] [--prepared]
 
 Uses a throwaway PostgreSQL database and Redis like benchmarks/ivan_load.py (the same
 providers, tokens and signed 50-row dossiers). Starts PgBouncer in transaction mode on a
@@ -10,7 +10,9 @@ free loopback port in front of the same server (as the fault suite's
 tests/faults/test_pgbouncer.py does; ``--pool`` server connections, default one per
 gunicorn worker of the side behind it) and two gunicorn servers with the same number of
 workers: one connected directly, one through PgBouncer with ``DATABASE_POOLER=pgbouncer``
-(no prepared statements, no server-side cursors: portal/settings/pooling.py).
+(no prepared statements, no server-side cursors: portal/settings/pooling.py) or, with
+``--prepared``, ``pgbouncer-prepared`` (PgBouncer 1.22+ with ``max_prepared_statements``
+keeps psycopg's prepared statements; ``--pgbouncer`` names such a build).
 
 ``--clients`` concurrent providers' threads post the dossiers to
 ``POST /api/ivan/v1/dossiers`` (bearer token, ``Idempotency-Key``, XML body), each dossier
@@ -92,8 +94,22 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
     parser.add_argument("--pool", type=int, default=0, help="PgBouncer server connections")
     parser.add_argument("--warmup", type=int, default=20, help="per side, not timed")
+    parser.add_argument(
+        "--pgbouncer", help="the PgBouncer binary (default: PGBOUNCER_BIN, else the installed one)"
+    )
+    parser.add_argument(
+        "--prepared",
+        action="store_true",
+        help="PgBouncer keeps prepared statements (1.22+, max_prepared_statements) and the "
+        "pooled side keeps psycopg's: DATABASE_POOLER=pgbouncer-prepared",
+    )
     args = parser.parse_args()
-    from tests.faults.servers import PrivatePgBouncer
+    from tests.faults.servers import PrivatePgBouncer, pgbouncer_binary, pgbouncer_version
+
+    binary = args.pgbouncer or pgbouncer_binary()
+    version = pgbouncer_version(binary)
+    if args.prepared and version < (1, 22):
+        raise SystemExit(f"--prepared needs PgBouncer 1.22 or later ({binary}: {version})")
 
     create_database()
     servers, bouncer = [], None
@@ -114,14 +130,18 @@ def main() -> int:
 
         connections.close_all()
         bouncer = PrivatePgBouncer(
-            int(PG[1]), pool_size=args.pool or args.workers, upstream_host=PG[0]
+            int(PG[1]),
+            pool_size=args.pool or args.workers,
+            upstream_host=PG[0],
+            binary=binary,
+            settings={"max_prepared_statements": 200} if args.prepared else None,
         ).start()
         direct = gunicorn(args.workers, {})
         pooled = gunicorn(
             args.workers,
             {
                 "DATABASE_URL": f"postgres://postgres@127.0.0.1:{bouncer.port}/{DB_NAME}",
-                "DATABASE_POOLER": "pgbouncer",
+                "DATABASE_POOLER": "pgbouncer-prepared" if args.prepared else "pgbouncer",
             },
         )
         servers = [direct[0], pooled[0]]
@@ -142,6 +162,8 @@ def main() -> int:
                 line.append(f"{name} {r['n'] / r['seconds']:6.1f}/s")
             print(f"round {i + 1}: " + " | ".join(line), flush=True)
         report = {
+            "pgbouncer_version": ".".join(map(str, version)),
+            "pooler": "pgbouncer-prepared" if args.prepared else "pgbouncer",
             "clients": args.clients,
             "gunicorn_workers": args.workers,
             "pgbouncer_pool": args.pool or args.workers,

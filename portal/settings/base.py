@@ -212,11 +212,11 @@ DATABASE_REPLICA_PIN_SECONDS = _env_int(
 )
 
 # Server-side binding lets psycopg prepare what a connection runs again and again (parsed
-# and planned once); behind a pooler that cannot keep prepared statements (PgBouncer in
-# transaction mode before 1.21), set DATABASE_POOLER=pgbouncer (or DB_PREPARE_THRESHOLD=off).
+# and planned once); behind PgBouncer in transaction mode set DATABASE_POOLER=pgbouncer
+# (no prepared statements: any version), or pgbouncer-prepared (1.22+ keeping them).
 _PREPARE_OFF = env.str("DB_PREPARE_THRESHOLD", default="").strip().lower() in {"off", "none"}
-# Every PostgreSQL alias reached through PgBouncer in transaction mode: no named prepared
-# statements, no server-side cursors (portal/settings/pooling.py says why).
+# Every PostgreSQL alias reached through PgBouncer in transaction mode: no server-side
+# cursors, prepared statements as the pooler allows (portal/settings/pooling.py says why).
 DATABASE_POOLER = env.str("DATABASE_POOLER", default="").strip().lower()
 if DATABASE_POOLER and DATABASE_POOLER not in POOLERS:
     raise ImproperlyConfigured(
@@ -233,7 +233,7 @@ for _db in DATABASES.values():
             "prepare_threshold", None if _PREPARE_OFF else _env_int("DB_PREPARE_THRESHOLD", 5)
         )
         if DATABASE_POOLER:
-            transaction_pooling(_db)
+            transaction_pooling(_db, DATABASE_POOLER)
 # The central store first: its models never reach the replica router.
 DATABASE_ROUTERS = ["portal.routers.CentralStoreRouter", "core.db_routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -182,6 +183,24 @@ class PrivateRedis:
         self.start()
 
 
+def pgbouncer_binary() -> str | None:
+    """The PgBouncer to run: ``PGBOUNCER_BIN`` (another build, e.g. one that keeps prepared
+    statements), else the one installed."""
+    found = os.environ.get("PGBOUNCER_BIN") or shutil.which("pgbouncer")
+    if found is None and Path("/usr/sbin/pgbouncer").exists():
+        found = "/usr/sbin/pgbouncer"
+    return found
+
+
+def pgbouncer_version(binary: str | None) -> tuple[int, ...]:
+    """``(1, 24, 1)`` from ``pgbouncer --version``; ``()`` when there is none."""
+    if not binary:
+        return ()
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    match = re.search(r"PgBouncer (\d+)\.(\d+)(?:\.(\d+))?", out.stdout + out.stderr)
+    return tuple(int(x) for x in match.groups(default="0")) if match else ()
+
+
 class PrivatePgBouncer:
     """``pgbouncer`` in transaction mode on a free loopback port, in front of a PostgreSQL
     server (``*``: every database of it under its own name), with a small server pool so
@@ -194,10 +213,9 @@ class PrivatePgBouncer:
         pool_size: int = 3,
         upstream_host="127.0.0.1",
         settings: dict | None = None,
+        binary: str | None = None,
     ):
-        self.binary = shutil.which("pgbouncer") or (
-            "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
-        )
+        self.binary = binary or pgbouncer_binary()
         if self.binary is None:
             raise RuntimeError("pgbouncer not found")
         self.dir = Path(tempfile.mkdtemp(prefix="bhxh-pgbouncer-"))

@@ -22,13 +22,13 @@ from declarations.dossiers.models import Dossier, Notice
 from declarations.employers.models import Provider
 from declarations.intake.pipeline import intake_submit
 from ivan.models import WebhookEndpoint
-from portal.settings.pooling import transaction_pooling
+from portal.settings.pooling import POOLERS, transaction_pooling
 from tests.closure_sync.helpers import confirmed_closures
 from tests.conftest import wait_until
 from tests.declarations.conftest import worker
 from tests.faults.test_worker_kill_webhooks import Receiver
 
-from .servers import PrivatePgBouncer
+from .servers import PrivatePgBouncer, pgbouncer_binary, pgbouncer_version
 
 pytestmark = [
     pytest.mark.faults,
@@ -42,12 +42,32 @@ CLOSURES = 400
 POOL = 3  # server connections per database: fewer than the clients
 
 
-@pytest.fixture
-def pgbouncer(transactional_db):
+def _binary_for(pooler: str) -> str | None:
+    """The PgBouncer for ``pooler``: keeping prepared statements needs 1.22 or later (Debian
+    12 packages 1.18; ``PGBOUNCER_BIN`` names another build)."""
+    binary = pgbouncer_binary()
+    if pooler == "pgbouncer-prepared" and pgbouncer_version(binary) < (1, 22):
+        pytest.skip(f"{pooler} needs PgBouncer 1.22+ (PGBOUNCER_BIN), found {binary}")
+    return binary
+
+
+def _bouncer_settings(pooler: str, binary: str | None) -> dict:
+    """Prepared statements kept for ``pgbouncer-prepared``; none otherwise, as 1.18 keeps
+    none (1.24 keeps 200 by default)."""
+    if pooler == "pgbouncer-prepared":
+        return {"max_prepared_statements": 100}
+    return {"max_prepared_statements": 0} if pgbouncer_version(binary) >= (1, 21) else {}
+
+
+@pytest.fixture(params=POOLERS)
+def pgbouncer(request, transactional_db):
     """PgBouncer in front of the test's PostgreSQL server; both aliases of this process go
-    through it with the settings ``DATABASE_POOLER=pgbouncer`` gives."""
+    through it with the settings ``DATABASE_POOLER`` (``pooler`` on the returned object)
+    gives."""
     if connections["default"].vendor != "postgresql":
         pytest.skip("PgBouncer stands in front of PostgreSQL")
+    pooler = request.param
+    binary = _binary_for(pooler)
     aliases = ("default", "central")
     upstream = {
         (connections[a].settings_dict["HOST"], connections[a].settings_dict["PORT"])
@@ -57,16 +77,23 @@ def pgbouncer(transactional_db):
         pytest.skip("the two databases live on different servers")
     host, port = upstream.pop()
     try:
-        bouncer = PrivatePgBouncer(int(port or 5432), pool_size=POOL, upstream_host=host).start()
+        bouncer = PrivatePgBouncer(
+            int(port or 5432),
+            pool_size=POOL,
+            upstream_host=host,
+            binary=binary,
+            settings=_bouncer_settings(pooler, binary),
+        ).start()
     except RuntimeError as exc:
         pytest.skip(str(exc))
+    bouncer.pooler = pooler
     saved = {a: copy.deepcopy(connections[a].settings_dict) for a in aliases}
     for alias in aliases:
         connections[alias].close()
         # Every thread's connection is made from this one dict (live server included).
         dsn = connections[alias].settings_dict
         dsn.update(HOST="127.0.0.1", PORT=str(bouncer.port))
-        transaction_pooling(dsn)
+        transaction_pooling(dsn, pooler)
     yield bouncer
     for alias in aliases:
         connections[alias].close()
@@ -80,8 +107,14 @@ def test_named_statements_collide_behind_transaction_pooling(transactional_db):
     if connections["default"].vendor != "postgresql":
         pytest.skip("needs the real PostgreSQL")
     dsn = connections["default"].settings_dict
-    bouncer = PrivatePgBouncer(int(dsn["PORT"] or 5432), pool_size=1, upstream_host=dsn["HOST"])
-    bouncer.start()
+    binary = _binary_for("pgbouncer")
+    bouncer = PrivatePgBouncer(
+        int(dsn["PORT"] or 5432),
+        pool_size=1,
+        upstream_host=dsn["HOST"],
+        binary=binary,
+        settings=_bouncer_settings("pgbouncer", binary),
+    ).start()
     url = f"postgres://postgres@127.0.0.1:{bouncer.port}/{dsn['NAME']}"
     try:
         with (
@@ -98,6 +131,44 @@ def test_named_statements_collide_behind_transaction_pooling(transactional_db):
             for _ in range(3):
                 assert first.execute("SELECT %s::int", [1]).fetchone() == (1,)
                 assert second.execute("SELECT %s::int", [2]).fetchone() == (2,)
+    finally:
+        bouncer.destroy()
+
+
+def test_named_statements_carried_by_pgbouncer_that_keeps_them(transactional_db):
+    """What DATABASE_POOLER=pgbouncer-prepared relies on: PgBouncer 1.22+ with
+    ``max_prepared_statements`` maps each client's named statements onto the server
+    connection it lends, so two clients on one server connection keep theirs, and psycopg
+    drops one it evicts with the protocol's Close (no ``DEALLOCATE name``)."""
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("needs the real PostgreSQL")
+    binary = _binary_for("pgbouncer-prepared")
+    dsn = connections["default"].settings_dict
+    bouncer = PrivatePgBouncer(
+        int(dsn["PORT"] or 5432),
+        pool_size=1,
+        upstream_host=dsn["HOST"],
+        binary=binary,
+        settings=_bouncer_settings("pgbouncer-prepared", binary),
+    ).start()
+    url = f"postgres://postgres@127.0.0.1:{bouncer.port}/{dsn['NAME']}"
+    options = transaction_pooling({}, "pgbouncer-prepared").get("OPTIONS", {})
+    assert "prepare_threshold" not in options  # psycopg's own default stays
+    try:
+        with (
+            psycopg.connect(url, autocommit=True, prepare_threshold=0) as first,
+            psycopg.connect(url, autocommit=True, prepare_threshold=0) as second,
+        ):
+            for i in range(3):
+                assert first.execute("SELECT %s::int", [i]).fetchone() == (i,)
+                assert second.execute("SELECT %s::int + 1", [i]).fetchone() == (i + 1,)
+            first.prepared_max = 1  # each new statement evicts the last one
+            for i in range(3):
+                assert first.execute(f"SELECT %s::int * {i + 2}", [1]).fetchone() == (i + 2,)
+            with first.transaction():
+                assert first.execute("SELECT %s::text", ["in a transaction"]).fetchone()
+        (server,) = bouncer.show("SERVERS")
+        assert server["prepared_statements"] >= 2
     finally:
         bouncer.destroy()
 
@@ -154,7 +225,7 @@ def test_portal_through_pgbouncer_transaction_pooling(
     )
     mail_dir = tmp_path / "mail"
     env = {
-        "DATABASE_POOLER": "pgbouncer",
+        "DATABASE_POOLER": pgbouncer.pooler,
         "CENTRAL_API_URL": central.url,
         "CLOSURE_CREDENTIALS_FILE": str(credentials_file),
         "CLOSURE_PUSH_BATCH_SIZE": "20",
@@ -238,7 +309,11 @@ def test_portal_through_pgbouncer_transaction_pooling(
     pools = {p["database"]: p for p in pgbouncer.show("POOLS")}
     name = connections["default"].settings_dict["NAME"]
     assert pools[name]["sv_active"] + pools[name]["sv_idle"] + pools[name]["sv_used"] <= POOL
+    if pgbouncer.pooler == "pgbouncer-prepared":
+        # Statements parsed once per server connection, then bound again and again.
+        stats = {s["database"]: s for s in pgbouncer.show("STATS")}[name]
+        assert stats["total_bind_count"] > stats["total_server_parse_count"] > 0
     print(
-        f"pgbouncer (pool {POOL}): {DOSSIERS} + {len(repeats)} intake submissions, {API_DOSSIERS} API, "
+        f"{pgbouncer.pooler} (pool {POOL}): {DOSSIERS} + {len(repeats)} intake submissions, {API_DOSSIERS} API, "
         f"{len(expected)} webhooks and {mails} e-mails once, {CLOSURES} closures once"
     )

@@ -127,3 +127,47 @@ def test_production_passes_check_deploy_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+POOLER_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "d = s.DATABASES['default']; print(json.dumps({'prepare': d['OPTIONS'].get("
+    "'prepare_threshold', 'unset'), 'cursors': bool(d.get('DISABLE_SERVER_SIDE_CURSORS'))}))"
+)
+
+
+@pytest.mark.parametrize(
+    ("pooler", "prepare", "cursors"),
+    [("", 5, False), ("pgbouncer", None, True), ("pgbouncer-prepared", 5, True)],
+)
+def test_database_pooler_sets_what_the_pooler_can_keep(pooler, prepare, cursors):
+    """Any PgBouncer: no prepared statements; 1.22+ with max_prepared_statements keeps
+    psycopg's. Server-side cursors never cross transactions behind either."""
+    import json
+
+    result = run(
+        POOLER_PROBE,
+        DATABASE_URL="postgres://postgres@127.0.0.1:6432/bhxh",
+        DATABASE_POOLER=pooler,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "prepare": prepare,
+        "cursors": cursors,
+    }
+
+
+def test_pgbouncer_prepared_refuses_a_libpq_that_would_deallocate_by_name(monkeypatch):
+    """Before libpq 17 psycopg drops a statement with ``DEALLOCATE name``, which PgBouncer
+    refuses: that pooler setting fails at start instead."""
+    import psycopg
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.settings.pooling import transaction_pooling
+
+    monkeypatch.setattr(psycopg.pq, "version", lambda: 160004)
+    with pytest.raises(ImproperlyConfigured, match="libpq 17"):
+        transaction_pooling({}, "pgbouncer-prepared")
+    assert transaction_pooling({}, "pgbouncer")["OPTIONS"] == {"prepare_threshold": None}
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_POOLER"):
+        transaction_pooling({}, "pgpool")
