@@ -2,7 +2,7 @@
 against the in-process intake of the same kind of dossier, in one run.
 
     .venv/bin/python benchmarks/ivan_cpu.py [--dossiers 400] [--rounds 8] [--rows 50]
-        [--profile N]
+        [--profile N] [--floor]
 
 Uses a throwaway PostgreSQL database and Redis like benchmarks/ivan_load.py (same set-up:
 a provider with a live API client and a bearer token, carrying one employer).
@@ -162,6 +162,36 @@ def intake_round(provider, bodies: list[bytes]) -> tuple[float, float]:
     return time.process_time() - cpu0, cpu_seconds(backend) - db0
 
 
+def floor_calls(port: int, worker: int, token: str, n: int = 600) -> dict:
+    """The API's CPU per call with no intake in it (``--floor``): a bare unauthenticated 404
+    (gunicorn, WSGI, the middleware, URL resolving) and an authenticated submit refused at
+    once (an empty body: the token, the rate limit, the refusal's answer and its
+    statistics row and audit entry)."""
+
+    def calls(method: str, path: str, headers, body: bytes | None) -> float:
+        before = cpu_seconds(worker)
+        for _ in range(n):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request(method, path, body=body, headers=headers())
+                conn.getresponse().read()
+            finally:
+                conn.close()
+        return round((cpu_seconds(worker) - before) * 1000 / n, 3)
+
+    def submit_headers():
+        return {
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": uuid.uuid4().hex,
+            "Content-Type": "application/xml",
+        }
+
+    return {
+        "bare_404_ms": calls("GET", "/api/ivan/v1/nothing-here", dict, None),
+        "refused_submit_ms": calls("POST", "/api/ivan/v1/dossiers", submit_headers, b""),
+    }
+
+
 def profile_api(token: str, bodies: list[bytes], top: int = 200) -> None:
     """cProfile of N API calls through Django's test client (every middleware), sorted by
     cumulative time, with the intake's own share."""
@@ -201,6 +231,11 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=20, help="per side, not timed")
     parser.add_argument("--profile", type=int, default=0)
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also the worker's CPU per call with no intake in it (a bare 404, a refused submit)",
+    )
     parser.add_argument(
         "--compare-root",
         type=Path,
@@ -303,6 +338,16 @@ def main() -> int:
                     "before_ratio_of_totals": round(per("api_before", 1) / own_cpu, 3),
                 }
                 if args.compare_root
+                else {}
+            ),
+            **(
+                {
+                    "floor_per_call": (floor := floor_calls(port, worker, token)),
+                    "floor_refused_submit_over_intake": round(
+                        floor["refused_submit_ms"] / own_cpu, 3
+                    ),
+                }
+                if args.floor
                 else {}
             ),
             "target": "API server CPU ≤ 1.2 × in-process intake",
