@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -127,22 +127,38 @@ def dashboard_figures(
 def dashboard_snapshots_store(
     *, figures: dict[int, dict], day: date, weeks: int, at: datetime
 ) -> int:
-    """Store (replace) the snapshots of these offices' figures: one upsert, idempotent.
+    """Store the snapshots of these offices' figures, counted at ``at``: one upsert per
+    500 offices, idempotent. A stored snapshot counted later than ``at`` stays (a page's
+    live count and the periodic refresh may finish in either order: the newer count wins).
 
     Written to the primary by name: a cache the page does not read back, so storing it must
     not send the rest of a page reading from the replica to the primary."""
-    rows = [
-        OfficeDashboardSnapshot(office_id=pk, day=day, weeks=weeks, computed_at=at, figures=f)
-        for pk, f in figures.items()
+    model = OfficeDashboardSnapshot
+    connection = connections[DEFAULT_DB_ALIAS]
+    q = connection.ops.quote_name
+    names = ("office_id", "day", "weeks", "computed_at", "figures")
+    fields = [
+        model._meta.get_field(n) for n in ("office", "day", "weeks", "computed_at", "figures")
     ]
-    if rows:
-        OfficeDashboardSnapshot.objects.using(DEFAULT_DB_ALIAS).bulk_create(
-            rows,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["office"],
-            update_fields=["day", "weeks", "computed_at", "figures"],
-        )
+    table = q(model._meta.db_table)
+    rows = list(figures.items())
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        params = []
+        for pk, f in chunk:
+            params += [
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, (pk, day, weeks, at, f), strict=True)
+            ]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(chunk))
+        updates = ", ".join(f"{q(n)} = excluded.{q(n)}" for n in names[1:])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) VALUES {values} "  # noqa: S608  (names from the model)
+                f"ON CONFLICT ({q('office_id')}) DO UPDATE SET {updates} "
+                f"WHERE {table}.{q('computed_at')} <= excluded.{q('computed_at')}",
+                params,
+            )
     return len(rows)
 
 

@@ -166,6 +166,28 @@ def test_the_refresh_stores_what_a_live_count_finds_for_every_office(world):
     assert dict(OfficeDashboardSnapshot.objects.values_list("office_id", "figures")) == live
 
 
+def test_an_older_count_never_replaces_a_newer_snapshot(world):
+    """A page's live count and the periodic refresh may finish in either order: the count
+    taken later stays, whichever is stored last."""
+    dossier_make(world.unit_a)
+    today, office = timezone.localdate(), world.office_a.pk
+    newer = timezone.now()
+    counted = dashboard.dashboard_figures(office_ids=[office], today=today)
+    other = {office: {**counted[office], "overdue": 99}}
+
+    def store(figures, at):
+        dashboard.dashboard_snapshots_store(
+            figures=figures, day=today, weeks=dashboard.WEEKS, at=at
+        )
+        return OfficeDashboardSnapshot.objects.get(office=office)
+
+    assert store(counted, newer).figures == counted[office]
+    stored = store(other, newer - timedelta(seconds=5))
+    assert (stored.computed_at, stored.figures) == (newer, counted[office])
+    assert store(other, newer + timedelta(seconds=1)).figures["overdue"] == 99
+    assert OfficeDashboardSnapshot.objects.count() == 1
+
+
 def test_an_office_whose_work_ended_is_refreshed_to_zero(world):
     d = dossier_make(world.unit_a, status="in_review")
     dashboard_snapshot_refresh()
