@@ -1,6 +1,6 @@
 """The decisions' index carries the state too, so the office dashboard's weekly table and
 its decided states are counted from the index alone (an index-only scan), without reading
-the window's dossier rows (declarations.review.selectors.office_dashboard)."""
+the window's dossier rows (declarations.review.dashboard.dashboard_figures)."""
 
 from django.db import migrations, models
 
