@@ -330,6 +330,8 @@ class Notice(models.Model):
 
     class Meta:
         db_table = "declarations_notice"  # the table from before the split
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
         ordering = ["-issued_at"]
         # As Dossier's transaction code: no LIKE twin of the unique index.
         constraints = [models.UniqueConstraint(fields=["number"], name="notice_number_uniq")]

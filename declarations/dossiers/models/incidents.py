@@ -42,6 +42,8 @@ class PaperCutoff(models.Model):
 
     class Meta:
         db_table = "declarations_papercutoff"  # the table from before the split
+        verbose_name = _("paper cut-off")
+        verbose_name_plural = _("paper cut-offs")
         ordering = ["starts_on"]
 
     def __str__(self):
