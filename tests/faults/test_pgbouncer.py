@@ -42,21 +42,29 @@ CLOSURES = 400
 POOL = 3  # server connections per database: fewer than the clients
 
 
-def _binary_for(pooler: str) -> str | None:
-    """The PgBouncer for ``pooler``: keeping prepared statements needs 1.22 or later (Debian
-    12 packages 1.18; ``PGBOUNCER_BIN`` names another build)."""
+def _bouncer(pooler: str, *, port, host: str, pool_size: int) -> PrivatePgBouncer:
+    """PgBouncer started for ``pooler``: keeping prepared statements needs 1.22 or later
+    (Debian 12 packages 1.18; ``PGBOUNCER_BIN`` names another build), with
+    ``max_prepared_statements``; for ``pgbouncer`` none are kept, as 1.18 keeps none (1.24
+    keeps 200 by default). Skips the test without a PgBouncer that can."""
     binary = pgbouncer_binary()
-    if pooler == "pgbouncer-prepared" and pgbouncer_version(binary) < (1, 22):
-        pytest.skip(f"{pooler} needs PgBouncer 1.22+ (PGBOUNCER_BIN), found {binary}")
-    return binary
-
-
-def _bouncer_settings(pooler: str, binary: str | None) -> dict:
-    """Prepared statements kept for ``pgbouncer-prepared``; none otherwise, as 1.18 keeps
-    none (1.24 keeps 200 by default)."""
+    version = pgbouncer_version(binary)
     if pooler == "pgbouncer-prepared":
-        return {"max_prepared_statements": 100}
-    return {"max_prepared_statements": 0} if pgbouncer_version(binary) >= (1, 21) else {}
+        if version < (1, 22):
+            pytest.skip(f"{pooler} needs PgBouncer 1.22+ (PGBOUNCER_BIN), found {binary}")
+        settings = {"max_prepared_statements": 100}
+    else:
+        settings = {"max_prepared_statements": 0} if version >= (1, 21) else {}
+    try:
+        return PrivatePgBouncer(
+            int(port or 5432),
+            pool_size=pool_size,
+            upstream_host=host,
+            binary=binary,
+            settings=settings,
+        ).start()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(params=POOLERS)
@@ -67,7 +75,6 @@ def pgbouncer(request, transactional_db):
     if connections["default"].vendor != "postgresql":
         pytest.skip("PgBouncer stands in front of PostgreSQL")
     pooler = request.param
-    binary = _binary_for(pooler)
     aliases = ("default", "central")
     upstream = {
         (connections[a].settings_dict["HOST"], connections[a].settings_dict["PORT"])
@@ -76,16 +83,7 @@ def pgbouncer(request, transactional_db):
     if len(upstream) != 1:
         pytest.skip("the two databases live on different servers")
     host, port = upstream.pop()
-    try:
-        bouncer = PrivatePgBouncer(
-            int(port or 5432),
-            pool_size=POOL,
-            upstream_host=host,
-            binary=binary,
-            settings=_bouncer_settings(pooler, binary),
-        ).start()
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
+    bouncer = _bouncer(pooler, port=port, host=host, pool_size=POOL)
     bouncer.pooler = pooler
     saved = {a: copy.deepcopy(connections[a].settings_dict) for a in aliases}
     for alias in aliases:
@@ -107,14 +105,7 @@ def test_named_statements_collide_behind_transaction_pooling(transactional_db):
     if connections["default"].vendor != "postgresql":
         pytest.skip("needs the real PostgreSQL")
     dsn = connections["default"].settings_dict
-    binary = _binary_for("pgbouncer")
-    bouncer = PrivatePgBouncer(
-        int(dsn["PORT"] or 5432),
-        pool_size=1,
-        upstream_host=dsn["HOST"],
-        binary=binary,
-        settings=_bouncer_settings("pgbouncer", binary),
-    ).start()
+    bouncer = _bouncer("pgbouncer", port=dsn["PORT"], host=dsn["HOST"], pool_size=1)
     url = f"postgres://postgres@127.0.0.1:{bouncer.port}/{dsn['NAME']}"
     try:
         with (
@@ -142,15 +133,8 @@ def test_named_statements_carried_by_pgbouncer_that_keeps_them(transactional_db)
     drops one it evicts with the protocol's Close (no ``DEALLOCATE name``)."""
     if connections["default"].vendor != "postgresql":
         pytest.skip("needs the real PostgreSQL")
-    binary = _binary_for("pgbouncer-prepared")
     dsn = connections["default"].settings_dict
-    bouncer = PrivatePgBouncer(
-        int(dsn["PORT"] or 5432),
-        pool_size=1,
-        upstream_host=dsn["HOST"],
-        binary=binary,
-        settings=_bouncer_settings("pgbouncer-prepared", binary),
-    ).start()
+    bouncer = _bouncer("pgbouncer-prepared", port=dsn["PORT"], host=dsn["HOST"], pool_size=1)
     url = f"postgres://postgres@127.0.0.1:{bouncer.port}/{dsn['NAME']}"
     options = transaction_pooling({}, "pgbouncer-prepared").get("OPTIONS", {})
     assert "prepare_threshold" not in options  # psycopg's own default stays
