@@ -34,12 +34,12 @@ def transaction_pooling(db: dict, pooler: str = "pgbouncer") -> dict:
     if pooler not in POOLERS:
         raise ImproperlyConfigured(f"DATABASE_POOLER must be one of {', '.join(POOLERS)}")
     if pooler == "pgbouncer-prepared":
-        import psycopg
+        from portal.settings.pg import libpq_version
 
-        if psycopg.pq.version() < LIBPQ_FOR_PREPARED:
+        if (found := libpq_version()) < LIBPQ_FOR_PREPARED:
             raise ImproperlyConfigured(
                 "DATABASE_POOLER=pgbouncer-prepared needs psycopg with libpq 17 or later "
-                f"(this one has {psycopg.pq.version()}): use DATABASE_POOLER=pgbouncer"
+                f"(this one has {found}): use DATABASE_POOLER=pgbouncer"
             )
     else:
         db.setdefault("OPTIONS", {})["prepare_threshold"] = None

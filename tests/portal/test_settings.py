@@ -160,12 +160,12 @@ def test_database_pooler_sets_what_the_pooler_can_keep(pooler, prepare, cursors)
 def test_pgbouncer_prepared_refuses_a_libpq_that_would_deallocate_by_name(monkeypatch):
     """Before libpq 17 psycopg drops a statement with ``DEALLOCATE name``, which PgBouncer
     refuses: that pooler setting fails at start instead."""
-    import psycopg
     from django.core.exceptions import ImproperlyConfigured
 
+    from portal.settings import pg
     from portal.settings.pooling import transaction_pooling
 
-    monkeypatch.setattr(psycopg.pq, "version", lambda: 160004)
+    monkeypatch.setattr(pg, "libpq_version", lambda: 160004)
     with pytest.raises(ImproperlyConfigured, match="libpq 17"):
         transaction_pooling({}, "pgbouncer-prepared")
     assert transaction_pooling({}, "pgbouncer")["OPTIONS"] == {"prepare_threshold": None}
