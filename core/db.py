@@ -9,8 +9,10 @@
   write (accepting a 1,000-row 600 writes ≈ 5,000 rows).
 * :func:`row_insert_if_absent` — INSERT … ON CONFLICT DO NOTHING that says whether the row
   went in (no ORM call does: the API's ``Idempotency-Key`` claim, outbox rows).
+* :func:`rows_upsert_newer` — INSERT … ON CONFLICT DO UPDATE that keeps the newer of two
+  rows (the office dashboard's snapshots, stored by the periodic job and by pages).
 * :func:`row_update` — an UPDATE of some fields of one row by its key, without the ORM's
-  compiling on every call (the Idempotency-Key's answer).
+  compiling on every call (a signing session's state).
 * ``field__any_of=[…]`` (:class:`AnyOf`) — ``IN`` with one array parameter on PostgreSQL
   (``= ANY(%s)``) instead of one placeholder per value: acceptance looks up a list's
   thousand people at once.
@@ -241,6 +243,39 @@ def _insert_if_absent_statement(model, unique: tuple[str, ...], using: str) -> t
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(model._meta.pk.column)}"
     ), fields
+
+
+def rows_upsert_newer(
+    objs: list[models.Model], *, unique: str, newer: str, using: str | None = None
+) -> None:
+    """INSERT the unsaved ``objs``; where a row with the same ``unique`` field exists, its
+    other columns are replaced only when its ``newer`` field is not after the new one: of
+    two writers finishing in either order, the later value stays (a cache several
+    processes store). PostgreSQL and SQLite (both know ON CONFLICT … DO UPDATE … WHERE)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = _columns(model)
+    table = quote(model._meta.db_table)
+    key, stamp = (quote(model._meta.get_field(n).column) for n in (unique, newer))
+    updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields)
+    for start in range(0, len(objs), 500):
+        chunk = objs[start : start + 500]
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        params = [
+            f.get_db_prep_save(f.pre_save(o, True), connection) for o in chunk for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608  (names from the models' metadata, values as parameters)
+                f"VALUES {', '.join([row] * len(chunk))} "
+                f"ON CONFLICT ({key}) DO UPDATE SET {updates} "
+                f"WHERE {table}.{stamp} <= excluded.{stamp}",
+                params,
+            )
 
 
 def row_update(obj: models.Model, fields: tuple[str, ...]) -> int:

@@ -18,13 +18,14 @@ from datetime import date, datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.models import Office
 from accounts.scope import office_ids_for, scoped
+from core.db import rows_upsert_newer
 from core.db_routing import replica_reads
 from declarations.adoption.selectors import rate
 from declarations.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus
@@ -133,32 +134,11 @@ def dashboard_snapshots_store(
 
     Written to the primary by name: a cache the page does not read back, so storing it must
     not send the rest of a page reading from the replica to the primary."""
-    model = OfficeDashboardSnapshot
-    connection = connections[DEFAULT_DB_ALIAS]
-    q = connection.ops.quote_name
-    names = ("office_id", "day", "weeks", "computed_at", "figures")
-    fields = [
-        model._meta.get_field(n) for n in ("office", "day", "weeks", "computed_at", "figures")
+    rows = [
+        OfficeDashboardSnapshot(office_id=pk, day=day, weeks=weeks, computed_at=at, figures=f)
+        for pk, f in figures.items()
     ]
-    table = q(model._meta.db_table)
-    rows = list(figures.items())
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        params = []
-        for pk, f in chunk:
-            params += [
-                field.get_db_prep_save(value, connection)
-                for field, value in zip(fields, (pk, day, weeks, at, f), strict=True)
-            ]
-        values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(chunk))
-        updates = ", ".join(f"{q(n)} = excluded.{q(n)}" for n in names[1:])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) VALUES {values} "  # noqa: S608  (names from the model)
-                f"ON CONFLICT ({q('office_id')}) DO UPDATE SET {updates} "
-                f"WHERE {table}.{q('computed_at')} <= excluded.{q('computed_at')}",
-                params,
-            )
+    rows_upsert_newer(rows, unique="office", newer="computed_at", using=DEFAULT_DB_ALIAS)
     return len(rows)
 
 

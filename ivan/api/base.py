@@ -75,8 +75,8 @@ class ProviderApiMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if api_client_of(request) is not None and not getattr(request, "ivan_call_written", False):
             error_code = getattr(response, "error_code", "") or ""
-            rows = self.call_rows(request, response.status_code, error_code)
-            rows_insert_linked(rows[0].objs[0], rows[1])  # both rows, one statement
+            call, entry = self.call_rows(request, response.status_code, error_code)
+            rows_insert_linked(call.objs[0], entry)  # both rows, one statement
         return response
 
 
